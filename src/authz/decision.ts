@@ -1,0 +1,11 @@
+// The outcome of one access check. Every grant names its basis, and the row it rests on
+// (designation, disclosure request, consent, guardian grant or vendor), for the audit log.
+import type { AccessBasis } from '../graphql/generated/resolvers-types.js';
+
+export type Grant = { readonly granted: true; readonly basis: AccessBasis; readonly ref: string | null };
+export type Denial = { readonly granted: false; readonly reason: 'FORBIDDEN' | 'PURPOSE_REQUIRED' };
+export type Decision = Grant | Denial;
+
+export const grant = (basis: AccessBasis, ref: string | null = null): Grant => ({ granted: true, basis, ref });
+export const FORBIDDEN: Denial = Object.freeze({ granted: false, reason: 'FORBIDDEN' });
+export const PURPOSE_REQUIRED: Denial = Object.freeze({ granted: false, reason: 'PURPOSE_REQUIRED' });

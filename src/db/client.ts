@@ -1,0 +1,82 @@
+// One database interface over two drivers: PGlite (embedded default) and node-postgres (production).
+// Everything above this file sees only `Db`, drizzle's common PostgreSQL database type.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
+
+export type Db = PgDatabase<PgQueryResultHKT>;
+
+interface DatabaseBase {
+  readonly db: Db;
+  /** Statements sent since start; tests and the benchmark read it to count round trips. */
+  readonly stats: { queries: number };
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type Database =
+  | (DatabaseBase & { readonly kind: 'postgres'; readonly pool: pg.Pool })
+  | (DatabaseBase & { readonly kind: 'pglite'; readonly client: PGlite });
+
+export interface DatabaseOptions {
+  /** PostgreSQL connection string; absent means embedded PGlite. */
+  url?: string;
+  /** PGlite data folder; absent means in memory. */
+  dataDir?: string;
+  poolSize?: number;
+  /** PostgreSQL schema to work in (tests isolate themselves this way). */
+  searchPath?: string;
+}
+
+/** Counts statements without ever seeing their parameters (they may hold personal data). */
+function countingLogger(stats: { queries: number }): DrizzleLogger {
+  return { logQuery: () => void stats.queries++ };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const stats = { queries: 0 };
+  const logger = countingLogger(stats);
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+    });
+    // An idle client's error must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    const db: Db = drizzlePg(pool, { logger });
+    return {
+      db,
+      kind: 'postgres',
+      pool,
+      stats,
+      ping: async () => void (await pool.query('select 1')),
+      close: () => pool.end(),
+    };
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const client = options.dataDir ? await PGlite.create(join(options.dataDir, 'pglite')) : await PGlite.create();
+  const db: Db = drizzlePglite(client, { logger });
+  return {
+    db,
+    kind: 'pglite',
+    client,
+    stats,
+    ping: async () => void (await client.query('select 1')),
+    close: () => client.close(),
+  };
+}
+
+/** Run fn inside one transaction; a thrown error rolls every write back. */
+export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => fn(tx as unknown as Db));
+}
+
+export const now = () => sql`now()`;

@@ -1,0 +1,33 @@
+// Reading disclosure requests. The workflow (intake, review, decisions) lives beside it.
+import type { DisclosureEventRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
+import type { PatronRow } from '../db/schema/patrons.sql.js';
+import type { ListScope } from '../authz/policy.js';
+import type { Repositories } from '../repositories/repositories.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+
+export class DisclosureService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly now: () => Date,
+  ) {}
+
+  request(id: string): Promise<DisclosureRequestRow | null> {
+    return this.repos.disclosures.byId.load(id);
+  }
+
+  async ofPatron(patronId: string, status: DisclosureRequestRow['status'] | null, args: PageArgs, scope: ListScope): Promise<Page<DisclosureRequestRow>> {
+    const size = pageSize(args.first);
+    const key = { patronId, status, hideNondisclosedAt: scope.hideNondisclosed ? this.now() : null, size, afterId: decodeCursor(args.after) };
+    return toPage(await this.repos.disclosures.pageOfPatron.load(key), size);
+  }
+
+  async patrons(request: DisclosureRequestRow): Promise<PatronRow[]> {
+    const ids = await this.repos.disclosures.patronIdsOf.load(request.id);
+    const rows = await this.repos.patrons.byId.loadMany(ids);
+    return rows.filter((r): r is PatronRow => r !== null && !(r instanceof Error));
+  }
+
+  events(request: DisclosureRequestRow): Promise<DisclosureEventRow[]> {
+    return this.repos.disclosures.eventsOf.load(request.id);
+  }
+}

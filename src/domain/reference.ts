@@ -1,0 +1,58 @@
+// Reference consultations: recorded by the librarian who conducted them.
+import { z } from 'zod';
+import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
+import type { Principal } from '../auth/principal.js';
+import type { ListScope } from '../authz/policy.js';
+import { notFound } from '../graphql/errors.js';
+import type { Repositories } from '../repositories/repositories.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import { newId } from './ids.js';
+import * as v from './validation.js';
+
+const recordInput = z.object({
+  patronId: v.id.nullable().optional(),
+  channel: z.enum(['IN_PERSON', 'PHONE', 'EMAIL', 'CHAT']),
+  question: v.text(4000),
+  answerSummary: v.text(4000).nullable().optional(),
+  finished: z.boolean().nullable().optional(),
+});
+
+export class ReferenceService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly now: () => Date,
+  ) {}
+
+  consult(id: string): Promise<ReferenceConsultRow | null> {
+    return this.repos.consults.byId.load(id);
+  }
+
+  async consultsOfPatron(
+    patronId: string,
+    channel: ReferenceConsultRow['channel'] | null,
+    args: PageArgs,
+    scope: ListScope,
+  ): Promise<Page<ReferenceConsultRow>> {
+    const size = pageSize(args.first);
+    const key = { patronId, channel, librarianId: scope.librarianId, size, afterId: decodeCursor(args.after) };
+    return toPage(await this.repos.consults.pageOfPatron.load(key), size);
+  }
+
+  async record(actor: Principal, input: unknown): Promise<ReferenceConsultRow> {
+    const data = v.parseInput(recordInput, input);
+    if (data.patronId && !(await this.repos.patrons.byId.load(data.patronId))) throw notFound('Patron');
+    const at = this.now();
+    const finished = data.finished ?? true;
+    return this.repos.consults.insert({
+      id: newId('rc'),
+      patronId: data.patronId ?? null,
+      librarianId: actor.id!,
+      channel: data.channel,
+      question: data.question,
+      answerSummary: data.answerSummary ?? null,
+      status: finished ? 'FINISHED' : 'OPEN',
+      startedAt: at,
+      finishedAt: finished ? at : null,
+    });
+  }
+}

@@ -1,0 +1,44 @@
+// The per-request context: who asks and why, the request's repositories (with their DataLoaders),
+// services, access control and audit buffer. Nothing here is shared between requests.
+import type { Logger } from '../logger.js';
+import type { Principal } from '../auth/principal.js';
+import type { AccessPurpose } from '../auth/purpose.js';
+import type { Db } from '../db/client.js';
+import { AccessControl } from '../authz/policy.js';
+import { AuditBuffer } from '../audit/buffer.js';
+import { createRepositories, type Repositories } from '../repositories/repositories.js';
+import { createServices, type Services } from '../domain/services.js';
+
+export interface GraphQLContext {
+  requestId: string;
+  principal: Principal;
+  purpose: AccessPurpose | null;
+  /** Whether the request carried the router's secret (it came through the federated router). */
+  viaRouter: boolean;
+  repos: Repositories;
+  services: Services;
+  authz: AccessControl;
+  audit: AuditBuffer;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface RequestIdentity {
+  requestId: string;
+  principal: Principal;
+  purpose: AccessPurpose | null;
+  viaRouter: boolean;
+}
+
+export function createContext(db: Db, logger: Logger, who: RequestIdentity, now: () => Date = () => new Date()): GraphQLContext {
+  const repos = createRepositories(db, now);
+  return {
+    ...who,
+    repos,
+    services: createServices(db, repos, now),
+    authz: new AccessControl(who.principal, who.purpose, repos.access, now),
+    audit: new AuditBuffer(),
+    logger: logger.child({ requestId: who.requestId }),
+    now,
+  };
+}

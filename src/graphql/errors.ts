@@ -1,0 +1,40 @@
+// The typed errors clients can rely on. Messages name no person and never echo input values.
+import { GraphQLError } from 'graphql';
+
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+function typed(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+/** Same message whether or not the record exists: a denial must not confirm existence. */
+export const forbidden = () => typed(ErrorCode.FORBIDDEN, 'Not authorized to read or change this.');
+
+export const purposeRequired = (allowed: readonly string[]) =>
+  typed(ErrorCode.PURPOSE_REQUIRED, 'A stated purpose is required: send an X-Access-Purpose header.', {
+    allowedPurposes: allowed,
+  });
+
+/** With an HTTP status when thrown before execution (from the context function). */
+export const unauthenticated = (httpStatus?: number) =>
+  typed(ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required.', httpStatus ? { http: { status: httpStatus } } : {});
+
+/** `field` is the input path (never its value). */
+export const badInput = (message: string, field?: string) =>
+  typed(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+
+export const notFound = (what: string) => typed(ErrorCode.NOT_FOUND, `${what} not found.`);
+
+export const conflict = (message: string) => typed(ErrorCode.CONFLICT, message);
+
+export const internalError = (requestId: string) =>
+  typed(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal error; quote the request id to an administrator.', { requestId });

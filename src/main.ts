@@ -1,0 +1,52 @@
+// npm start: the subgraph on the embedded default (PGlite in DATA_DIR, demo data on first start),
+// or on PostgreSQL when DATABASE_URL is set.
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { openDatabase } from './db/client.js';
+import { migrateDatabase } from './db/migrate.js';
+import { verifierFromConfig } from './auth/verifier.js';
+import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
+import { startServer } from './server.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw err;
+}
+const logger = createLogger(config.LOG_LEVEL);
+const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+await migrateDatabase(database);
+const embedded = database.kind === 'pglite';
+if (embedded && config.SEED_DEMO && (await isEmpty(database.db))) {
+  await seedDemo(database.db);
+  logger.info('demo library loaded');
+}
+const server = await startServer({ config, logger, database, verifier: await verifierFromConfig(config) });
+logger.info({ url: server.url, database: database.kind }, 'patron-records subgraph ready');
+if (embedded && process.stdout.isTTY !== undefined) {
+  process.stdout.write(
+    `\nPatron-records subgraph: ${server.url}\n\n` +
+      `Try, in another terminal:\n` +
+      `  TOKEN=$(npm run -s token -- --role director --sub ${DEMO.staff.director})\n` +
+      `  curl -s ${server.url} -H "authorization: Bearer $TOKEN" -H "x-access-purpose: RECORDS_AUDIT" \\\n` +
+      `    -H 'content-type: application/json' -d '{"query":"{ patron(id: \\"${DEMO.patrons.ada}\\") { name cardNumber loans { nodes { id dueAt } } } }"}'\n\n`,
+  );
+}
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

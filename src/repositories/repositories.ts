@@ -1,0 +1,28 @@
+// The repositories of one request (or one transaction), each with its own DataLoader caches.
+import type { Db } from '../db/client.js';
+import { AccessRepository } from './access.js';
+import { ConsultRepository } from './consults.js';
+import { DisclosureRepository } from './disclosures.js';
+import { FineRepository } from './fines.js';
+import { LoanRepository } from './loans.js';
+import { PatronRepository } from './patrons.js';
+
+export function createRepositories(db: Db, now: () => Date) {
+  return {
+    patrons: new PatronRepository(db),
+    loans: new LoanRepository(db),
+    fines: new FineRepository(db),
+    consults: new ConsultRepository(db),
+    disclosures: new DisclosureRepository(db),
+    access: new AccessRepository(db, now),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
+
+/** Runs fn with repositories bound to one transaction: any error rolls every write back. */
+export type Transact = <T>(fn: (repos: Repositories) => Promise<T>) => Promise<T>;
+
+export function transactor(db: Db, now: () => Date): Transact {
+  return (fn) => db.transaction((tx) => fn(createRepositories(tx as unknown as Db, now)));
+}

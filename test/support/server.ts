@@ -1,0 +1,70 @@
+// A real subgraph over HTTP on a free port, with a fresh database and real signed tokens.
+import type { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { AUDIENCE, ISSUER, createTestIssuer, type TestIssuer, type TokenSpec } from './tokens.js';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> };
+}
+
+export interface CallOptions {
+  as?: TokenSpec;
+  token?: string;
+  purpose?: string;
+  variables?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  url: string;
+  server: RunningServer;
+  db: TestDatabase;
+  issuer: TestIssuer;
+  /** Every log line the server wrote, as parsed JSON. */
+  logs: Record<string, unknown>[];
+  gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+  seed?: boolean;
+  now?: () => Date;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const db = await createTestDatabase({ seed: options.seed ?? true });
+  const issuer = await createTestIssuer();
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, LOG_LEVEL: 'info', ...options.env });
+  const logs: Record<string, unknown>[] = [];
+  const sink = { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) } as unknown as Writable;
+  const logger = createLogger(config.LOG_LEVEL, sink);
+  const server = await startServer({ config, logger, database: db.database, verifier: issuer.verifier, now: options.now });
+
+  const gql: TestServer['gql'] = async (query, o = {}) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
+    const token = o.token ?? (o.as ? await issuer.mint(o.as) : undefined);
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (o.purpose) headers['x-access-purpose'] = o.purpose;
+    const res = await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ query, variables: o.variables }) });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] } as never;
+  };
+
+  return {
+    url: server.url,
+    server,
+    db,
+    issuer,
+    logs,
+    gql,
+    async stop() {
+      await server.stop();
+      await db.drop();
+    },
+  };
+}
