@@ -22,6 +22,7 @@ const config: CodegenConfig = {
         mappers: {
           Patron: '../../db/schema/patrons.sql.js#PatronRow',
           Loan: '../../db/schema/circulation.sql.js#LoanRow',
+          CheckInResult: '../../domain/circulation.js#CheckInOutcome',
           Fine: '../../db/schema/fines.sql.js#FineRow',
           Payment: '../../db/schema/fines.sql.js#PaymentRow',
           ReferenceConsult: '../../db/schema/reference.sql.js#ReferenceConsultRow',

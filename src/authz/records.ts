@@ -32,5 +32,7 @@ export const recordFacts: Record<string, (parent: never) => RecordFacts> = {
   Loan: (l: LoanRow) => facts(l.patronId, l.checkedOutAt, l.returnedAt === null),
   Fine: (f: FineRow) => facts(f.patronId, f.assessedAt),
   Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt),
+  // The loan just checked in: judged as the loan it is (returned), by the same rules.
+  CheckInResult: (r: { loan: LoanRow }) => facts(r.loan.patronId, r.loan.checkedOutAt, false),
   ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
 };

@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { PatronRow } from '../../db/schema/patrons.sql.js';
 import type { LoanRow } from '../../db/schema/circulation.sql.js';
+import type { CheckInOutcome } from '../../domain/circulation.js';
 import type { FineRow, PaymentRow } from '../../db/schema/fines.sql.js';
 import type { ReferenceConsultRow } from '../../db/schema/reference.sql.js';
 import type { DisclosureRequestRow, DisclosureEventRow } from '../../db/schema/disclosures.sql.js';
@@ -54,6 +55,20 @@ export type AssessFineInput = {
   patronId: Scalars['ID']['input'];
   /** Why it is assessed. */
   reason: Scalars['String']['input'];
+};
+
+/**
+ * The outcome of a check-in. The loan itself stays protected: once returned, circulation staff no
+ * longer see it (only current loans), so the desk's confirmation is given here.
+ */
+export type CheckInResult = {
+  __typename?: 'CheckInResult';
+  /** Whether the loan lost its link to the patron at once (the patron keeps no history and no fine is open). */
+  anonymised: Scalars['Boolean']['output'];
+  /** The loan that was checked in. */
+  loan?: Maybe<Loan>;
+  /** When the item was checked in. */
+  returnedAt: Scalars['DateTime']['output'];
 };
 
 /** A checkout at the circulation desk. */
@@ -328,7 +343,7 @@ export type Mutation = {
   /** Assess a fine. Circulation staff or the Director. */
   assessFine: Fine;
   /** Check a loan in. Anonymises it at once unless the patron keeps checkout history. */
-  checkIn: Loan;
+  checkIn: CheckInResult;
   /** Check an item out to a patron. Circulation staff or the Director. */
   checkOut: Loan;
   /** Record the payment of an owed fine. */
@@ -839,6 +854,7 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CheckInResult: ResolverTypeWrapper<CheckInOutcome>;
   CheckOutInput: CheckOutInput;
   ConsultChannel: ConsultChannel;
   ConsultStatus: ConsultStatus;
@@ -885,6 +901,7 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
   String: Scalars['String']['output'];
+  CheckInResult: CheckInOutcome;
   CheckOutInput: CheckOutInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -931,6 +948,12 @@ export type PiiDirectiveResolver<Result, Parent, ContextType = GraphQLContext, A
 export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type CheckInResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CheckInResult'] = ResolversParentTypes['CheckInResult']> = ResolversObject<{
+  anonymised?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  loan?: Resolver<Maybe<ResolversTypes['Loan']>, ParentType, ContextType>;
+  returnedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+}>;
 
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
@@ -1025,7 +1048,7 @@ export type LoanConnectionResolvers<ContextType = GraphQLContext, ParentType ext
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   assessFine?: Resolver<ResolversTypes['Fine'], ParentType, ContextType, RequireFields<MutationAssessFineArgs, 'input'>>;
-  checkIn?: Resolver<ResolversTypes['Loan'], ParentType, ContextType, RequireFields<MutationCheckInArgs, 'loanId'>>;
+  checkIn?: Resolver<ResolversTypes['CheckInResult'], ParentType, ContextType, RequireFields<MutationCheckInArgs, 'loanId'>>;
   checkOut?: Resolver<ResolversTypes['Loan'], ParentType, ContextType, RequireFields<MutationCheckOutArgs, 'input'>>;
   payFine?: Resolver<ResolversTypes['Fine'], ParentType, ContextType, RequireFields<MutationPayFineArgs, 'input'>>;
   recordReferenceConsult?: Resolver<ResolversTypes['ReferenceConsult'], ParentType, ContextType, RequireFields<MutationRecordReferenceConsultArgs, 'input'>>;
@@ -1106,6 +1129,7 @@ export type ReferenceConsultConnectionResolvers<ContextType = GraphQLContext, Pa
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
+  CheckInResult?: CheckInResultResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DisclosureEvent?: DisclosureEventResolvers<ContextType>;
