@@ -4,6 +4,7 @@ import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
+import { accountRecordFacts } from './records-account.js';
 
 export interface RecordFacts {
   /** The patron the record is about; null for an anonymised record. */
@@ -33,4 +34,5 @@ export const recordFacts: Record<string, (parent: never) => RecordFacts> = {
   Fine: (f: FineRow) => facts(f.patronId, f.assessedAt),
   Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt),
   ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
+  ...accountRecordFacts,
 };
