@@ -5,7 +5,7 @@ import { DEMO, demoCardNumber } from '../../src/seed/demo.js';
 import { vendorPseudonym } from '../../src/domain/vendor-settings.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { AS, type TokenSpec } from '../support/tokens.js';
-import { codes } from './support.js';
+import { codes, inProcess } from './support.js';
 
 const KEY = Buffer.alloc(32, 7);
 const MINUTE = 60_000;
@@ -228,5 +228,29 @@ describe('registry and enrolment', () => {
     const own = await t.gql('mutation { enrolInVendorService(vendorId: "ven_ebooks") { vendor { name } patron { id } endedAt } }', { as: AS.carmen });
     expect(own.body.data).toEqual({ enrolInVendorService: { vendor: { name: 'Demo E-books' }, patron: { id: DEMO.patrons.carmen }, endedAt: null } });
     expect((await verify(card.carmen, DEMO.pin)).body.data).toMatchObject({ verifyCard: { cardValid: true, pinValid: true } });
+  });
+});
+
+describe('audit', () => {
+  test('reg. 7: every verifyCard call is audited: VENDOR_SCOPE for an enrolled card, a denial otherwise', async () => {
+    const run = inProcess(t.db.database.db, { maxPinAttempts: 5, lockMinutes: 15, fineLimitCents: 1000, pseudonymKey: () => KEY });
+    const row = (subjectId: string | null, outcome: 'GRANTED' | 'DENIED', fields: string[]) => ({
+      subjectId,
+      typeName: 'CardVerification',
+      category: 'IDENTITY',
+      outcome,
+      basis: outcome === 'GRANTED' ? 'VENDOR_SCOPE' : null,
+      basisRef: outcome === 'GRANTED' ? DEMO.vendor : null,
+      rule: 'vendor:verifyCard',
+      fields: new Set(fields),
+    });
+    const ok = await run(VERIFY, AS.vendor, { card: card.ada, pin: DEMO.pin });
+    expect(ok.audit).toEqual([row(DEMO.patrons.ada, 'GRANTED', ['cardValid', 'pinValid', 'goodStanding', 'patronPseudonym'])]);
+    const wrong = await run(VERIFY, AS.vendor, { card: card.ada, pin: '1357' });
+    expect(wrong.audit).toEqual([row(DEMO.patrons.ada, 'GRANTED', ['cardValid', 'pinValid'])]);
+    const notEnrolled = await run(VERIFY, AS.vendor, { card: demoCardNumber(100), pin: DEMO.pin });
+    expect(notEnrolled.audit).toEqual([row('pat_demoapatron', 'DENIED', ['cardValid'])]);
+    const unknown = await run(VERIFY, AS.vendor, { card: demoCardNumber(778), pin: DEMO.pin });
+    expect(unknown.audit).toEqual([row(null, 'DENIED', ['cardValid'])]);
   });
 });
