@@ -82,6 +82,14 @@ export const COVERED_ELSEWHERE: Readonly<Record<string, string>> = {
   'disclosure_request_patrons.patron_id': 'patron.id',
 };
 
+/**
+ * Tables that hold nothing about any patron, with the reason. Every other table of the database must
+ * be a section of the export (the export test reads the catalogue and enforces both lists).
+ */
+export const NOT_ABOUT_PATRONS: Readonly<Record<string, string>> = {
+  designations: "The Director's designations of alternate custodians: records about staff, never about a patron.",
+};
+
 const NOTES = [
   'Returned loans are listed only while you keep checkout history; an anonymised loan is no longer linked to you and is not yours to export.',
   "Disclosure requests under a court's nondisclosure order are left out while the order is in force, as the law requires.",
