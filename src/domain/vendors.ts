@@ -108,7 +108,9 @@ export class VendorService {
     const data = v.parseInput(verifyInput, { cardNumber, pin });
     const at = this.now();
     const patron = await this.repos.patrons.byCardNumber(data.cardNumber);
-    if (!patron || !(await this.repos.vendors.isEnrolled(vendorId, patron.id))) {
+    // The enrolment query runs for an unknown card too: same statements, same time, same answer.
+    const enrolled = await this.repos.vendors.isEnrolled(vendorId, patron?.id ?? '');
+    if (!patron || !enrolled) {
       await verifyPin(data.pin, await (decoyHash ??= hashPin('decoy-pin')));
       audit.record(patron?.id ?? null, 'CardVerification', 'cardValid', 'IDENTITY', RULE, FORBIDDEN);
       return UNKNOWN_CARD;
