@@ -1,13 +1,17 @@
 // The services of one request, over that request's repositories.
 import type { Db } from '../db/client.js';
 import { createRepositories, transactor, type Repositories } from '../repositories/repositories.js';
+import { AccountService } from './account.js';
 import { CirculationService } from './circulation.js';
 import { DisclosureService } from './disclosures.js';
+import { DataExportService } from './export.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
+import { EPHEMERAL_VENDOR_SETTINGS, type VendorSettings } from './vendor-settings.js';
+import { VendorService } from './vendors.js';
 
-export function createServices(db: Db, repos: Repositories, now: () => Date) {
+export function createServices(db: Db, repos: Repositories, now: () => Date, vendorSettings: VendorSettings = EPHEMERAL_VENDOR_SETTINGS) {
   const transact = transactor(db, now);
   return {
     patrons: new PatronService(repos.patrons, now),
@@ -15,6 +19,9 @@ export function createServices(db: Db, repos: Repositories, now: () => Date) {
     fines: new FineService(repos, transact, now),
     reference: new ReferenceService(repos, now),
     disclosures: new DisclosureService(repos, now),
+    account: new AccountService(repos, transact, now),
+    dataExport: new DataExportService(db, now),
+    vendors: new VendorService(repos, now, vendorSettings),
   };
 }
 
