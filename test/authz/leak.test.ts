@@ -127,18 +127,10 @@ function searchBatch(): Omit<Batch, 'truth'> {
 
 beforeAll(async () => {
   const seededAt = new Date();
-  let clock = Date.now();
-  const lap = (what: string) => {
-    console.info(`${what}: ${Date.now() - clock} ms`);
-    clock = Date.now();
-  };
   t = await startTestServer();
-  lap('server');
   w = await buildWorld(t.db, seededAt);
-  lap('world');
   schema = buildUnprotectedSchema();
   for (const b of [rootBatch(), entitiesBatch(), searchBatch()]) batches.push({ ...b, truth: await truthOf(b.document, b.variables) });
-  lap('truth');
 }, 120_000);
 afterAll(() => t?.stop());
 
