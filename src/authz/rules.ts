@@ -55,6 +55,24 @@ export const internalRule = rule('internal:staff', NO_CACHE)((_p, _a, ctx: Graph
   return ctx.principal.kind === 'user' && isStaff(ctx.principal) ? true : forbidden();
 });
 
+/** Any verified token (root fields about the caller itself). */
+export const isAuthenticated = rule('authenticated', NO_CACHE)((_p, _a, ctx: GraphQLContext) =>
+  ctx.principal.kind === 'user' ? true : unauthenticated(),
+);
+
+/** A third-party requester (its own requests only; the field rules narrow what it reads). */
+export const isRequester = rule('requester', NO_CACHE)((_p, _a, ctx: GraphQLContext) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return ctx.principal.requesterId ? true : forbidden();
+});
+
+/** The patron acting on their own record: args.id or args.patronId. */
+export const isSelf = rule('self', NO_CACHE)((_p, args: { id?: string; patronId?: string }, ctx: GraphQLContext) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  const target = args.id ?? args.patronId;
+  return ctx.principal.patronId !== null && target === ctx.principal.patronId ? true : forbidden();
+});
+
 /** The Director, or an active designee, with a stated purpose. */
 export const isCustodian = rule('custodian', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) =>
   toRuleResult(await ctx.authz.custodianBasis()),
