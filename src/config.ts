@@ -27,6 +27,14 @@ const schema = z
       .string()
       .default('ES256')
       .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean)),
+    /** Emergency disclosures (regulation 1): how long the requester may read the identity released. */
+    EMERGENCY_ACCESS_HOURS: z.coerce.number().int().min(1).max(72).default(24),
+    /** Emergency disclosures: how soon the Director must ratify or repudiate one. */
+    EMERGENCY_RATIFICATION_HOURS: z.coerce.number().int().min(1).max(720).default(72),
+    /** The Director's queue lists approved requests whose access closes within this many days. */
+    DISCLOSURE_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    /** The longest access window an approval may give. */
+    DISCLOSURE_MAX_ACCESS_DAYS: z.coerce.number().int().min(1).max(365).default(90),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -15,6 +15,13 @@ import {
   isSelf,
   piiRule,
 } from './rules.js';
+import {
+  canReadDisclosureRequest,
+  isDirector,
+  isEmergencyResponder,
+  isStaffMember,
+  isThatRequester,
+} from './rules-disclosure.js';
 
 const ROOT_RULES = {
   Query: {
@@ -27,7 +34,10 @@ const ROOT_RULES = {
     loan: isDeskStaff,
     fine: isDeskStaff,
     referenceConsult: or(isReferenceStaff, isDeskStaff),
-    disclosureRequest: or(isCustodian, isRequester, isDeskStaff),
+    disclosureRequest: canReadDisclosureRequest,
+    disclosureQueue: isCustodian,
+    requesterDisclosureRequests: or(isCustodian, isThatRequester),
+    designations: isCustodian,
   },
   Mutation: {
     registerPatron: isDeskStaff,
@@ -38,6 +48,21 @@ const ROOT_RULES = {
     payFine: isDeskStaff,
     waiveFine: isDeskStaff,
     recordReferenceConsult: isReferenceStaff,
+    // Disclosure workflow (regulations 1-3): intake by staff, decisions by the custodian only.
+    receiveDisclosureRequest: isStaffMember,
+    beginDisclosureReview: isCustodian,
+    approveDisclosureRequest: isCustodian,
+    denyDisclosureRequest: isCustodian,
+    fulfillDisclosureRequest: isCustodian,
+    withdrawDisclosureRequest: or(isStaffMember, isRequester),
+    releaseEmergencyDisclosure: isEmergencyResponder,
+    ratifyEmergencyDisclosure: isCustodian,
+    repudiateEmergencyDisclosure: isCustodian,
+    designateAlternate: isDirector,
+    revokeDesignation: isDirector,
+    // Regulation 6: the patron themself (args.patronId).
+    grantConsent: isSelf,
+    revokeConsent: isSelf,
   },
   _Service: { sdl: allow },
 } satisfies IRules;

@@ -2,7 +2,7 @@
 // when it happened (for a disclosure's date range), and whether it is current.
 import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
-import type { PatronRow } from '../db/schema/patrons.sql.js';
+import type { ConsentRow, PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
 
 export interface RecordFacts {
@@ -33,4 +33,5 @@ export const recordFacts: Record<string, (parent: never) => RecordFacts> = {
   Fine: (f: FineRow) => facts(f.patronId, f.assessedAt),
   Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt),
   ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
+  Consent: (c: ConsentRow) => facts(c.patronId, null),
 };

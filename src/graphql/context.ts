@@ -8,6 +8,7 @@ import { AccessControl } from '../authz/policy.js';
 import { AuditBuffer } from '../audit/buffer.js';
 import { createRepositories, type Repositories } from '../repositories/repositories.js';
 import { createServices, type Services } from '../domain/services.js';
+import { DEFAULT_DISCLOSURE_SETTINGS, type DisclosureSettings } from '../domain/disclosure-workflow.js';
 
 export interface GraphQLContext {
   requestId: string;
@@ -30,12 +31,18 @@ export interface RequestIdentity {
   viaRouter: boolean;
 }
 
-export function createContext(db: Db, logger: Logger, who: RequestIdentity, now: () => Date = () => new Date()): GraphQLContext {
+export function createContext(
+  db: Db,
+  logger: Logger,
+  who: RequestIdentity,
+  now: () => Date = () => new Date(),
+  disclosure: DisclosureSettings = DEFAULT_DISCLOSURE_SETTINGS,
+): GraphQLContext {
   const repos = createRepositories(db, now);
   return {
     ...who,
     repos,
-    services: createServices(db, repos, now),
+    services: createServices(db, repos, now, disclosure),
     authz: new AccessControl(who.principal, who.purpose, repos.access, now),
     audit: new AuditBuffer(),
     logger: logger.child({ requestId: who.requestId }),

@@ -8,6 +8,10 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
+  /** A disclosure request cannot take this step from its status (src/domain/disclosure-workflow.ts). */
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  /** A disclosure request without a written legal instrument (a verbal request) is refused. */
+  WRITTEN_INSTRUMENT_REQUIRED: 'WRITTEN_INSTRUMENT_REQUIRED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -35,6 +39,19 @@ export const badInput = (message: string, field?: string) =>
 export const notFound = (what: string) => typed(ErrorCode.NOT_FOUND, `${what} not found.`);
 
 export const conflict = (message: string) => typed(ErrorCode.CONFLICT, message);
+
+/** `action` and `status` are enum names, never input values. */
+export const invalidTransition = (action: string, status: string | null, why?: string) =>
+  typed(ErrorCode.INVALID_TRANSITION, `Cannot ${action.toLowerCase().replace('_', ' ')} a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`, {
+    action,
+    status,
+  });
+
+export const writtenInstrumentRequired = () =>
+  typed(
+    ErrorCode.WRITTEN_INSTRUMENT_REQUIRED,
+    'A disclosure request needs a written legal instrument with its reference and issuing authority; verbal requests are refused.',
+  );
 
 export const internalError = (requestId: string) =>
   typed(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal error; quote the request id to an administrator.', { requestId });

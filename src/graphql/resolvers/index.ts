@@ -1,22 +1,26 @@
 // Wires each type's resolver module into one map: one module per domain, merged root types.
 import type { Resolvers } from '../generated/resolvers-types.js';
+import * as consent from './consent.js';
+import * as designation from './designation.js';
 import * as disclosure from './disclosure.js';
+import * as disclosureWorkflow from './disclosure-workflow.js';
 import * as fine from './fine.js';
 import * as loan from './loan.js';
 import * as patron from './patron.js';
 import * as reference from './reference.js';
 import { DateScalar, DateTime } from './scalars.js';
 
-const modules = [patron, loan, fine, reference, disclosure];
+const modules = [patron, loan, fine, reference, disclosure, disclosureWorkflow, designation, consent];
 
 export const resolvers: Resolvers = {
   DateTime,
   Date: DateScalar,
   Query: Object.assign({}, ...modules.map((m) => ('Query' in m ? m.Query : {}))),
   Mutation: Object.assign({}, ...modules.map((m) => ('Mutation' in m ? m.Mutation : {}))),
-  Patron: patron.Patron,
+  Patron: { ...patron.Patron, ...consent.PatronConsents },
   Loan: loan.Loan,
   Fine: fine.Fine,
   ReferenceConsult: reference.ReferenceConsult,
   DisclosureRequest: disclosure.DisclosureRequest,
+  Designation: designation.Designation,
 };
