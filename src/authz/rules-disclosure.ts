@@ -45,7 +45,8 @@ export const isThatRequester = rule('requester:own', NO_CACHE)((_p, args: { requ
  * Unknown ids and others' requests get the same FORBIDDEN, except for the custodian.
  */
 export const canReadDisclosureRequest = rule('disclosure:read', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
-  const request = await ctx.services.disclosures.request(args.id);
+  // The repository, not the service: a caller without standing must not trigger the expiry sweep.
+  const request = await ctx.repos.disclosures.byId.load(args.id);
   if (!request) return toRuleResult(await ctx.authz.custodianBasis());
   const patronIds = await ctx.repos.disclosures.patronIdsOf.load(request.id);
   return toRuleResult(await ctx.authz.decideDisclosure(request, patronIds));
