@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { DisclosureAction, DisclosureRequestRow, DisclosureStatusValue } from '../db/schema/disclosures.sql.js';
 import { badInput, forbidden, notFound, writtenInstrumentRequired } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
-import type { DisclosureChanges } from '../repositories/disclosure-workflow.js';
+import type { DisclosureChanges, NewDisclosureRequest } from '../repositories/disclosure-workflow.js';
 import { CLOCK, CLOSED_STATUSES, nextStatus, transitionFor, type Actor, type DirectorQueue, type DisclosureSettings } from './disclosure-workflow.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
@@ -201,7 +201,14 @@ export class DisclosureRequestService {
     return { pendingReview, nearingExpiry, unratifiedEmergencies };
   }
 
-  private async create(actor: Actor, action: DisclosureAction, patronIds: string[], row: Parameters<Repositories['disclosureWorkflow']['insert']>[0], text: string | null, authority: 'EMERGENCY' | null = null) {
+  private async create(
+    actor: Actor,
+    action: DisclosureAction,
+    patronIds: string[],
+    row: NewDisclosureRequest,
+    text: string | null,
+    authority: 'EMERGENCY' | null = null,
+  ): Promise<DisclosureRequestRow> {
     const created = await this.transact(async (r) => {
       const found = await r.patrons.byId.loadMany(patronIds);
       if (found.some((p) => !p || p instanceof Error)) throw notFound('Patron');

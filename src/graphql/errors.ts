@@ -42,7 +42,7 @@ export const conflict = (message: string) => typed(ErrorCode.CONFLICT, message);
 
 /** `action` and `status` are enum names, never input values. */
 export const invalidTransition = (action: string, status: string | null, why?: string) =>
-  typed(ErrorCode.INVALID_TRANSITION, `Cannot ${action.toLowerCase().replace('_', ' ')} a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`, {
+  typed(ErrorCode.INVALID_TRANSITION, `The step ${action} is not allowed on a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`, {
     action,
     status,
   });
