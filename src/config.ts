@@ -41,6 +41,14 @@ const schema = z
     VENDOR_PIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(15),
     /** Fines owed at or above this (cents) put a patron out of good standing for vendors. */
     VENDOR_FINE_LIMIT_CENTS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+    /** Emergency disclosures (regulation 1): how long the requester may read the identity released. */
+    EMERGENCY_ACCESS_HOURS: z.coerce.number().int().min(1).max(72).default(24),
+    /** Emergency disclosures: how soon the Director must ratify or repudiate one. */
+    EMERGENCY_RATIFICATION_HOURS: z.coerce.number().int().min(1).max(720).default(72),
+    /** The Director's queue lists approved requests whose access closes within this many days. */
+    DISCLOSURE_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    /** The longest access window an approval may give. */
+    DISCLOSURE_MAX_ACCESS_DAYS: z.coerce.number().int().min(1).max(365).default(90),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {

@@ -38,6 +38,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, logger, database, verifier } = deps;
   const now = deps.now ?? (() => new Date());
   const vendorSettings = vendorSettingsFrom(config);
+  const disclosureSettings = {
+    emergencyAccessHours: config.EMERGENCY_ACCESS_HOURS,
+    emergencyRatificationHours: config.EMERGENCY_RATIFICATION_HOURS,
+    expiryWarningDays: config.DISCLOSURE_EXPIRY_WARNING_DAYS,
+    maxAccessDays: config.DISCLOSURE_MAX_ACCESS_DAYS,
+  };
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
@@ -77,7 +83,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           if (err instanceof InvalidTokenError) throw unauthenticated(401);
           throw err;
         });
-        return createContext(database.db, logger, who, now, vendorSettings);
+        return createContext(database.db, logger, who, now, vendorSettings, disclosureSettings);
       },
     }),
   );

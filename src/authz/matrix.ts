@@ -66,6 +66,7 @@ function disclosureRequest(requesterId: string): DisclosureRequestRow {
     categories: ['IDENTITY'], scopeFrom: null, scopeTo: null, status: 'UNDER_REVIEW', receivedBy: 'staff_intake', receivedAt: days(-5),
     decidedBy: null, decisionAuthority: null, designationId: null, decidedAt: null, decisionNote: null, accessExpiresAt: null,
     nondisclosureUntil: null, emergencyJustification: null, ratifiedAt: null, closedAt: null,
+    ratificationDueAt: null, repudiatedAt: null, emergencyReviewedBy: null,
   };
 }
 
