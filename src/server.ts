@@ -22,7 +22,7 @@ import { httpErrorHandler } from './http/http-errors.js';
 import { identify } from './http/identify.js';
 import { entitiesLimitPlugin, executionTimeoutPlugin, limitValidationRules, tokenLimitMetricsPlugin } from './http/limits.js';
 import { operationsRoutes, type Lifecycle } from './http/operations.js';
-import { decisionMetricsPlugin, noStorePlugin, requestIdPlugin } from './http/plugins.js';
+import { decisionMetricsPlugin, noStorePlugin, requestIdPlugin, requestLogPlugin } from './http/plugins.js';
 import { routerGate } from './http/router-secret.js';
 
 export interface ServerDeps {
@@ -78,6 +78,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       decisionMetricsPlugin(metrics),
       requestIdPlugin,
       noStorePlugin,
+      requestLogPlugin,
     ],
   });
   await apollo.start();

@@ -53,3 +53,29 @@ export function decisionMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Grap
     },
   };
 }
+
+/**
+ * One access-log line per GraphQL request: request id (from the child logger), whether it came
+ * through the router, the operation type, status, error codes and duration. Never the query text,
+ * the operation name (client-chosen) or variables.
+ */
+export const requestLogPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart({ contextValue }) {
+    const started = performance.now();
+    return {
+      async willSendResponse({ response, operation }) {
+        const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+        contextValue.logger.info(
+          {
+            viaRouter: contextValue.viaRouter,
+            operation: operation?.operation ?? null,
+            status: response.http.status ?? 200,
+            errorCodes: errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')),
+            ms: Math.round(performance.now() - started),
+          },
+          'graphql request',
+        );
+      },
+    };
+  },
+};
