@@ -86,8 +86,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   // Every answer, including 401/413 and the operations endpoints, is no-store and cookie-free.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    const path = req.path; // read now: a mounted router rewrites req.url while it runs
     res.setHeader('cache-control', 'no-store');
-    res.on('finish', () => metrics.httpRequest(req.path, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    res.on('finish', () => metrics.httpRequest(path, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
     next();
   });
   app.use(operationsRoutes(database, metrics, lifecycle));
