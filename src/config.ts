@@ -41,8 +41,11 @@ const schema = z
     MAX_QUERY_DEPTH: limit(10),
     /** Aliased fields in one operation. */
     MAX_ALIASES: limit(15),
-    /** Static cost of an operation (graphql-armor cost-limit: objects 2, scalars 1, depth factor 1.5, ×first). */
-    MAX_QUERY_COST: limit(50_000),
+    /**
+     * Cost of an operation (graphql-armor cost-limit: object 2, scalar 1, ×1.5 per level, ×first,
+     * with `first` taken from literals, variables or the schema default). 100 patrons × 20 loans ≈ 79,000.
+     */
+    MAX_QUERY_COST: limit(100_000),
     /** Lexical tokens of a document (graphql-js's own parser limit). */
     MAX_QUERY_TOKENS: limit(2_000),
     /** Representations in one `_entities` call from the router. */

@@ -20,6 +20,7 @@ import { apolloLogger } from './http/apollo-logger.js';
 import { createErrorHandling } from './http/errors.js';
 import { httpErrorHandler } from './http/http-errors.js';
 import { identify } from './http/identify.js';
+import { costLimitPlugin } from './http/cost.js';
 import { entitiesLimitPlugin, executionTimeoutPlugin, limitValidationRules, tokenLimitMetricsPlugin } from './http/limits.js';
 import { operationsRoutes, type Lifecycle } from './http/operations.js';
 import { decisionMetricsPlugin, noStorePlugin, requestIdPlugin, requestLogPlugin } from './http/plugins.js';
@@ -72,6 +73,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // Inline traces (ftv1) would hand error messages and timings to whoever sends the header.
       ApolloServerPluginInlineTraceDisabled(),
       errors.plugin,
+      costLimitPlugin(config.MAX_QUERY_COST, metrics),
       entitiesLimitPlugin(config.MAX_ENTITY_REPRESENTATIONS, metrics),
       tokenLimitMetricsPlugin(metrics),
       executionTimeoutPlugin(config.EXECUTION_TIMEOUT_MS, metrics),

@@ -1,11 +1,11 @@
-// Limits against abuse, each from the configuration. Document-shape limits (depth, aliases, cost)
-// are validation rules, so an oversized operation is refused before any resolver runs, with
+// Limits against abuse, each from the configuration. Document-shape limits (depth, aliases) are
+// validation rules, so an oversized operation is refused before any resolver runs, with
 // GRAPHQL_VALIDATION_FAILED and `extensions.limit` naming the setting. The token limit is
-// graphql-js's own parser option (set in server.ts); representations and execution time are plugins.
+// graphql-js's own parser option (set in server.ts); cost (cost.ts), representations and execution
+// time are plugins that refuse with LIMIT_EXCEEDED.
 import { GraphQLError, Kind, type ASTNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import type { Config } from '../config.js';
 import type { LimitName, Metrics } from '../metrics.js';
@@ -43,7 +43,6 @@ export function limitValidationRules(config: Config, metrics: Metrics): Validati
     // Fragments (the router's `... on Loan`) add no depth: depth is about nested data.
     maxDepthRule({ n: config.MAX_QUERY_DEPTH, flattenFragments: true, ...reporting('depth', 'MAX_QUERY_DEPTH', metrics) }),
     maxAliasesRule({ n: config.MAX_ALIASES, ...reporting('aliases', 'MAX_ALIASES', metrics) }),
-    costLimitRule({ maxCost: config.MAX_QUERY_COST, flattenFragments: true, ...reporting('cost', 'MAX_QUERY_COST', metrics) }),
   ] as ValidationRule[];
 }
 

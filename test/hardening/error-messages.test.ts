@@ -2,6 +2,8 @@
 import { buildSchema, graphql, parse } from 'graphql';
 import { expect, test } from 'vitest';
 import { withoutValues } from '../../src/http/errors.js';
+import { apolloLogger } from '../../src/http/apollo-logger.js';
+import { createLogger } from '../../src/logger.js';
 
 const CARD = '29000000000017';
 const schema = buildSchema(`
@@ -55,4 +57,16 @@ test('a missing input field is named with its type', async () => {
 
 test('messages without values are kept as they are', () => {
   expect(withoutValues('Cannot query field "nmae" on type "Patron".')).toEqual('Cannot query field "nmae" on type "Patron".');
+});
+
+test("invariant 6: Apollo Server's own log lines keep the headline, not the error text it appends", () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('debug', { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } as never);
+  const apollo = apolloLogger(logger);
+  apollo.error(`Unexpected error processing request: DrizzleQueryError: Failed query: select ... params: ${CARD}`);
+  apollo.warn('A GraphQL operation was received during server shutdown.');
+  expect(lines.map((l) => [l.level, l.source, l.msg])).toEqual([
+    [50, 'apollo-server', 'Unexpected error processing request'],
+    [40, 'apollo-server', 'A GraphQL operation was received during server shutdown.'],
+  ]);
 });

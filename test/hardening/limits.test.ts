@@ -5,18 +5,24 @@ import { GraphQLError, Lexer, Source, TokenKind, parse, validate, type Validatio
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildSchema } from '../../src/graphql/schema.js';
+import { effectiveCost } from '../../src/http/cost.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { AS } from '../support/tokens.js';
 
-/** The cost graphql-armor computes for a document (the same rule the server runs). */
-function costOf(query: string): number {
+const schema = buildSchema();
+/** The cost the server compares with the limit (page sizes from literals, variables and defaults). */
+const costOf = (query: string, variables: Record<string, unknown> = {}) => effectiveCost(schema, parse(query), variables);
+
+/** What graphql-armor's cost rule alone computes: a variable or default page size counts as 1. */
+function armorCostOf(query: string): number {
   let found = 0;
   const rule = costLimitRule({
     maxCost: 0,
+    flattenFragments: true,
     propagateOnRejection: false,
     onReject: [(_: ValidationContext | null, e: GraphQLError) => void (found = Number(/found (\d+(?:\.\d+)?)/.exec(e.message)![1]))],
   });
-  validate(buildSchema(), parse(query), [rule as never]);
+  validate(schema, parse(query), [rule as never]);
   return found;
 }
 
@@ -40,9 +46,11 @@ const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on 
 const TWO_REPS = `[{ __typename: "Loan", id: "${LOAN}" }, { __typename: "Loan", id: "${LOAN}" }]`;
 const ENTITIES_ALIASED = `{ _entities(representations: ${TWO_REPS}) { __typename } x: _entities(representations: ${TWO_REPS}) { __typename } }`;
 const SLOW = `{ patron(id: "${ADA}") { name email } }`;
-// Cost grows with the page size asked for: 50 patrons is the limit, 51 is beyond.
-const COST_AT = '{ patrons(search: { namePrefix: "Demo" }, first: 50) { nodes { id name } } }';
-const COST_BEYOND = '{ patrons(search: { namePrefix: "Demo" }, first: 51) { nodes { id name } } }';
+// Cost grows with the page size and the fields asked for: a page of 100 with two fields is the
+// limit, a third field is beyond it.
+const COST_AT = '{ patrons(search: { namePrefix: "Demo" }, first: 100) { nodes { id name } } }';
+const COST_BEYOND = '{ patrons(search: { namePrefix: "Demo" }, first: 100) { nodes { id name email } } }';
+const COST_BY_VARIABLE = 'query($n: Int) { patrons(search: { namePrefix: "Demo" }, first: $n) { nodes { id name email } } }';
 const OTHERS = [DEPTH_5, FRAGMENTS, ALIASES_2, PAGE, ENTITIES, ENTITIES_ALIASED, SLOW, COST_AT];
 // The token limit is the longest of the queries above: a query of that many tokens passes.
 const typenames = (k: number) => `{ patron(id: "${ADA}") { id${' __typename'.repeat(k)} } }`;
@@ -62,7 +70,7 @@ const LIMITS = {
 
 test('the boundary queries of one limit stay inside every other limit', () => {
   for (const q of [...OTHERS, TOKENS_AT]) {
-    expect(costOf(q)).toBeLessThanOrEqual(Number(LIMITS.MAX_QUERY_COST));
+    expect(costOf(q, { n: 100, r: [] })).toBeLessThanOrEqual(Number(LIMITS.MAX_QUERY_COST));
     expect(tokensOf(q)).toBeLessThanOrEqual(TOKEN_LIMIT);
   }
 });
@@ -74,6 +82,11 @@ beforeAll(async () => {
 afterAll(() => t?.stop());
 
 const director = { as: AS.director, purpose: 'RECORDS_AUDIT' };
+
+/** A refusal by a plugin limit: 400, no data, one LIMIT_EXCEEDED error naming the setting. */
+function limitRefusal(message: string, limit: string) {
+  return { status: 400, body: { errors: [{ message, extensions: { code: 'LIMIT_EXCEEDED', limit } }], extensions: { requestId: expect.any(String) } } };
+}
 
 /** A refusal by a validation-rule limit: 400, no data, one typed error naming the setting. */
 function validationRefusal(message: string, limit: string) {
@@ -103,16 +116,30 @@ describe('document limits', () => {
     expect({ status: beyond.status, body: beyond.body }).toEqual(validationRefusal('Aliases limit of 2 exceeded, found 3.', 'MAX_ALIASES'));
   });
 
-  test('cost: a query costing exactly the limit passes, one more page item is refused', async () => {
+  test('cost: a query costing exactly the limit passes, one more field is refused', async () => {
     const limit = Number(LIMITS.MAX_QUERY_COST);
     expect(costOf(COST_BEYOND)).toBeGreaterThan(limit);
     const at = await t.gql<{ patrons: { nodes: unknown[] } }>(COST_AT, director);
     expect(at.body.errors).toBeUndefined();
     expect(at.body.data?.patrons.nodes).toHaveLength(20);
     const beyond = await t.gql(COST_BEYOND, director);
-    expect({ status: beyond.status, body: beyond.body }).toEqual(
-      validationRefusal(`Query Cost limit of ${limit} exceeded, found ${costOf(COST_BEYOND)}.`, 'MAX_QUERY_COST'),
-    );
+    expect({ status: beyond.status, body: beyond.body }).toEqual(limitRefusal(`Query Cost limit of ${limit} exceeded, found ${costOf(COST_BEYOND)}.`, 'MAX_QUERY_COST'));
+  });
+
+  test('cost: a page size passed in a variable counts as much as a literal one', async () => {
+    const limit = Number(LIMITS.MAX_QUERY_COST);
+    // graphql-armor alone would count `first: $n` as a page of 1 and let this through.
+    expect(armorCostOf(COST_BY_VARIABLE)).toBeLessThan(limit);
+    const beyond = await t.gql(COST_BY_VARIABLE, { ...director, variables: { n: 100 } });
+    expect({ status: beyond.status, body: beyond.body }).toEqual(limitRefusal(`Query Cost limit of ${limit} exceeded, found ${costOf(COST_BEYOND)}.`, 'MAX_QUERY_COST'));
+    const small = await t.gql<{ patrons: { nodes: unknown[] } }>(COST_BY_VARIABLE, { ...director, variables: { n: 5 } });
+    expect(small.body.data?.patrons.nodes).toHaveLength(5);
+  });
+
+  test('cost: an omitted page size counts as the schema default (20)', () => {
+    const nested = `{ patron(id: "${ADA}") { loans { nodes { id } } } }`;
+    expect(costOf(nested)).toBe(costOf(`{ patron(id: "${ADA}") { loans(first: 20) { nodes { id } } } }`));
+    expect(costOf(nested)).toBeGreaterThan(armorCostOf(nested));
   });
 
   test("parser tokens (graphql-js's maxLexicalTokens): exactly the limit parses, one token more is refused", async () => {
