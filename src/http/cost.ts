@@ -59,13 +59,55 @@ const COST_OPTIONS = { flattenFragments: true, propagateOnRejection: false, expo
 
 /** The operation's cost with its real page sizes (what the limit is compared with). */
 export function effectiveCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}): number {
-  let cost = 0;
-  const rule = costLimitRule({
-    ...COST_OPTIONS,
-    maxCost: -1,
-    onReject: [(_: ValidationContext | null, e: GraphQLError) => void (cost = Number(/found (\d+(?:\.\d+)?)/.exec(e.message)?.[1] ?? 0))],
-  }) as ValidationRule;
-  validate(schema, withEffectivePageSizes(schema, document, variables), [rule]);
+  return cachedCost(schema, document, variables);
+}
+
+/** Names of the variables an operation passes as `first` (cached per parsed document). */
+const pageVariables = new WeakMap<DocumentNode, string[]>();
+function pageSizeVariables(schema: GraphQLSchema, document: DocumentNode): string[] {
+  let names = pageVariables.get(document);
+  if (!names) {
+    const found: string[] = [];
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        Argument(node) {
+          if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE && typeInfo.getArgument()) found.push(node.value.name.value);
+        },
+      }),
+    );
+    names = [...new Set(found)];
+    pageVariables.set(document, names);
+  }
+  return names;
+}
+
+/**
+ * Costs per parsed document (Apollo keeps one DocumentNode per query text) and per value of its
+ * page-size variables: the computation costs about as much as validating the document, so it runs
+ * once per distinct (query, page sizes), not once per request.
+ */
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+const MAX_VARIANTS = 64;
+
+function cachedCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operation?: OperationDefinitionNode): number {
+  const key = [operation?.name?.value ?? '', ...pageSizeVariables(schema, document).map((n) => String(variables[n]))].join('\u0001');
+  let perDocument = costs.get(document);
+  if (!perDocument) costs.set(document, (perDocument = new Map()));
+  let cost = perDocument.get(key);
+  if (cost === undefined) {
+    cost = 0;
+    const rule = costLimitRule({
+      ...COST_OPTIONS,
+      maxCost: -1,
+      // Several operations in one document: the costliest one counts.
+      onReject: [(_: ValidationContext | null, e: GraphQLError) => void (cost = Math.max(cost ?? 0, Number(/found (\d+(?:\.\d+)?)/.exec(e.message)?.[1] ?? 0)))],
+    }) as ValidationRule;
+    validate(schema, withEffectivePageSizes(schema, document, variables, operation), [rule]);
+    if (perDocument.size >= MAX_VARIANTS) perDocument.clear();
+    perDocument.set(key, cost);
+  }
   return cost;
 }
 
@@ -74,16 +116,11 @@ export function costLimitPlugin(maxCost: number, metrics: Metrics): ApolloServer
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operation }) {
-          let refused: string | null = null;
-          const rule = costLimitRule({
-            ...COST_OPTIONS,
-            maxCost,
-            onReject: [(_: ValidationContext | null, e: GraphQLError) => void (refused = e.message.replace(/^Syntax Error: /, ''))],
-          }) as ValidationRule;
-          validate(schema, withEffectivePageSizes(schema, document, request.variables ?? {}, operation), [rule]);
-          if (refused !== null) {
+          const cost = cachedCost(schema, document, request.variables ?? {}, operation);
+          if (cost > maxCost) {
             metrics.limitRejected('cost');
-            throw limitError(refused, 'MAX_QUERY_COST', 400);
+            // The same wording as graphql-armor's own message.
+            throw limitError(`Query Cost limit of ${maxCost} exceeded, found ${cost}.`, 'MAX_QUERY_COST', 400);
           }
         },
       };
