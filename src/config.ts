@@ -27,11 +27,24 @@ const schema = z
       .string()
       .default('ES256')
       .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean)),
+    /**
+     * Secret (at least 32 characters) that signs the audit log's checkpoints; kept outside the
+     * database so a database superuser cannot rewrite the log unseen. Required in production; the
+     * embedded default creates one in DATA_DIR.
+     */
+    AUDIT_CHECKPOINT_KEY: z.string().min(32).optional(),
+    /** Sign a checkpoint every this many audit rows (per process). */
+    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
+    /** ...and at least this often while rows arrive (ms; 0 turns the timer off). */
+    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_JWKS_URL && !c.JWT_PUBLIC_KEY) {
       ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'production needs JWT_JWKS_URL or JWT_PUBLIC_KEY' });
+    }
+    if (c.NODE_ENV === 'production' && !c.AUDIT_CHECKPOINT_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['AUDIT_CHECKPOINT_KEY'], message: 'production needs AUDIT_CHECKPOINT_KEY (kept outside the database)' });
     }
   });
 

@@ -18,6 +18,9 @@ import { createErrorFormatter } from './http/errors.js';
 import { unauthenticated } from './graphql/errors.js';
 import { identify } from './http/identify.js';
 import { noStorePlugin, requestIdPlugin } from './http/plugins.js';
+import { auditPlugin } from './audit/plugin.js';
+import { AuditWriter } from './audit/writer.js';
+import { loadCheckpointKey } from './audit/checkpoints.js';
 
 export interface ServerDeps {
   config: Config;
@@ -30,6 +33,8 @@ export interface ServerDeps {
 export interface RunningServer {
   url: string;
   http: Server;
+  /** The audit log's writer (tests read its statement counts). */
+  audit: AuditWriter;
   stop(): Promise<void>;
 }
 
@@ -39,6 +44,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
+  const audit = new AuditWriter(database.db, loadCheckpointKey(config), logger, {
+    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+    checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+  }, now);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
@@ -53,6 +62,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       ApolloServerPluginLandingPageDisabled(),
       requestIdPlugin,
       noStorePlugin,
+      auditPlugin(audit, logger),
     ],
   });
   await apollo.start();
@@ -86,6 +96,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   return {
     url,
     http,
+    audit,
     async stop() {
       await apollo.stop();
       await database.close();

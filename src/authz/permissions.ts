@@ -28,6 +28,7 @@ const ROOT_RULES = {
     fine: isDeskStaff,
     referenceConsult: or(isReferenceStaff, isDeskStaff),
     disclosureRequest: or(isCustodian, isRequester, isDeskStaff),
+    auditEvents: isCustodian,
   },
   Mutation: {
     registerPatron: isDeskStaff,
@@ -42,6 +43,9 @@ const ROOT_RULES = {
   _Service: { sdl: allow },
 } satisfies IRules;
 
+/** Types whose fields belong to one disclosure request (the object itself, or one carrying `requestId`). */
+const DISCLOSURE_TYPES = new Set(['DisclosureRequest', 'DisclosureEvent', 'DisclosureRelease']);
+
 /** Type rules derived from the classification: @public → allow, @internal → staff, @pii → its category's rule. */
 export function derivedTypeRules(classes: Map<string, FieldClass>): Record<string, Record<string, ReturnType<typeof piiRule>>> {
   const piiRules = new Map<string, ReturnType<typeof piiRule>>();
@@ -51,7 +55,7 @@ export function derivedTypeRules(classes: Map<string, FieldClass>): Record<strin
     let r;
     if (c.kind === 'public') r = allow;
     else if (c.kind === 'internal') r = internalRule;
-    else if (typeName === 'DisclosureRequest' || typeName === 'DisclosureEvent') r = disclosureRule;
+    else if (DISCLOSURE_TYPES.has(typeName)) r = disclosureRule;
     else {
       const id = `${c.category}|${c.staffVisible}|${c.vendorShared}`;
       r = piiRules.get(id) ?? piiRule(c.category, c);

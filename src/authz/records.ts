@@ -4,6 +4,7 @@ import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
+import type { AccessLogEntryNode } from '../audit/read-model.js';
 
 export interface RecordFacts {
   /** The patron the record is about; null for an anonymised record. */
@@ -33,4 +34,7 @@ export const recordFacts: Record<string, (parent: never) => RecordFacts> = {
   Fine: (f: FineRow) => facts(f.patronId, f.assessedAt),
   Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt),
   ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
+  // Audit events name patrons only by pseudonym: no subject, so the custodian alone reads them.
+  AuditEvent: () => facts(null, null),
+  AccessLogEntry: (e: AccessLogEntryNode) => facts(e.patronId, null),
 };

@@ -6,6 +6,7 @@ import { DisclosureService } from './disclosures.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
+import { AuditService } from './audit.js';
 
 export function createServices(db: Db, repos: Repositories, now: () => Date) {
   const transact = transactor(db, now);
@@ -15,6 +16,7 @@ export function createServices(db: Db, repos: Repositories, now: () => Date) {
     fines: new FineService(repos, transact, now),
     reference: new ReferenceService(repos, now),
     disclosures: new DisclosureService(repos, now),
+    audit: new AuditService(db, repos),
   };
 }
 

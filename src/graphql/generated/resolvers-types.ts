@@ -6,6 +6,9 @@ import type { LoanRow } from '../../db/schema/circulation.sql.js';
 import type { FineRow, PaymentRow } from '../../db/schema/fines.sql.js';
 import type { ReferenceConsultRow } from '../../db/schema/reference.sql.js';
 import type { DisclosureRequestRow, DisclosureEventRow } from '../../db/schema/disclosures.sql.js';
+import type { AuditEventRow } from '../../db/schema/audit.sql.js';
+import type { AccessLogEntryNode } from '../../audit/read-model.js';
+import type { DisclosureReleaseNode } from '../../audit/releases.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -44,6 +47,38 @@ export type AccessBasis =
   /** A subscribed vendor reading the card number of a patron enrolled in its service (regulation 7). */
   | 'VENDOR_SCOPE';
 
+/** A page of the patron's access log, newest first. */
+export type AccessLogConnection = {
+  __typename?: 'AccessLogConnection';
+  /** The entries of this page. */
+  nodes: Array<AccessLogEntry>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/**
+ * One access to a patron's record by someone else, as the patron sees it: who (role, and the staff or
+ * third-party id), when, which categories, and on what basis. Accesses under a disclosure request
+ * whose nondisclosure order is in force are left out until the order expires.
+ */
+export type AccessLogEntry = {
+  __typename?: 'AccessLogEntry';
+  /** When the access happened. */
+  at?: Maybe<Scalars['DateTime']['output']>;
+  /** The basis of the access. */
+  basis?: Maybe<AccessBasis>;
+  /** The designation, disclosure request, vendor, grant or consent the access rested on. */
+  basisRef?: Maybe<Scalars['String']['output']>;
+  /** The categories of the record that were read. */
+  categories?: Maybe<Array<PiiCategory>>;
+  /** The roles of who accessed the record. */
+  roles?: Maybe<Array<Scalars['String']['output']>>;
+  /** The staff id, when library staff accessed the record. */
+  staffId?: Maybe<Scalars['String']['output']>;
+  /** The requester or vendor id, when a third party accessed the record. */
+  thirdPartyId?: Maybe<Scalars['String']['output']>;
+};
+
 /** A fine to assess. */
 export type AssessFineInput = {
   /** Amount in cents, 1 to 100000. */
@@ -55,6 +90,91 @@ export type AssessFineInput = {
   /** Why it is assessed. */
   reason: Scalars['String']['input'];
 };
+
+/**
+ * One recorded access decision: who asked, about whom, for which fields of one type and category,
+ * and what was decided on which basis. Rows form a hash chain (`seq`, row hash) with signed
+ * checkpoints; `npm run audit:verify` proves the log intact. Only the custodian of records reads
+ * them (the Director, or an active designee, with a stated purpose), and every read is itself audited.
+ */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** When the request's decisions were recorded. */
+  at?: Maybe<Scalars['DateTime']['output']>;
+  /** The basis of a grant. */
+  basis?: Maybe<AccessBasis>;
+  /** The row the basis rests on: designation, disclosure request, vendor, guardian grant or consent id. */
+  basisRef?: Maybe<Scalars['String']['output']>;
+  /** The privacy category of the fields. */
+  category?: Maybe<PiiCategory>;
+  /** sha256 of the operation text with its literal values blanked (hex). */
+  documentHash?: Maybe<Scalars['String']['output']>;
+  /** The fields (schema names, not aliases) this decision covered. */
+  fields?: Maybe<Array<Scalars['String']['output']>>;
+  /** The GraphQL operation name, if the client gave one. */
+  operationName?: Maybe<Scalars['String']['output']>;
+  /** GRANTED, DENIED, or FAILED (granted, but the resolver then failed and nothing was returned). */
+  outcome?: Maybe<AuditOutcome>;
+  /** Staff, requester or vendor id of who asked; for a patron, their pseudonym (see `subject`). */
+  principalId?: Maybe<Scalars['String']['output']>;
+  /** user, anonymous or system. */
+  principalKind?: Maybe<Scalars['String']['output']>;
+  /** The roles of who asked. */
+  principalRoles?: Maybe<Array<Scalars['String']['output']>>;
+  /** The purpose stated in X-Access-Purpose. */
+  purpose?: Maybe<Scalars['String']['output']>;
+  /** The request id (also in the response's `x-request-id` header and the server log). */
+  requestId?: Maybe<Scalars['String']['output']>;
+  /** The authorization rule that decided, e.g. `pii:IDENTITY`. */
+  rule?: Maybe<Scalars['String']['output']>;
+  /** Position in the log's hash chain: 1, 2, 3, ... with no gap. */
+  seq: Scalars['ID']['output'];
+  /**
+   * Pseudonym of the patron the record is about: HMAC under that patron's key for the month. Once
+   * retention destroys the key, the row still verifies but names nobody. Null for anonymised records.
+   */
+  subject?: Maybe<Scalars['String']['output']>;
+  /** The GraphQL type whose fields were resolved. */
+  typeName?: Maybe<Scalars['String']['output']>;
+  /** Whether the request came through the federated router. */
+  viaRouter?: Maybe<Scalars['Boolean']['output']>;
+};
+
+/** A page of audit events, newest first. */
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  /** The events of this page. */
+  nodes: Array<AuditEvent>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** Filters for audit events; all given filters must hold. */
+export type AuditEventFilter = {
+  /** Only grants on this basis. */
+  basis?: InputMaybe<AccessBasis>;
+  /** Only events resting on this designation, disclosure request, vendor, grant or consent. */
+  basisRef?: InputMaybe<Scalars['String']['input']>;
+  /** Recorded at or after this instant. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only this outcome. */
+  outcome?: InputMaybe<AuditOutcome>;
+  /** Events about this patron (matched through the pseudonyms of keys not yet destroyed). */
+  patronId?: InputMaybe<Scalars['ID']['input']>;
+  /** Events caused by this principal: a staff, requester or vendor id, or a patron id. */
+  principalId?: InputMaybe<Scalars['String']['input']>;
+  /** Recorded before this instant. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** What became of an access check. */
+export type AuditOutcome =
+  /** The fields were refused. */
+  | 'DENIED'
+  /** Granted, but resolving the field failed: nothing was returned. */
+  | 'FAILED'
+  /** The fields were released. */
+  | 'GRANTED';
 
 /** A checkout at the circulation desk. */
 export type CheckOutInput = {
@@ -116,6 +236,17 @@ export type DisclosureEvent = {
   toStatus?: Maybe<DisclosureStatus>;
 };
 
+/** One field of one patron's record released to a requester under a disclosure request. */
+export type DisclosureRelease = {
+  __typename?: 'DisclosureRelease';
+  /** The field released. */
+  field?: Maybe<Scalars['String']['output']>;
+  /** The patron whose record it was; null once retention destroyed the key that links the log to them. */
+  patronId?: Maybe<Scalars['ID']['output']>;
+  /** The GraphQL type of the record (Patron, Loan, ...). */
+  typeName?: Maybe<Scalars['String']['output']>;
+};
+
 /**
  * A request from a third party (law enforcement, a court, another requester) for library records
  * about patrons. Only the Director or an active designee decides it (regulations 2 and 3); a
@@ -157,6 +288,11 @@ export type DisclosureRequest = {
   receivedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Staff id of who received the request. */
   receivedBy?: Maybe<Scalars['String']['output']>;
+  /**
+   * What the requester actually resolved under this request, from the audit log: every (patron,
+   * type, field) released to it, no more and no fewer.
+   */
+  releases?: Maybe<Array<DisclosureRelease>>;
   /** The requester's own id (the `requester_id` of its token). */
   requesterId?: Maybe<Scalars['String']['output']>;
   /** The requester's name as identified at intake. */
@@ -400,6 +536,11 @@ export type PageInfo = {
  */
 export type Patron = {
   __typename?: 'Patron';
+  /**
+   * Who accessed this patron's record, newest first (the patron's own reads are left out). The
+   * patron and the custodian may read it; circulation staff may not.
+   */
+  accessLog?: Maybe<AccessLogConnection>;
   /** Street address, first line. */
   addressLine1?: Maybe<Scalars['String']['output']>;
   /** Street address, second line. */
@@ -447,6 +588,16 @@ export type Patron = {
   registeredAt?: Maybe<Scalars['DateTime']['output']>;
   /** Registration status. */
   status?: Maybe<PatronStatus>;
+};
+
+
+/**
+ * A registered library user. The id is opaque and stable; it is never the library card number.
+ * Every personal field is nullable: a denial nulls the field, never the patron or a list.
+ */
+export type PatronAccessLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -566,6 +717,8 @@ export type PiiCategory =
 
 export type Query = {
   __typename?: 'Query';
+  /** Audit events, newest first, at most 100 a page: the Director or an active designee, with a stated purpose. */
+  auditEvents: AuditEventConnection;
   /** A disclosure request by id. */
   disclosureRequest?: Maybe<DisclosureRequest>;
   /** A fine by id. */
@@ -580,6 +733,13 @@ export type Query = {
   patrons: PatronConnection;
   /** A reference consult by id. */
   referenceConsult?: Maybe<ReferenceConsult>;
+};
+
+
+export type QueryAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -835,10 +995,16 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AccessBasis: AccessBasis;
+  AccessLogConnection: ResolverTypeWrapper<Omit<AccessLogConnection, 'nodes'> & { nodes: Array<ResolversTypes['AccessLogEntry']> }>;
+  AccessLogEntry: ResolverTypeWrapper<AccessLogEntryNode>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AssessFineInput: AssessFineInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AuditEvent: ResolverTypeWrapper<AuditEventRow>;
+  AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversTypes['AuditEvent']> }>;
+  AuditEventFilter: AuditEventFilter;
+  AuditOutcome: AuditOutcome;
   CheckOutInput: CheckOutInput;
   ConsultChannel: ConsultChannel;
   ConsultStatus: ConsultStatus;
@@ -846,6 +1012,7 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecisionAuthority: DecisionAuthority;
   DisclosureEvent: ResolverTypeWrapper<DisclosureEventRow>;
+  DisclosureRelease: ResolverTypeWrapper<DisclosureReleaseNode>;
   DisclosureRequest: ResolverTypeWrapper<DisclosureRequestRow>;
   DisclosureRequestConnection: ResolverTypeWrapper<Omit<DisclosureRequestConnection, 'nodes'> & { nodes: Array<ResolversTypes['DisclosureRequest']> }>;
   DisclosureRequestFilter: DisclosureRequestFilter;
@@ -881,14 +1048,20 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  AccessLogConnection: Omit<AccessLogConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AccessLogEntry']> };
+  AccessLogEntry: AccessLogEntryNode;
+  String: Scalars['String']['output'];
   AssessFineInput: AssessFineInput;
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
+  AuditEvent: AuditEventRow;
+  AuditEventConnection: Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AuditEvent']> };
+  AuditEventFilter: AuditEventFilter;
   CheckOutInput: CheckOutInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DisclosureEvent: DisclosureEventRow;
+  DisclosureRelease: DisclosureReleaseNode;
   DisclosureRequest: DisclosureRequestRow;
   DisclosureRequestConnection: Omit<DisclosureRequestConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['DisclosureRequest']> };
   DisclosureRequestFilter: DisclosureRequestFilter;
@@ -932,6 +1105,47 @@ export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type AccessLogConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessLogConnection'] = ResolversParentTypes['AccessLogConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['AccessLogEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AccessLogEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessLogEntry'] = ResolversParentTypes['AccessLogEntry']> = ResolversObject<{
+  at?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  basis?: Resolver<Maybe<ResolversTypes['AccessBasis']>, ParentType, ContextType>;
+  basisRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  categories?: Resolver<Maybe<Array<ResolversTypes['PiiCategory']>>, ParentType, ContextType>;
+  roles?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  staffId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  thirdPartyId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  at?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  basis?: Resolver<Maybe<ResolversTypes['AccessBasis']>, ParentType, ContextType>;
+  basisRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['PiiCategory']>, ParentType, ContextType>;
+  documentHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  operationName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<Maybe<ResolversTypes['AuditOutcome']>, ParentType, ContextType>;
+  principalId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  principalKind?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  principalRoles?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rule?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  typeName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  viaRouter?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
 }
@@ -949,6 +1163,12 @@ export type DisclosureEventResolvers<ContextType = GraphQLContext, ParentType ex
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   toStatus?: Resolver<Maybe<ResolversTypes['DisclosureStatus']>, ParentType, ContextType>;
+}>;
+
+export type DisclosureReleaseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosureRelease'] = ResolversParentTypes['DisclosureRelease']> = ResolversObject<{
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  patronId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  typeName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type DisclosureRequestResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosureRequest'] = ResolversParentTypes['DisclosureRequest'], FederationReferenceType extends FederationReferenceTypes['DisclosureRequest'] = FederationReferenceTypes['DisclosureRequest']> = ResolversObject<{
@@ -970,6 +1190,7 @@ export type DisclosureRequestResolvers<ContextType = GraphQLContext, ParentType 
   patrons?: Resolver<Maybe<Array<ResolversTypes['Patron']>>, ParentType, ContextType>;
   receivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   receivedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  releases?: Resolver<Maybe<Array<ResolversTypes['DisclosureRelease']>>, ParentType, ContextType>;
   requesterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requesterName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   scopeFrom?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1041,6 +1262,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type PatronResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Patron'] = ResolversParentTypes['Patron'], FederationReferenceType extends FederationReferenceTypes['Patron'] = FederationReferenceTypes['Patron']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Patron']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  accessLog?: Resolver<Maybe<ResolversTypes['AccessLogConnection']>, ParentType, ContextType, RequireFields<PatronAccessLogArgs, 'first'>>;
   addressLine1?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   addressLine2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   birthDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
@@ -1078,6 +1300,7 @@ export type PaymentResolvers<ContextType = GraphQLContext, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   disclosureRequest?: Resolver<Maybe<ResolversTypes['DisclosureRequest']>, ParentType, ContextType, RequireFields<QueryDisclosureRequestArgs, 'id'>>;
   fine?: Resolver<Maybe<ResolversTypes['Fine']>, ParentType, ContextType, RequireFields<QueryFineArgs, 'id'>>;
   loan?: Resolver<Maybe<ResolversTypes['Loan']>, ParentType, ContextType, RequireFields<QueryLoanArgs, 'id'>>;
@@ -1106,9 +1329,14 @@ export type ReferenceConsultConnectionResolvers<ContextType = GraphQLContext, Pa
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
+  AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
+  AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DisclosureEvent?: DisclosureEventResolvers<ContextType>;
+  DisclosureRelease?: DisclosureReleaseResolvers<ContextType>;
   DisclosureRequest?: DisclosureRequestResolvers<ContextType>;
   DisclosureRequestConnection?: DisclosureRequestConnectionResolvers<ContextType>;
   Fine?: FineResolvers<ContextType>;

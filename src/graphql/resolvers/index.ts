@@ -1,5 +1,6 @@
 // Wires each type's resolver module into one map: one module per domain, merged root types.
 import type { Resolvers } from '../generated/resolvers-types.js';
+import * as audit from './audit.js';
 import * as disclosure from './disclosure.js';
 import * as fine from './fine.js';
 import * as loan from './loan.js';
@@ -7,16 +8,17 @@ import * as patron from './patron.js';
 import * as reference from './reference.js';
 import { DateScalar, DateTime } from './scalars.js';
 
-const modules = [patron, loan, fine, reference, disclosure];
+const modules = [patron, loan, fine, reference, disclosure, audit];
 
 export const resolvers: Resolvers = {
   DateTime,
   Date: DateScalar,
   Query: Object.assign({}, ...modules.map((m) => ('Query' in m ? m.Query : {}))),
   Mutation: Object.assign({}, ...modules.map((m) => ('Mutation' in m ? m.Mutation : {}))),
-  Patron: patron.Patron,
+  Patron: { ...patron.Patron, ...audit.Patron },
   Loan: loan.Loan,
   Fine: fine.Fine,
   ReferenceConsult: reference.ReferenceConsult,
-  DisclosureRequest: disclosure.DisclosureRequest,
+  DisclosureRequest: { ...disclosure.DisclosureRequest, ...audit.DisclosureRequest },
+  AuditEvent: audit.AuditEvent,
 };
