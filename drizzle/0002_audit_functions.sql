@@ -60,6 +60,7 @@ BEGIN
   SELECT 'ask_' || replace(gen_random_uuid()::text, '-', ''), p, period, period + interval '1 month', audit_new_key_pads()
   FROM (SELECT x->>'subject' FROM jsonb_array_elements(batch) x UNION SELECT x->>'principalPatron' FROM jsonb_array_elements(batch) x) d(p)
   WHERE p IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM audit_subject_keys k WHERE k.patron_id = d.p AND k.period_start = period)
   ON CONFLICT (patron_id, period_start) DO NOTHING;
 
   SELECT coalesce(jsonb_object_agg(k.patron_id, audit_pseudonym(k.pads, k.patron_id)), '{}'::jsonb) INTO names
