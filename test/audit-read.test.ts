@@ -86,15 +86,16 @@ describe("the custodian's audit query", () => {
     const p1 = await ask<Events>(EVENTS, AS.director, 'RECORDS_AUDIT', { filter, first: 2 });
     const p2 = await ask<Events>(EVENTS, AS.director, 'RECORDS_AUDIT', { filter, first: 2, after: p1.body.data?.auditEvents.pageInfo.endCursor });
     const police = { outcome: 'GRANTED', basis: 'DISCLOSURE', basisRef: 'dr_approved', principalId: 'svc_police', purpose: null };
+    // Newest first; a request's rows are written in (type, category, ...) order.
     expect(p1.body.data?.auditEvents.nodes).toEqual([
-      { ...police, typeName: 'DisclosureRequest', fields: ['status'] },
-      { ...police, typeName: 'Loan', fields: ['dueAt'] },
+      { ...police, typeName: 'Patron', fields: ['name'] },
+      { ...police, typeName: 'Patron', fields: ['loans'] },
     ]);
     expect(p1.body.data?.auditEvents.pageInfo.hasNextPage).toBe(true);
     expect(p2.body.data?.auditEvents).toEqual({
       nodes: [
-        { ...police, typeName: 'Patron', fields: ['loans'] },
-        { ...police, typeName: 'Patron', fields: ['name'] },
+        { ...police, typeName: 'Loan', fields: ['dueAt'] },
+        { ...police, typeName: 'DisclosureRequest', fields: ['status'] },
       ],
       pageInfo: { hasNextPage: false, endCursor: expect.any(String) },
     });

@@ -63,7 +63,8 @@ export class AuditWriter {
       purpose: ctx.purpose,
       viaRouter: ctx.viaRouter,
     };
-    const batch = rows.map((r) => ({
+    // Resolution order depends on I/O timing; a fixed order makes the same request log the same rows.
+    const batch = [...rows].sort(byRowOrder).map((r) => ({
       ...common,
       subject: r.subjectId,
       typeName: r.typeName,
@@ -102,6 +103,12 @@ export class AuditWriter {
     if (this.timer) clearInterval(this.timer);
     await this.checkpointNow();
   }
+}
+
+function byRowOrder(a: AuditRow, b: AuditRow): number {
+  const ka = `${a.typeName}|${a.category}|${a.outcome}|${a.subjectId}|${a.basis}|${a.basisRef}|${a.rule}`;
+  const kb = `${b.typeName}|${b.category}|${b.outcome}|${b.subjectId}|${b.basis}|${b.basisRef}|${b.rule}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 const documentHashes = new Map<string, string>();
