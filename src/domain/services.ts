@@ -14,6 +14,7 @@ import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
 import { EPHEMERAL_VENDOR_SETTINGS, type VendorSettings } from './vendor-settings.js';
 import { VendorService } from './vendors.js';
+import { AuditService } from './audit.js';
 
 export function createServices(
   db: Db,
@@ -36,6 +37,7 @@ export function createServices(
     disclosureWorkflow,
     designations: new DesignationService(repos, transact, now),
     consents: new ConsentService(repos, transact, now),
+    audit: new AuditService(db, repos),
   };
 }
 

@@ -11,6 +11,7 @@ import { FineRepository } from './fines.js';
 import { LoanRepository } from './loans.js';
 import { PatronRepository } from './patrons.js';
 import { VendorRepository } from './vendors.js';
+import { AuditLogReader } from '../audit/read-model.js';
 
 export function createRepositories(db: Db, now: () => Date) {
   return {
@@ -25,6 +26,7 @@ export function createRepositories(db: Db, now: () => Date) {
     access: new AccessRepository(db, now),
     account: new AccountRepository(db),
     vendors: new VendorRepository(db),
+    audit: new AuditLogReader(db, now),
   };
 }
 
