@@ -10,6 +10,7 @@ import { loans } from '../db/schema/circulation.sql.js';
 import { disclosureEvents, disclosureRequestPatrons, disclosureRequests } from '../db/schema/disclosures.sql.js';
 import { fines, payments } from '../db/schema/fines.sql.js';
 import { consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
+import { auditEvents } from '../db/schema/audit.sql.js';
 import { referenceConsults } from '../db/schema/reference.sql.js';
 import { vendorEnrolments, vendorPinFailures, vendors } from '../db/schema/vendors.sql.js';
 import { notFound } from '../graphql/errors.js';
@@ -66,12 +67,31 @@ export const SECTIONS: readonly Section[] = [
     rows: (id, now) =>
       inArray(disclosureEvents.requestId, sql`(select ${disclosureRequests.id} from ${disclosureRequests} where ${visibleRequests(id, now)})`),
   },
+  {
+    // Who read or was refused the patron's record (the access log), and what they themself read
+    // as a principal; accesses under a nondisclosure order in force are left out (reg. 4 and 6).
+    name: 'accessLog',
+    table: auditEvents,
+    rows: (id, now) =>
+      and(
+        or(
+          sql`${auditEvents.subject} in (select audit_pseudonyms_of(${id}))`,
+          sql`${auditEvents.principalId} in (select audit_pseudonyms_of(${id}))`,
+        ),
+        sql`not (${auditEvents.basis} = 'DISCLOSURE' and ${auditEvents.basisRef} in (select ${disclosureRequests.id} from ${disclosureRequests} where ${disclosureRequests.nondisclosureUntil} > ${now}))`,
+      ),
+  },
 ];
 
 /** Columns held but deliberately not exported, by "table.column", with the reason given in the document. */
 export const EXCLUDED: Readonly<Record<string, string>> = {
   'patrons.pin_hash':
     'A secret: the salted scrypt hash of your PIN. It proves who you are and says nothing about you; `hasPin` in the patron section says whether one is set.',
+  'audit_subject_keys.id': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.patron_id': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.period_start': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.period_end': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.pads': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
   'payments.processor_token':
     "The payment processor's reference for the transaction, usable only with the library's processor account; the amount, date and the card's last four digits are exported.",
 };
@@ -88,6 +108,7 @@ export const COVERED_ELSEWHERE: Readonly<Record<string, string>> = {
  */
 export const NOT_ABOUT_PATRONS: Readonly<Record<string, string>> = {
   designations: "The Director's designations of alternate custodians: records about staff, never about a patron.",
+  audit_checkpoints: 'Signed positions of the audit log (sequence number and hash): they name nobody.',
 };
 
 const NOTES = [

@@ -251,7 +251,7 @@ describe('denials through the gateway are the denials direct', () => {
   });
 
   test('anonymous: nothing', async () => {
-    await same(Q, { data: { patron: null }, errors: [{ code: FORBIDDEN, path: ['patron'] }] });
+    await same(Q, { data: { patron: null }, errors: [{ code: 'UNAUTHENTICATED', path: ['patron'] }] });
   });
 });
 

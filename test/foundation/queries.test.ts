@@ -152,10 +152,10 @@ describe('no personal field without a basis (invariant 1, reg. 4)', () => {
     const r = await t.gql(query);
     expect(r.body.data).toEqual({ _entities: [{ id: DEMO.patrons.ada, name: null, email: null, cardNumber: null, loans: null }] });
     expect(r.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
-      ['_entities.0.name', 'FORBIDDEN'],
-      ['_entities.0.email', 'FORBIDDEN'],
-      ['_entities.0.cardNumber', 'FORBIDDEN'],
-      ['_entities.0.loans', 'FORBIDDEN'],
+      ['_entities.0.name', 'UNAUTHENTICATED'],
+      ['_entities.0.email', 'UNAUTHENTICATED'],
+      ['_entities.0.cardNumber', 'UNAUTHENTICATED'],
+      ['_entities.0.loans', 'UNAUTHENTICATED'],
     ]);
   });
 

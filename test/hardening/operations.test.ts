@@ -67,16 +67,26 @@ test('invariant 6: metrics count decisions by category, basis and outcome, and c
   expect([...labelValues].filter((l) => !allowed.test(l))).toEqual([]);
 });
 
-test('the audit flush reports through metrics.auditFlush(durationMs, ok)', async () => {
-  t.server.metrics.auditFlush(4, true);
-  t.server.metrics.auditFlush(40, true);
-  t.server.metrics.auditFlush(250, false);
-  const text = await scrape();
-  expect(samples(text, 'patron_records_audit_flush_duration_seconds_count')).toEqual([
-    'patron_records_audit_flush_duration_seconds_count{outcome="ok"} 2',
-    'patron_records_audit_flush_duration_seconds_count{outcome="failed"} 1',
-  ]);
-  expect(samples(text, 'patron_records_audit_flush_failures_total')).toEqual(['patron_records_audit_flush_failures_total 1']);
+test('every audit flush is timed by outcome, and failures are counted', async () => {
+  const flushes = async () =>
+    Object.fromEntries(
+      samples(await scrape(), 'patron_records_audit_flush_duration_seconds_count').map((l) => [/outcome="(\w+)"/.exec(l)![1], Number(l.split(' ').at(-1))]),
+    );
+  const before = await flushes();
+  const read = () => t.gql('{ patron(id: "pat_adalovelace") { name } }', { as: AS.director, purpose: 'RECORDS_AUDIT' });
+  expect((await read()).status).toBe(200);
+  // A real failure inside the database: the audit insert raises, the response is withheld.
+  await t.db.raw("create function audit_broken() returns trigger language plpgsql as $$ begin raise exception 'disk full (simulated)'; end $$");
+  await t.db.raw('create trigger audit_broken before insert on audit_events for each statement execute function audit_broken()');
+  try {
+    expect((await read()).status).toBe(503);
+  } finally {
+    await t.db.raw('drop trigger audit_broken on audit_events');
+    await t.db.raw('drop function audit_broken()');
+  }
+  const after = await flushes();
+  expect({ ok: after.ok! - (before.ok ?? 0), failed: after.failed! - (before.failed ?? 0) }).toEqual({ ok: 1, failed: 1 });
+  expect(samples(await scrape(), 'patron_records_audit_flush_failures_total')).toEqual(['patron_records_audit_flush_failures_total 1']);
 });
 
 test('limit refusals are counted by limit', async () => {

@@ -64,7 +64,13 @@ describe('with ROUTER_SECRET set', () => {
 });
 
 describe('production mode', () => {
-  const production = { NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json' };
+  // Everything else production requires is present, so the router secret is the only gap.
+  const production = {
+    NODE_ENV: 'production',
+    JWT_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
+    AUDIT_CHECKPOINT_KEY: 'k'.repeat(48),
+    VENDOR_PSEUDONYM_KEY: Buffer.alloc(32, 7).toString('base64'),
+  };
 
   test('configuration without ROUTER_SECRET is refused, naming the variable', () => {
     expect(() => loadConfig(production)).toThrow(new ConfigError('invalid configuration:\n  ROUTER_SECRET: production needs ROUTER_SECRET'));

@@ -26,14 +26,21 @@ interface ExportDoc {
   [section: string]: unknown;
 }
 
+/** The request ids of exports, so the export's own audit rows (written after it) can be told apart. */
+const exportRequest = new WeakMap<ExportDoc, string>();
+
 const exportOf = async (as: TokenSpec): Promise<ExportDoc> => {
   const r = await t.gql('{ myDataExport }', { as });
   expect(r.body.errors).toBeUndefined();
-  return (r.body.data as { myDataExport: ExportDoc }).myDataExport;
+  const doc = (r.body.data as { myDataExport: ExportDoc }).myDataExport;
+  exportRequest.set(doc, r.body.extensions!.requestId as string);
+  return doc;
 };
 
 /** Patron-reference column names, whether or not a foreign key declares them. */
 const PERSON_COLUMN = /(^|_)(patron|child|guardian|subject|borrower|member)_id$/;
+/** Columns that name a patron by a keyed pseudonym instead of an id (the audit log). */
+const PSEUDONYM_COLUMN = /^subject$/;
 
 /** Which rows of each table are about patron $1, stated independently of the export's own queries. */
 const VISIBLE_REQUESTS = `select request_id from disclosure_request_patrons d join disclosure_requests r on r.id = d.request_id
@@ -52,6 +59,11 @@ const ROWS_OF: Record<string, string> = {
   disclosure_requests: `id in (${VISIBLE_REQUESTS})`,
   disclosure_events: `request_id in (${VISIBLE_REQUESTS})`,
   disclosure_request_patrons: `patron_id = $1 and request_id in (${VISIBLE_REQUESTS})`,
+  audit_subject_keys: 'patron_id = $1',
+  // Rows whose subject, or whose patron principal, is one of the patron's live pseudonyms; not
+  // accesses under a nondisclosure order still in force.
+  audit_events: `(subject in (select audit_pseudonyms_of($1)) or principal_id in (select audit_pseudonyms_of($1)))
+    and not (basis = 'DISCLOSURE' and basis_ref in (select id from disclosure_requests where nondisclosure_until > now()))`,
 };
 
 async function catalogue() {
@@ -69,7 +81,7 @@ async function catalogue() {
   // tables those reference (a disclosure request through its link table), then every table that
   // references any of these (payments of fines, events of requests), until nothing changes.
   const direct = new Set(['patrons']);
-  for (const [table, cols] of byTable) if (cols.some((c) => PERSON_COLUMN.test(c))) direct.add(table);
+  for (const [table, cols] of byTable) if (cols.some((c) => PERSON_COLUMN.test(c) || PSEUDONYM_COLUMN.test(c))) direct.add(table);
   for (const r of refs) if (r.to === 'patrons') direct.add(r.from);
   const scope = new Set(direct);
   for (const r of refs) if (direct.has(r.from)) scope.add(r.to);
@@ -119,7 +131,9 @@ describe('completeness', () => {
       const items = (section === 'patron' ? [doc.patron] : (doc[section] as Record<string, unknown>[])).map((item) =>
         Object.fromEntries(Object.entries(item).filter(([k]) => !(k in (dict.derived ?? {}))).map(([k, v]) => [dict.columns[k] ?? `?${k}`, v])),
       );
-      const rows = await t.db.raw(`select to_jsonb(x) as row from ${dict.table} x where ${ROWS_OF[dict.table]}`, [patronId]);
+      // The export's own access is recorded after the document was made, so it cannot be in it.
+      const own = dict.table === 'audit_events' ? ` and request_id <> '${exportRequest.get(doc)}'` : '';
+      const rows = await t.db.raw(`select to_jsonb(x) as row from ${dict.table} x where (${ROWS_OF[dict.table]})${own}`, [patronId]);
       const expected = rows.map((r) =>
         Object.fromEntries(Object.entries(r.row as Record<string, unknown>).filter(([c]) => !excluded.has(`${dict.table}.${c}`)).map(([c, v]) => [c, normalise(v)])),
       );
@@ -136,11 +150,19 @@ describe('content', () => {
     const doc = await exportOf(AS.ada);
     expect(Object.keys(doc)).toEqual([
       'format', 'generatedAt', 'patronId', 'notes', 'patron', 'loans', 'fines', 'payments', 'referenceConsults', 'onlineServices',
-      'vendorCardLocks', 'vendors', 'consents', 'guardianGrants', 'disclosureRequests', 'disclosureEvents', 'dictionary', 'coveredElsewhere', 'excluded',
+      'vendorCardLocks', 'vendors', 'consents', 'guardianGrants', 'disclosureRequests', 'disclosureEvents', 'accessLog', 'dictionary', 'coveredElsewhere', 'excluded',
     ]);
     expect(doc.format).toBe(EXPORT_FORMAT);
     expect(doc.patron).toMatchObject({ id: DEMO.patrons.ada, name: 'Ada Lovelace', email: 'ada@example.org', birthDate: '1985-12-10', keepCheckoutHistory: true, hasPin: true });
-    expect(doc.excluded.map((e) => `${e.table}.${e.column}`)).toEqual(['patrons.pin_hash', 'payments.processor_token']);
+    expect(doc.excluded.map((e) => `${e.table}.${e.column}`)).toEqual([
+      'patrons.pin_hash',
+      'audit_subject_keys.id',
+      'audit_subject_keys.patron_id',
+      'audit_subject_keys.period_start',
+      'audit_subject_keys.period_end',
+      'audit_subject_keys.pads',
+      'payments.processor_token',
+    ]);
     const raw = JSON.stringify(doc);
     expect(raw).not.toContain('scrypt$');
     expect(raw).not.toContain('tok_demo_ada_0001');

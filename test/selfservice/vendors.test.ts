@@ -175,9 +175,13 @@ describe('who may verify and read', () => {
     const r = await t.gql(ENTITY, { as: AS.vendor, variables: { id: DEMO.patrons.carmen } });
     expect(r.body.data).toEqual({ _entities: [{ id: DEMO.patrons.carmen, cardNumber: null, name: null, email: null }] });
     expect(codes(r.body.errors)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
-    const byId = await t.gql('query($id: ID!) { patron(id: $id) { cardNumber } }', { as: AS.vendor, variables: { id: DEMO.patrons.ada } });
+    const byId = await t.gql('query($id: ID!) { patron(id: $id) { cardNumber } }', { as: AS.vendor, variables: { id: DEMO.patrons.carmen } });
     expect(byId.body).toMatchObject({ data: { patron: null } });
     expect(codes(byId.body.errors)).toEqual(['FORBIDDEN']);
+    // An enrolled patron, reached by id: the card number and nothing else.
+    const enrolled = await t.gql('query($id: ID!) { patron(id: $id) { cardNumber name } }', { as: AS.vendor, variables: { id: DEMO.patrons.ada } });
+    expect(enrolled.body.data).toEqual({ patron: { cardNumber: card.ada, name: null } });
+    expect(codes(enrolled.body.errors)).toEqual(['FORBIDDEN']);
   });
 
   test('reg. 7: the card number closes when the enrolment ends or the Director withdraws card:read', async () => {
