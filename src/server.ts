@@ -18,6 +18,7 @@ import { createErrorFormatter } from './http/errors.js';
 import { unauthenticated } from './graphql/errors.js';
 import { identify } from './http/identify.js';
 import { noStorePlugin, requestIdPlugin } from './http/plugins.js';
+import { startRetentionSchedule } from './retention/schedule.js';
 
 export interface ServerDeps {
   config: Config;
@@ -83,10 +84,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   await new Promise<void>((resolve) => http.listen(config.PORT, config.HOST, resolve));
   const { port } = http.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}/graphql`;
+  const retention = startRetentionSchedule({ config, database, logger, now });
   return {
     url,
     http,
     async stop() {
+      await retention.stop();
       await apollo.stop();
       await database.close();
     },

@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.js';
 import { badInput, conflict, notFound } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import { ageBand } from './age-band.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
 
@@ -49,7 +50,16 @@ export class FineService {
         if (!loan) throw notFound('Loan');
         if (loan.patronId !== patron.id) throw badInput('Invalid input at loanId: the loan is not this patron’s.', 'loanId');
       }
-      return r.fines.insert({ id: newId('fine'), patronId: patron.id, loanId: data.loanId ?? null, amountCents: data.amountCents, reason: data.reason, assessedAt: this.now() });
+      const at = this.now();
+      return r.fines.insert({
+        id: newId('fine'),
+        patronId: patron.id,
+        loanId: data.loanId ?? null,
+        amountCents: data.amountCents,
+        reason: data.reason,
+        assessedAt: at,
+        patronAgeBand: ageBand(patron.birthDate, at),
+      });
     });
   }
 

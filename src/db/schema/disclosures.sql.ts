@@ -49,6 +49,8 @@ export const disclosureRequests = pgTable(
     emergencyJustification: text('emergency_justification'),
     ratifiedAt: instant('ratified_at'),
     closedAt: instant('closed_at'),
+    /** When retention removed the patron links and free text (the records schedule ran out). */
+    purgedAt: instant('purged_at'),
   },
   (t) => [index('disclosure_requests_status_idx').on(t.status), index('disclosure_requests_requester_idx').on(t.requesterId)],
 );
