@@ -1,6 +1,8 @@
 ALTER TABLE "payments" ALTER COLUMN "processor_token" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "loans" ADD COLUMN "patron_age_band" text;--> statement-breakpoint
 ALTER TABLE "disclosure_requests" ADD COLUMN "purged_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "fines" ADD COLUMN "branch" text;--> statement-breakpoint
+ALTER TABLE "fines" ADD COLUMN "item_type" text;--> statement-breakpoint
 ALTER TABLE "fines" ADD COLUMN "patron_age_band" text;--> statement-breakpoint
 ALTER TABLE "reference_consults" ADD COLUMN "patron_age_band" text;--> statement-breakpoint
 CREATE INDEX "loans_linked_returned_idx" ON "loans" USING btree ("id") WHERE "loans"."patron_id" IS NOT NULL AND "loans"."returned_at" IS NOT NULL;--> statement-breakpoint

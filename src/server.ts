@@ -76,7 +76,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           if (err instanceof InvalidTokenError) throw unauthenticated(401);
           throw err;
         });
-        return createContext(database.db, logger, who, now);
+        return createContext(database.db, logger, who, now, { statisticsMinCell: config.STATISTICS_MIN_CELL });
       },
     }),
   );

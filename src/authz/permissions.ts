@@ -28,6 +28,8 @@ const ROOT_RULES = {
     fine: isDeskStaff,
     referenceConsult: or(isReferenceStaff, isDeskStaff),
     disclosureRequest: or(isCustodian, isRequester, isDeskStaff),
+    // Aggregate counts, small cells suppressed (regulation 9): any staff member, no purpose needed.
+    statistics: internalRule,
   },
   Mutation: {
     registerPatron: isDeskStaff,

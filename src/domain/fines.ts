@@ -45,8 +45,8 @@ export class FineService {
     return this.transact(async (r) => {
       const patron = await r.patrons.byId.load(data.patronId);
       if (!patron) throw notFound('Patron');
+      const loan = data.loanId ? await r.loans.byId.load(data.loanId) : null;
       if (data.loanId) {
-        const loan = await r.loans.byId.load(data.loanId);
         if (!loan) throw notFound('Loan');
         if (loan.patronId !== patron.id) throw badInput('Invalid input at loanId: the loan is not this patron’s.', 'loanId');
       }
@@ -58,6 +58,8 @@ export class FineService {
         amountCents: data.amountCents,
         reason: data.reason,
         assessedAt: at,
+        branch: loan?.branch ?? null,
+        itemType: loan?.itemType ?? null,
         patronAgeBand: ageBand(patron.birthDate, at),
       });
     });

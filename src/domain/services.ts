@@ -6,8 +6,17 @@ import { DisclosureService } from './disclosures.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
+import { StatisticsService } from './statistics.js';
 
-export function createServices(db: Db, repos: Repositories, now: () => Date) {
+/** Settings services take from configuration. */
+export interface ServiceSettings {
+  /** Statistics cells below this count are suppressed (STATISTICS_MIN_CELL). */
+  statisticsMinCell: number;
+}
+
+export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { statisticsMinCell: 10 };
+
+export function createServices(db: Db, repos: Repositories, now: () => Date, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS) {
   const transact = transactor(db, now);
   return {
     patrons: new PatronService(repos.patrons, now),
@@ -15,6 +24,7 @@ export function createServices(db: Db, repos: Repositories, now: () => Date) {
     fines: new FineService(repos, transact, now),
     reference: new ReferenceService(repos, now),
     disclosures: new DisclosureService(repos, now),
+    statistics: new StatisticsService(repos.statistics, settings.statisticsMinCell),
   };
 }
 

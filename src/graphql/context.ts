@@ -7,7 +7,7 @@ import type { Db } from '../db/client.js';
 import { AccessControl } from '../authz/policy.js';
 import { AuditBuffer } from '../audit/buffer.js';
 import { createRepositories, type Repositories } from '../repositories/repositories.js';
-import { createServices, type Services } from '../domain/services.js';
+import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../domain/services.js';
 
 export interface GraphQLContext {
   requestId: string;
@@ -30,12 +30,18 @@ export interface RequestIdentity {
   viaRouter: boolean;
 }
 
-export function createContext(db: Db, logger: Logger, who: RequestIdentity, now: () => Date = () => new Date()): GraphQLContext {
+export function createContext(
+  db: Db,
+  logger: Logger,
+  who: RequestIdentity,
+  now: () => Date = () => new Date(),
+  settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS,
+): GraphQLContext {
   const repos = createRepositories(db, now);
   return {
     ...who,
     repos,
-    services: createServices(db, repos, now),
+    services: createServices(db, repos, now, settings),
     authz: new AccessControl(who.principal, who.purpose, repos.access, now),
     audit: new AuditBuffer(),
     logger: logger.child({ requestId: who.requestId }),

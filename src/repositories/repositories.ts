@@ -6,6 +6,7 @@ import { DisclosureRepository } from './disclosures.js';
 import { FineRepository } from './fines.js';
 import { LoanRepository } from './loans.js';
 import { PatronRepository } from './patrons.js';
+import { StatisticsRepository } from './statistics.js';
 
 export function createRepositories(db: Db, now: () => Date) {
   return {
@@ -15,6 +16,7 @@ export function createRepositories(db: Db, now: () => Date) {
     consults: new ConsultRepository(db),
     disclosures: new DisclosureRepository(db),
     access: new AccessRepository(db, now),
+    statistics: new StatisticsRepository(db),
   };
 }
 

@@ -91,8 +91,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
     ]);
 
     await tx.insert(fines).values([
-      withBand({ id: 'fine_benowed', patronId: P.ben, loanId: 'loan_benoverdue', amountCents: 450, reason: 'Overdue item', assessedAt: at(-10) }, at(-10)),
-      withBand({ id: 'fine_adapaid', patronId: P.ada, loanId: 'loan_adareturned', amountCents: 100, reason: 'Overdue item', status: 'PAID', assessedAt: at(-41), closedAt: at(-40) }, at(-41)),
+      withBand({ id: 'fine_benowed', patronId: P.ben, loanId: 'loan_benoverdue', branch: 'EAST', itemType: 'cd', amountCents: 450, reason: 'Overdue item', assessedAt: at(-10) }, at(-10)),
+      withBand({ id: 'fine_adapaid', patronId: P.ada, loanId: 'loan_adareturned', branch: 'MAIN', itemType: 'book', amountCents: 100, reason: 'Overdue item', status: 'PAID', assessedAt: at(-41), closedAt: at(-40) }, at(-41)),
       withBand({ id: 'fine_evewaived', patronId: P.eve, amountCents: 2500, reason: 'Damaged item', status: 'WAIVED', assessedAt: at(-20), closedAt: at(-15), waivedBy: S.circulation, waiverReason: 'Damage predated checkout' }, at(-20)),
       withBand({ id: 'fine_daniowed', patronId: P.dani, amountCents: 50, reason: 'Overdue item', assessedAt: at(-9) }, at(-9)),
     ]);

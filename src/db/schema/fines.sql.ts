@@ -18,7 +18,10 @@ export const fines = pgTable(
     waivedBy: text('waived_by'),
     waiverReason: text('waiver_reason'),
     anonymisedAt: instant('anonymised_at'),
-    /** The patron's age band when assessed: survives anonymisation for statistics. */
+    /** Statistics dimensions (regulation 9), copied from the loan and the patron when assessed, so
+     *  they survive anonymisation, which unlinks the fine from a loan that still names its patron. */
+    branch: text('branch'),
+    itemType: text('item_type'),
     patronAgeBand: text('patron_age_band', { enum: AGE_BANDS }),
   },
   (t) => [

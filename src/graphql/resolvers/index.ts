@@ -5,9 +5,10 @@ import * as fine from './fine.js';
 import * as loan from './loan.js';
 import * as patron from './patron.js';
 import * as reference from './reference.js';
+import * as statistics from './statistics.js';
 import { DateScalar, DateTime } from './scalars.js';
 
-const modules = [patron, loan, fine, reference, disclosure];
+const modules = [patron, loan, fine, reference, disclosure, statistics];
 
 export const resolvers: Resolvers = {
   DateTime,
