@@ -83,3 +83,13 @@ test('reg. 5: the server runs retention every RETENTION_INTERVAL_MINUTES and log
   ]);
   expect(await t.raw(`select id from loans where patron_id is not null and returned_at is not null`)).toEqual([]);
 });
+
+test('reg. 5: retention settings are validated at start, naming the variable and never its value', async () => {
+  const { ConfigError } = await import('../../src/config.js');
+  const bad = () => loadConfig({ RETENTION_FINE_DAYS: '-1', RETENTION_BATCH_SIZE: 'lots', STATISTICS_MIN_CELL: '1' });
+  expect(bad).toThrow(ConfigError);
+  expect(() => bad()).toThrow(/RETENTION_FINE_DAYS[\s\S]*RETENTION_BATCH_SIZE[\s\S]*STATISTICS_MIN_CELL/);
+  expect(() => bad()).not.toThrow(/lots/);
+  const defaults = loadConfig({});
+  expect([defaults.RETENTION_LOAN_DAYS, defaults.RETENTION_FINE_DAYS, defaults.RETENTION_CONSULT_DAYS, defaults.RETENTION_DISCLOSURE_DAYS, defaults.RETENTION_BATCH_SIZE, defaults.RETENTION_INTERVAL_MINUTES, defaults.STATISTICS_MIN_CELL]).toEqual([0, 30, 14, 365, 5000, 0, 10]);
+});
