@@ -30,6 +30,20 @@ const schema = z
       .string()
       .default('ES256')
       .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean)),
+    /**
+     * Server secret for vendors' pseudonymous patron ids (base64, at least 32 bytes). When absent,
+     * one is created in DATA_DIR on first use (embedded default); production must set it.
+     */
+    VENDOR_PSEUDONYM_KEY: z
+      .string()
+      .refine((s) => Buffer.from(s, 'base64').length >= 32, 'must be at least 32 bytes, base64')
+      .optional(),
+    /** Wrong PINs at one vendor, within the lock window, that lock a card for that vendor. */
+    VENDOR_PIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** How long a locked card stays locked for that vendor (also the window failures count in). */
+    VENDOR_PIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(15),
+    /** Fines owed at or above this (cents) put a patron out of good standing for vendors. */
+    VENDOR_FINE_LIMIT_CENTS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Retention (regulation 5): days each category keeps its patron link; see README "Retention and statistics".
     /** Returned loans, from return (or from the close of the last fine on the loan). 0: at the next run. */
@@ -50,6 +64,9 @@ const schema = z
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_JWKS_URL && !c.JWT_PUBLIC_KEY) {
       ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'production needs JWT_JWKS_URL or JWT_PUBLIC_KEY' });
+    }
+    if (c.NODE_ENV === 'production' && !c.VENDOR_PSEUDONYM_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['VENDOR_PSEUDONYM_KEY'], message: 'production needs VENDOR_PSEUDONYM_KEY' });
     }
   });
 

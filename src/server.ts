@@ -18,6 +18,7 @@ import { createErrorFormatter } from './http/errors.js';
 import { unauthenticated } from './graphql/errors.js';
 import { identify } from './http/identify.js';
 import { noStorePlugin, requestIdPlugin } from './http/plugins.js';
+import { vendorSettingsFrom } from './domain/vendor-settings.js';
 import { startRetentionSchedule } from './retention/schedule.js';
 
 export interface ServerDeps {
@@ -37,6 +38,7 @@ export interface RunningServer {
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, logger, database, verifier } = deps;
   const now = deps.now ?? (() => new Date());
+  const vendorSettings = vendorSettingsFrom(config);
   const app = express();
   app.disable('x-powered-by');
   const http = createServer(app);
@@ -76,7 +78,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           if (err instanceof InvalidTokenError) throw unauthenticated(401);
           throw err;
         });
-        return createContext(database.db, logger, who, now, { statisticsMinCell: config.STATISTICS_MIN_CELL });
+        return createContext(database.db, logger, who, now, vendorSettings, config.STATISTICS_MIN_CELL);
       },
     }),
   );

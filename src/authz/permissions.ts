@@ -15,6 +15,14 @@ import {
   isSelf,
   piiRule,
 } from './rules.js';
+import {
+  canExportOwnData,
+  canGrantGuardianView,
+  canRevokeGuardianView,
+  canVerifyCards,
+  isPatron,
+  isSelfOrCustodian,
+} from './rules-account.js';
 
 const ROOT_RULES = {
   Query: {
@@ -28,6 +36,9 @@ const ROOT_RULES = {
     fine: isDeskStaff,
     referenceConsult: or(isReferenceStaff, isDeskStaff),
     disclosureRequest: or(isCustodian, isRequester, isDeskStaff),
+    me: isPatron,
+    myDataExport: canExportOwnData,
+    vendors: or(internalRule, isPatron),
     // Aggregate counts, small cells suppressed (regulation 9): any staff member, no purpose needed.
     statistics: internalRule,
   },
@@ -40,6 +51,17 @@ const ROOT_RULES = {
     payFine: isDeskStaff,
     waiveFine: isDeskStaff,
     recordReferenceConsult: isReferenceStaff,
+    updateMyContact: isPatron,
+    updateMyNotificationPreferences: isPatron,
+    changeMyPin: isPatron,
+    setCheckoutHistory: isPatron,
+    grantGuardianView: canGrantGuardianView,
+    revokeGuardianView: canRevokeGuardianView,
+    createVendor: isCustodian,
+    updateVendor: isCustodian,
+    enrolInVendorService: isSelfOrCustodian,
+    endVendorEnrolment: isSelfOrCustodian,
+    verifyCard: canVerifyCards,
   },
   _Service: { sdl: allow },
 } satisfies IRules;

@@ -83,7 +83,7 @@ export class AccessControl {
       const g = f.grants.find((x) => x.childId === subject && x.categories.includes(category));
       if (g && (category !== 'CIRCULATION' || record.current)) return grant('GUARDIAN_GRANT', g.id);
     }
-    if (p.vendorId && flags.vendorShared && f.vendor?.active && p.scopes.has('card:read')) {
+    if (p.vendorId && flags.vendorShared && f.vendor?.active && f.vendor.scopes.includes('card:read') && p.scopes.has('card:read')) {
       if (await this.enrolledWithVendor(subject)) return grant('VENDOR_SCOPE', f.vendor.id);
     }
     return FORBIDDEN;

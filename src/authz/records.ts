@@ -4,6 +4,7 @@ import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
+import { accountRecordFacts } from './records-account.js';
 
 export interface RecordFacts {
   /** The patron the record is about; null for an anonymised record. */
@@ -32,5 +33,8 @@ export const recordFacts: Record<string, (parent: never) => RecordFacts> = {
   Loan: (l: LoanRow) => facts(l.patronId, l.checkedOutAt, l.returnedAt === null),
   Fine: (f: FineRow) => facts(f.patronId, f.assessedAt),
   Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt),
+  // The loan just checked in: judged as the loan it is (returned), by the same rules.
+  CheckInResult: (r: { loan: LoanRow }) => facts(r.loan.patronId, r.loan.checkedOutAt, false),
   ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
+  ...accountRecordFacts,
 };

@@ -15,7 +15,7 @@ export type Db = PgDatabase<PgQueryResultHKT>;
 interface DatabaseBase {
   readonly db: Db;
   /** Statements sent since start; tests and the benchmark read it to count round trips. */
-  readonly stats: { queries: number };
+  readonly stats: QueryStats;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -35,13 +35,24 @@ export interface DatabaseOptions {
   searchPath?: string;
 }
 
-/** Counts statements without ever seeing their parameters (they may hold personal data). */
-function countingLogger(stats: { queries: number }): DrizzleLogger {
-  return { logQuery: () => void stats.queries++ };
+export interface QueryStats {
+  queries: number;
+  /** When an array, the SQL text (never the parameters, which may hold personal data) is kept. */
+  texts: string[] | null;
+}
+
+/** Counts statements; drizzle hands parameters separately, and they are never looked at. */
+function countingLogger(stats: QueryStats): DrizzleLogger {
+  return {
+    logQuery: (query) => {
+      stats.queries++;
+      stats.texts?.push(query);
+    },
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const stats = { queries: 0 };
+  const stats: QueryStats = { queries: 0, texts: null };
   const logger = countingLogger(stats);
   if (options.url) {
     const pool = new pg.Pool({

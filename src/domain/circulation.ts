@@ -22,6 +22,12 @@ const checkOutInput = z.object({
   dueAt: z.coerce.date().nullable().optional(),
 });
 
+export interface CheckInOutcome {
+  loan: LoanRow;
+  returnedAt: Date;
+  anonymised: boolean;
+}
+
 export class CirculationService {
   constructor(
     private readonly repos: Repositories,
@@ -68,7 +74,7 @@ export class CirculationService {
     });
   }
 
-  async checkIn(loanId: string): Promise<LoanRow> {
+  async checkIn(loanId: string): Promise<CheckInOutcome> {
     const id = v.parseInput(v.id, loanId);
     const at = this.now();
     const loan = await this.transact(async (r) => {
@@ -82,6 +88,6 @@ export class CirculationService {
       return returned;
     });
     this.repos.loans.byId.clear(id).prime(id, loan);
-    return loan;
+    return { loan, returnedAt: loan.returnedAt!, anonymised: loan.patronId === null };
   }
 }

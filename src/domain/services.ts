@@ -1,22 +1,25 @@
 // The services of one request, over that request's repositories.
 import type { Db } from '../db/client.js';
 import { createRepositories, transactor, type Repositories } from '../repositories/repositories.js';
+import { AccountService } from './account.js';
 import { CirculationService } from './circulation.js';
 import { DisclosureService } from './disclosures.js';
+import { DataExportService } from './export.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
 import { StatisticsService } from './statistics.js';
+import { EPHEMERAL_VENDOR_SETTINGS, type VendorSettings } from './vendor-settings.js';
+import { VendorService } from './vendors.js';
 
-/** Settings services take from configuration. */
-export interface ServiceSettings {
-  /** Statistics cells below this count are suppressed (STATISTICS_MIN_CELL). */
-  statisticsMinCell: number;
-}
-
-export const DEFAULT_SERVICE_SETTINGS: ServiceSettings = { statisticsMinCell: 10 };
-
-export function createServices(db: Db, repos: Repositories, now: () => Date, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS) {
+/** statisticsMinCell: statistics cells below this count are suppressed (STATISTICS_MIN_CELL). */
+export function createServices(
+  db: Db,
+  repos: Repositories,
+  now: () => Date,
+  vendorSettings: VendorSettings = EPHEMERAL_VENDOR_SETTINGS,
+  statisticsMinCell = 10,
+) {
   const transact = transactor(db, now);
   return {
     patrons: new PatronService(repos.patrons, now),
@@ -24,7 +27,10 @@ export function createServices(db: Db, repos: Repositories, now: () => Date, set
     fines: new FineService(repos, transact, now),
     reference: new ReferenceService(repos, now),
     disclosures: new DisclosureService(repos, now),
-    statistics: new StatisticsService(repos.statistics, settings.statisticsMinCell),
+    account: new AccountService(repos, transact, now),
+    dataExport: new DataExportService(db, now),
+    vendors: new VendorService(repos, now, vendorSettings),
+    statistics: new StatisticsService(repos.statistics, statisticsMinCell),
   };
 }
 

@@ -7,7 +7,8 @@ import type { Db } from '../db/client.js';
 import { AccessControl } from '../authz/policy.js';
 import { AuditBuffer } from '../audit/buffer.js';
 import { createRepositories, type Repositories } from '../repositories/repositories.js';
-import { createServices, DEFAULT_SERVICE_SETTINGS, type ServiceSettings, type Services } from '../domain/services.js';
+import { createServices, type Services } from '../domain/services.js';
+import type { VendorSettings } from '../domain/vendor-settings.js';
 
 export interface GraphQLContext {
   requestId: string;
@@ -35,13 +36,14 @@ export function createContext(
   logger: Logger,
   who: RequestIdentity,
   now: () => Date = () => new Date(),
-  settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS,
+  vendorSettings?: VendorSettings,
+  statisticsMinCell?: number,
 ): GraphQLContext {
   const repos = createRepositories(db, now);
   return {
     ...who,
     repos,
-    services: createServices(db, repos, now, settings),
+    services: createServices(db, repos, now, vendorSettings, statisticsMinCell),
     authz: new AccessControl(who.principal, who.purpose, repos.access, now),
     audit: new AuditBuffer(),
     logger: logger.child({ requestId: who.requestId }),

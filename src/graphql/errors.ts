@@ -8,6 +8,9 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
+  WRONG_PIN: 'WRONG_PIN',
+  CONFIRMATION_REQUIRED: 'CONFIRMATION_REQUIRED',
+  CARD_LOCKED: 'CARD_LOCKED',
   PAYMENT_CARD_NUMBER_REFUSED: 'PAYMENT_CARD_NUMBER_REFUSED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -44,6 +47,17 @@ export const paymentCardRefused = (field?: string) =>
 export const notFound = (what: string) => typed(ErrorCode.NOT_FOUND, `${what} not found.`);
 
 export const conflict = (message: string) => typed(ErrorCode.CONFLICT, message);
+
+/** The patron's current PIN did not match (self-service PIN change). */
+export const wrongPin = () => typed(ErrorCode.WRONG_PIN, 'The current PIN is not correct.', { field: 'currentPin' });
+
+/** An irreversible change asked without its confirmation; `extra` says what it would do. */
+export const confirmationRequired = (message: string, extra: Record<string, unknown>) =>
+  typed(ErrorCode.CONFIRMATION_REQUIRED, message, extra);
+
+/** Too many wrong PINs for this card at this vendor: locked for a while. */
+export const cardLocked = (retryAfterSeconds: number) =>
+  typed(ErrorCode.CARD_LOCKED, 'The card is locked for this service after repeated wrong PINs; try again later.', { retryAfterSeconds });
 
 export const internalError = (requestId: string) =>
   typed(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal error; quote the request id to an administrator.', { requestId });

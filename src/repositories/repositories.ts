@@ -1,11 +1,13 @@
 // The repositories of one request (or one transaction), each with its own DataLoader caches.
 import type { Db } from '../db/client.js';
 import { AccessRepository } from './access.js';
+import { AccountRepository } from './account.js';
 import { ConsultRepository } from './consults.js';
 import { DisclosureRepository } from './disclosures.js';
 import { FineRepository } from './fines.js';
 import { LoanRepository } from './loans.js';
 import { PatronRepository } from './patrons.js';
+import { VendorRepository } from './vendors.js';
 import { StatisticsRepository } from './statistics.js';
 
 export function createRepositories(db: Db, now: () => Date) {
@@ -16,6 +18,8 @@ export function createRepositories(db: Db, now: () => Date) {
     consults: new ConsultRepository(db),
     disclosures: new DisclosureRepository(db),
     access: new AccessRepository(db, now),
+    account: new AccountRepository(db),
+    vendors: new VendorRepository(db),
     statistics: new StatisticsRepository(db),
   };
 }

@@ -2,22 +2,30 @@
 import type { Resolvers } from '../generated/resolvers-types.js';
 import * as disclosure from './disclosure.js';
 import * as fine from './fine.js';
+import { JSONObject } from './json.js';
 import * as loan from './loan.js';
+import * as me from './me.js';
 import * as patron from './patron.js';
 import * as reference from './reference.js';
 import * as statistics from './statistics.js';
 import { DateScalar, DateTime } from './scalars.js';
+import * as vendor from './vendor.js';
 
-const modules = [patron, loan, fine, reference, disclosure, statistics];
+const modules = [patron, loan, fine, reference, disclosure, me, vendor, statistics];
 
 export const resolvers: Resolvers = {
   DateTime,
   Date: DateScalar,
+  JSONObject,
   Query: Object.assign({}, ...modules.map((m) => ('Query' in m ? m.Query : {}))),
   Mutation: Object.assign({}, ...modules.map((m) => ('Mutation' in m ? m.Mutation : {}))),
-  Patron: patron.Patron,
+  Patron: { ...patron.Patron, ...me.Patron },
   Loan: loan.Loan,
   Fine: fine.Fine,
   ReferenceConsult: reference.ReferenceConsult,
   DisclosureRequest: disclosure.DisclosureRequest,
+  GuardianGrant: me.GuardianGrant,
+  Consent: me.Consent,
+  Vendor: vendor.Vendor,
+  VendorEnrolment: vendor.VendorEnrolment,
 };

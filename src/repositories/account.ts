@@ -1,0 +1,109 @@
+// SQL for a patron's own account: guardian grants, consents, and erasing checkout history.
+import DataLoader from 'dataloader';
+import { and, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { loans } from '../db/schema/circulation.sql.js';
+import { fines } from '../db/schema/fines.sql.js';
+import { consents, guardianGrants, type ConsentRow, type GuardianGrantRow } from '../db/schema/patrons.sql.js';
+
+export type NewGuardianGrant = typeof guardianGrants.$inferInsert;
+
+/** Returned loans of the patron that are history: no fine on them is still owed. */
+const historyOf = (patronId: string) =>
+  and(
+    eq(loans.patronId, patronId),
+    isNotNull(loans.returnedAt),
+    sql`not exists (select 1 from ${fines} where ${fines.loanId} = ${loans.id} and ${fines.status} = 'OWED')`,
+  );
+
+export class AccountRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Grants each child gave (active and revoked), newest first. */
+  readonly grantsOfChild = new DataLoader<string, GuardianGrantRow[]>(async (ids) => {
+    const rows = await this.db
+      .select()
+      .from(guardianGrants)
+      .where(inArray(guardianGrants.childId, [...ids]))
+      .orderBy(desc(guardianGrants.grantedAt), desc(guardianGrants.id));
+    return ids.map((id) => rows.filter((r) => r.childId === id));
+  });
+
+  /** Grants each guardian received (active and revoked), newest first. */
+  readonly grantsToGuardian = new DataLoader<string, GuardianGrantRow[]>(async (ids) => {
+    const rows = await this.db
+      .select()
+      .from(guardianGrants)
+      .where(inArray(guardianGrants.guardianId, [...ids]))
+      .orderBy(desc(guardianGrants.grantedAt), desc(guardianGrants.id));
+    return ids.map((id) => rows.filter((r) => r.guardianId === id));
+  });
+
+  readonly grantById = new DataLoader<string, GuardianGrantRow | null>(async (ids) => {
+    const rows = await this.db.select().from(guardianGrants).where(inArray(guardianGrants.id, [...ids]));
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+
+  /** Consents each patron gave (in force and withdrawn), newest first. */
+  readonly consentsOf = new DataLoader<string, ConsentRow[]>(async (ids) => {
+    const rows = await this.db
+      .select()
+      .from(consents)
+      .where(inArray(consents.patronId, [...ids]))
+      .orderBy(desc(consents.grantedAt), desc(consents.id));
+    return ids.map((id) => rows.filter((r) => r.patronId === id));
+  });
+
+  async insertGrant(row: NewGuardianGrant): Promise<GuardianGrantRow> {
+    const [created] = await this.db.insert(guardianGrants).values(row).returning();
+    return created!;
+  }
+
+  /** Revokes the active grants from child to guardian; returns how many. */
+  async revokeActiveGrants(childId: string, guardianId: string, at: Date): Promise<number> {
+    const rows = await this.db
+      .update(guardianGrants)
+      .set({ revokedAt: at })
+      .where(and(eq(guardianGrants.childId, childId), eq(guardianGrants.guardianId, guardianId), isNull(guardianGrants.revokedAt)))
+      .returning({ id: guardianGrants.id });
+    return rows.length;
+  }
+
+  /** Revokes one grant if still active; null when it already was revoked. */
+  async revokeGrant(id: string, at: Date): Promise<GuardianGrantRow | null> {
+    const [row] = await this.db
+      .update(guardianGrants)
+      .set({ revokedAt: at })
+      .where(and(eq(guardianGrants.id, id), isNull(guardianGrants.revokedAt)))
+      .returning();
+    this.grantById.clear(id);
+    return row ?? null;
+  }
+
+  /** How many returned loans switching history off would anonymise. */
+  async countHistory(patronId: string): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(loans).where(historyOf(patronId));
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Anonymises the patron's returned loans, and unlinks them from the patron's closed fines so no
+   * path from the patron to the items remains. Run inside the caller's transaction.
+   */
+  async eraseHistory(patronId: string, at: Date): Promise<number> {
+    const erased = await this.db
+      .update(loans)
+      .set({ patronId: null, anonymisedAt: at })
+      .where(historyOf(patronId))
+      .returning({ id: loans.id });
+    const ids = erased.map((r) => r.id);
+    if (ids.length) {
+      await this.db
+        .update(fines)
+        .set({ loanId: null })
+        .where(and(eq(fines.patronId, patronId), inArray(fines.loanId, ids), ne(fines.status, 'OWED')));
+    }
+    return ids.length;
+  }
+}

@@ -1,0 +1,13 @@
+// npm run db:migrate: applies the committed migrations to DATABASE_URL (or the embedded database).
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+
+const config = loadConfig();
+const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+try {
+  await migrateDatabase(database);
+  process.stdout.write(`migrations applied to the ${database.kind} database\n`);
+} finally {
+  await database.close();
+}
