@@ -1,18 +1,20 @@
-// The rule tree, top to bottom. Root fields are authorised by hand; every other field's rule is
-// derived from its SDL classification. Anything not listed is denied (fallbackRule: deny).
+// The rule tree, top to bottom. Root fields are authorised by hand (ROOT_RULES); every other
+// field's rule is derived from its SDL classification (derivedTypeRules), and the clauses each
+// rule consults are listed in order in policy.ts. Anything not listed is denied (fallbackRule: deny).
 import type { GraphQLSchema } from 'graphql';
 import { allow, deny, or, shield, type IRules } from 'graphql-shield';
 import { forbidden } from '../graphql/errors.js';
 import { classifyFields, type FieldClass } from './classification.js';
 import {
+  canLookUp,
+  canLookUpDisclosure,
   canReachPatron,
   disclosureRule,
   internalRule,
   isCustodian,
   isDeskStaff,
   isReferenceStaff,
-  isRequester,
-  isSelf,
+  isSelfOrDeskStaff,
   piiRule,
 } from './rules.js';
 import {
@@ -24,18 +26,22 @@ import {
   isSelfOrCustodian,
 } from './rules-account.js';
 
+/** One field's rule (graphql-shield does not export its ShieldRule type from the package root). */
+type FieldRule = Exclude<IRules, Record<string, unknown>>;
+
 const ROOT_RULES = {
   Query: {
-    // Federation: the router fetches the SDL and resolves entities; the entity fields below stay protected.
+    // Federation: the router fetches the SDL and resolves entities by key. `_entities` skips the
+    // root rules below, which is why every entity field is protected by its own rule.
     _service: allow,
     _entities: allow,
     patron: canReachPatron,
     patronByCardNumber: isDeskStaff,
     patrons: isDeskStaff,
-    loan: isDeskStaff,
-    fine: isDeskStaff,
-    referenceConsult: or(isReferenceStaff, isDeskStaff),
-    disclosureRequest: or(isCustodian, isRequester, isDeskStaff),
+    loan: canLookUp('Loan'),
+    fine: canLookUp('Fine'),
+    referenceConsult: canLookUp('ReferenceConsult'),
+    disclosureRequest: canLookUpDisclosure,
     me: isPatron,
     myDataExport: canExportOwnData,
     vendors: or(internalRule, isPatron),
@@ -44,7 +50,7 @@ const ROOT_RULES = {
   },
   Mutation: {
     registerPatron: isDeskStaff,
-    updatePatron: or(isSelf, isDeskStaff),
+    updatePatron: isSelfOrDeskStaff,
     checkOut: isDeskStaff,
     checkIn: isDeskStaff,
     assessFine: isDeskStaff,
@@ -66,22 +72,27 @@ const ROOT_RULES = {
   _Service: { sdl: allow },
 } satisfies IRules;
 
-/** Type rules derived from the classification: @public → allow, @internal → staff, @pii → its category's rule. */
-export function derivedTypeRules(classes: Map<string, FieldClass>): Record<string, Record<string, ReturnType<typeof piiRule>>> {
-  const piiRules = new Map<string, ReturnType<typeof piiRule>>();
-  const out: Record<string, Record<string, ReturnType<typeof piiRule>>> = {};
+/** Types whose fields are decided by a disclosure request's own parties, not by the patron's record. */
+const DISCLOSURE_TYPES = new Set(['DisclosureRequest', 'DisclosureEvent']);
+
+/** The rule of one classified field: @public → allow, @internal → staff, @pii → its category's rule. */
+export function ruleFor(typeName: string, c: FieldClass): FieldRule {
+  if (c.kind === 'public') return allow;
+  if (c.kind === 'internal') return internalRule;
+  if (DISCLOSURE_TYPES.has(typeName)) return disclosureRule;
+  return piiRule(c.category, c);
+}
+
+/** Type rules derived from the classification; fields of the same (category, flags) share one rule object. */
+export function derivedTypeRules(classes: Map<string, FieldClass>): Record<string, Record<string, FieldRule>> {
+  const shared = new Map<string, FieldRule>();
+  const out: Record<string, Record<string, FieldRule>> = {};
   for (const [key, c] of classes) {
     const [typeName, fieldName] = key.split('.') as [string, string];
-    let r;
-    if (c.kind === 'public') r = allow;
-    else if (c.kind === 'internal') r = internalRule;
-    else if (typeName === 'DisclosureRequest' || typeName === 'DisclosureEvent') r = disclosureRule;
-    else {
-      const id = `${c.category}|${c.staffVisible}|${c.vendorShared}`;
-      r = piiRules.get(id) ?? piiRule(c.category, c);
-      piiRules.set(id, r);
-    }
-    (out[typeName] ??= {})[fieldName] = r as ReturnType<typeof piiRule>;
+    const id = c.kind === 'pii' ? `${DISCLOSURE_TYPES.has(typeName)}|${c.category}|${c.staffVisible}|${c.vendorShared}` : c.kind;
+    const r = shared.get(id) ?? ruleFor(typeName, c);
+    shared.set(id, r);
+    (out[typeName] ??= {})[fieldName] = r;
   }
   return out;
 }

@@ -1,6 +1,8 @@
-// The policy of DESIGN.md's "Who asks" table, evaluated for one request's principal. Facts that
-// need the database (designation, approvals, consents, grants, enrolments) load at most once per
-// request; after that every decision is a few comparisons.
+// The policy of DESIGN.md's "Who asks" table, evaluated for one request's principal. It reads top
+// to bottom: FIELD_CLAUSES (may this principal read a field of this category on this record?) and
+// REACH_CLAUSES (may it look this patron up at all?), each tried in order, the first that applies
+// decides, and when none applies the answer is FORBIDDEN. Facts that need the database
+// (designation, approvals, consents, grants, vendor) load once per request.
 import type DataLoader from 'dataloader';
 import type { AccessPurpose } from '../auth/purpose.js';
 import { isStaff, type Principal } from '../auth/principal.js';
@@ -8,9 +10,9 @@ import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosu
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
 import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
-import type { AccessRepository, Approval } from '../repositories/access.js';
-import { FORBIDDEN, PURPOSE_REQUIRED, grant, type Decision } from './decision.js';
-import type { RecordFacts } from './records.js';
+import type { Approval } from '../repositories/access.js';
+import { FORBIDDEN, PURPOSE_REQUIRED, UNAUTHENTICATED, grant, type Decision } from './decision.js';
+import { patronFacts, type RecordFacts } from './records.js';
 
 export interface FieldFlags {
   staffVisible: boolean;
@@ -18,6 +20,16 @@ export interface FieldFlags {
 }
 
 const LIST_FLAGS: FieldFlags = { staffVisible: true, vendorShared: false };
+
+/** What AccessControl reads from the database (AccessRepository; a fixture in the matrix script). */
+export interface AccessFactsSource {
+  activeDesignation(staffId: string): Promise<DesignationRow | null>;
+  approvalsFor(requesterId: string): Promise<Approval[]>;
+  consentsFor(requesterId: string): Promise<ConsentRow[]>;
+  grantsTo(guardianId: string): Promise<GuardianGrantRow[]>;
+  vendor(vendorId: string): Promise<VendorRow | null>;
+  enrolmentLoader(vendorId: string): DataLoader<string, boolean>;
+}
 
 interface Facts {
   designation: DesignationRow | null;
@@ -27,133 +39,318 @@ interface Facts {
   vendor: VendorRow | null;
 }
 
-/** How a list under a patron is narrowed for the basis it was granted on. */
+/** Everything a clause may look at. */
+export interface ClauseInput {
+  p: Principal;
+  purpose: AccessPurpose | null;
+  facts: Facts;
+  record: RecordFacts;
+  category: PiiCategory;
+  flags: FieldFlags;
+  /** The Director's powers (Director or active designee): DIRECTOR / DESIGNEE, PURPOSE_REQUIRED, or FORBIDDEN. */
+  custodian: Decision;
+  enrolled: (patronId: string) => Promise<boolean>;
+}
+
+export interface Clause {
+  /** Who the clause is about, as the README's policy matrix names it. */
+  readonly name: string;
+  /** The MNG-1 regulation it enforces. */
+  readonly regulation: string;
+  /** A decision when the clause applies, null to let the next clause decide. */
+  readonly apply: (i: ClauseInput) => Decision | null | Promise<Decision | null>;
+}
+
+/** Categories a guardian may ever be granted: current loans and owed fines (regulation 14). */
+export const GUARDIAN_CATEGORIES: readonly PiiCategory[] = ['CIRCULATION', 'FINES'];
+/** Categories circulation staff read with a purpose; birth date (staffVisible: false) excepted. */
+export const CIRCULATION_STAFF_CATEGORIES: readonly PiiCategory[] = ['IDENTITY', 'CIRCULATION', 'FINES'];
+/** The vendor scope (token and vendor registry) that lets a vendor read a card number. */
+export const VENDOR_CARD_SCOPE = 'card:read';
+
+/** Staff rights need a stated purpose: without one the answer says a purpose is required. */
+const withPurpose = (purpose: AccessPurpose | null): Decision => (purpose ? grant('STAFF_PURPOSE') : PURPOSE_REQUIRED);
+
+function withinScope(r: DisclosureRequestRow, at: Date | null): boolean {
+  if (at === null) return true;
+  return (r.scopeFrom === null || at >= r.scopeFrom) && (r.scopeTo === null || at <= r.scopeTo);
+}
+
+/**
+ * Approvals naming this patron and category. A patron's disclosure history (DISCLOSURE) is never
+ * released to a third party through another request: it would reveal other requests (and break
+ * nondisclosure orders); only the custodian reads it.
+ */
+function approvalsCovering(f: Facts, patronId: string, category: PiiCategory): Approval[] {
+  if (category === 'DISCLOSURE') return [];
+  return f.approvals.filter((a) => a.patronIds.has(patronId) && a.request.categories.includes(category));
+}
+
+const vendorMayReadCards = (p: Principal, v: VendorRow | null): v is VendorRow =>
+  v !== null && v.active && v.scopes.includes(VENDOR_CARD_SCOPE) && p.scopes.has(VENDOR_CARD_SCOPE);
+
+/** May the principal read a field of `category` on `record`? Top to bottom; none applies → FORBIDDEN. */
+export const FIELD_CLAUSES: readonly Clause[] = [
+  {
+    name: 'the patron themself',
+    regulation: 'reg. 11',
+    apply: ({ p, record }) => (record.patronId !== null && p.patronId === record.patronId ? grant('SELF') : null),
+  },
+  {
+    name: 'Director / active designee, with a purpose',
+    regulation: 'reg. 2, 3',
+    apply: ({ custodian }) => (custodian.granted || custodian.reason === 'PURPOSE_REQUIRED' ? custodian : null),
+  },
+  {
+    // An anonymised record (no patron) is statistics for the custodian only.
+    name: 'anyone else, on an anonymised record',
+    regulation: 'reg. 5',
+    apply: ({ record }) => (record.patronId === null ? FORBIDDEN : null),
+  },
+  {
+    name: 'circulation staff, with a purpose',
+    regulation: 'reg. 3, 4',
+    apply: ({ p, purpose, record, category, flags }) => {
+      if (!p.roles.has('circulation') || !CIRCULATION_STAFF_CATEGORIES.includes(category)) return null;
+      if (category === 'IDENTITY' && !flags.staffVisible) return null;
+      if (category === 'CIRCULATION' && !record.current) return null;
+      return withPurpose(purpose);
+    },
+  },
+  {
+    // On a consult its librarian must be the caller; on a patron the list is narrowed (listScope).
+    name: 'reference librarian (own consults), with a purpose',
+    regulation: 'reg. 3, 4',
+    apply: ({ p, purpose, record, category }) => {
+      if (!p.roles.has('reference') || category !== 'REFERENCE') return null;
+      return record.librarianId === null || record.librarianId === p.id ? withPurpose(purpose) : null;
+    },
+  },
+  {
+    name: 'requester, inside an approved unexpired disclosure',
+    regulation: 'reg. 3, 4',
+    apply: ({ facts, record, category }) => {
+      const approval = approvalsCovering(facts, record.patronId!, category).find((a) => withinScope(a.request, record.at));
+      return approval ? grant('DISCLOSURE', approval.request.id) : null;
+    },
+  },
+  {
+    name: 'third party the patron consented to',
+    regulation: 'reg. 6',
+    apply: ({ facts, record, category }) => {
+      if (category === 'DISCLOSURE') return null;
+      const consent = facts.consents.find((c) => c.patronId === record.patronId && c.categories.includes(category));
+      return consent ? grant('CONSENT', consent.id) : null;
+    },
+  },
+  {
+    name: 'guardian, what the child granted (current only)',
+    regulation: 'reg. 14',
+    apply: ({ facts, record, category }) => {
+      if (!GUARDIAN_CATEGORIES.includes(category) || !record.current) return null;
+      const g = facts.grants.find((x) => x.childId === record.patronId && x.categories.includes(category));
+      return g ? grant('GUARDIAN_GRANT', g.id) : null;
+    },
+  },
+  {
+    name: 'vendor, card number of an enrolled patron',
+    regulation: 'reg. 7',
+    apply: async ({ p, facts, record, flags, enrolled }) => {
+      if (!flags.vendorShared || !vendorMayReadCards(p, facts.vendor)) return null;
+      return (await enrolled(record.patronId!)) ? grant('VENDOR_SCOPE', facts.vendor.id) : null;
+    },
+  },
+];
+
+/** May the principal look this patron up by id at all? Same for an unknown id as for a forbidden one. */
+export const REACH_CLAUSES: readonly Clause[] = [
+  FIELD_CLAUSES[0]!,
+  FIELD_CLAUSES[1]!,
+  {
+    name: 'circulation staff or reference librarian, with a purpose',
+    regulation: 'reg. 3',
+    apply: ({ p, purpose }) => (p.roles.has('circulation') || p.roles.has('reference') ? withPurpose(purpose) : null),
+  },
+  {
+    name: 'requester, a patron an approved unexpired disclosure names',
+    regulation: 'reg. 3, 4',
+    apply: ({ facts, record }) => {
+      const approval = facts.approvals.find((a) => a.patronIds.has(record.patronId!));
+      return approval ? grant('DISCLOSURE', approval.request.id) : null;
+    },
+  },
+  {
+    name: 'third party the patron consented to',
+    regulation: 'reg. 6',
+    apply: ({ facts, record }) => {
+      const consent = facts.consents.find((c) => c.patronId === record.patronId);
+      return consent ? grant('CONSENT', consent.id) : null;
+    },
+  },
+  {
+    name: 'guardian holding a grant from the child',
+    regulation: 'reg. 14',
+    apply: ({ facts, record }) => {
+      const g = facts.grants.find((x) => x.childId === record.patronId && x.categories.some((c) => GUARDIAN_CATEGORIES.includes(c as PiiCategory)));
+      return g ? grant('GUARDIAN_GRANT', g.id) : null;
+    },
+  },
+  {
+    name: 'vendor, a patron enrolled in its service',
+    regulation: 'reg. 7',
+    apply: async ({ p, facts, record, enrolled }) => {
+      if (!vendorMayReadCards(p, facts.vendor)) return null;
+      return (await enrolled(record.patronId!)) ? grant('VENDOR_SCOPE', facts.vendor.id) : null;
+    },
+  },
+];
+
+export interface DateRange {
+  from: Date | null;
+  to: Date | null;
+}
+
+/** How a list under a patron is narrowed for the basis its field was granted on. */
 export interface ListScope {
-  /** Only current loans (circulation staff, guardians). */
+  /** Loans: only current ones (circulation staff, guardians). Fines: only owed ones (guardians). */
   currentOnly: boolean;
   /** Only consults this librarian conducted. */
   librarianId: string | null;
   /** Hide disclosures under a nondisclosure order in force (the patron's own view). */
   hideNondisclosed: boolean;
+  /** Only records dated inside one of these ranges (a requester's approved disclosures); null: no narrowing. */
+  ranges: readonly DateRange[] | null;
 }
 
 export class AccessControl {
   private facts: Facts | null = null;
   private loading: Promise<Facts> | null = null;
-  private enrolled: DataLoader<string, boolean> | null = null;
+  private enrolment: DataLoader<string, boolean> | null = null;
 
   constructor(
     readonly principal: Principal,
     readonly purpose: AccessPurpose | null,
-    private readonly access: AccessRepository,
+    private readonly access: AccessFactsSource,
     readonly now: () => Date,
   ) {}
 
-  /** Whether the principal holds the Director's powers now (the Director, or an active designee). */
+  /** The Director's powers now: the Director, or an active designee; always with a purpose. */
   async custodianBasis(): Promise<Decision> {
     const p = this.principal;
-    if (p.roles.has('director')) return this.purpose ? grant('DIRECTOR') : PURPOSE_REQUIRED;
-    const { designation } = await this.load();
-    if (designation) return this.purpose ? grant('DESIGNEE', designation.id) : PURPOSE_REQUIRED;
-    return FORBIDDEN;
+    if (p.kind !== 'user') return p.kind === 'anonymous' ? UNAUTHENTICATED : FORBIDDEN;
+    return this.custodianOf(await this.load());
   }
 
   /** May the principal read a field of `category` on this record? */
-  async decide(record: RecordFacts, category: PiiCategory, flags: FieldFlags): Promise<Decision> {
-    const p = this.principal;
-    if (p.kind !== 'user') return FORBIDDEN;
-    const subject = record.patronId;
-    if (subject !== null && p.patronId === subject) return grant('SELF');
-
-    const custodian = await this.custodianBasis();
-    if (custodian.granted || custodian.reason === 'PURPOSE_REQUIRED') return custodian;
-    if (subject === null) return FORBIDDEN; // anonymised records: the custodian's statistics only
-
-    const staff = this.staffBasis(record, category, flags);
-    if (staff) return staff;
-
-    const f = await this.load();
-    if (p.requesterId) {
-      const approval = f.approvals.find((a) => coversDisclosure(a, subject, category, record.at));
-      if (approval) return grant('DISCLOSURE', approval.request.id);
-      const consent = f.consents.find((c) => c.patronId === subject && c.categories.includes(category));
-      if (consent) return grant('CONSENT', consent.id);
-    }
-    if (p.patronId) {
-      const g = f.grants.find((x) => x.childId === subject && x.categories.includes(category));
-      if (g && (category !== 'CIRCULATION' || record.current)) return grant('GUARDIAN_GRANT', g.id);
-    }
-    if (p.vendorId && flags.vendorShared && f.vendor?.active && f.vendor.scopes.includes('card:read') && p.scopes.has('card:read')) {
-      if (await this.enrolledWithVendor(subject)) return grant('VENDOR_SCOPE', f.vendor.id);
-    }
-    return FORBIDDEN;
+  decide(record: RecordFacts, category: PiiCategory, flags: FieldFlags): Promise<Decision> {
+    return this.run(FIELD_CLAUSES, record, category, flags);
   }
 
-  /** Whether the principal has any basis towards this patron at all (for lookups by id). */
-  async reach(patronId: string): Promise<Decision> {
+  /** Whether the principal has any basis towards this patron (for lookups by id). */
+  reach(patronId: string): Promise<Decision> {
+    return this.run(REACH_CLAUSES, patronFacts(patronId), 'IDENTITY', LIST_FLAGS);
+  }
+
+  /**
+   * A root lookup of a record by id (loan, fine, consult): allowed when the principal may read
+   * `category` on it. An unknown id gets the same answer as a record the caller may not read,
+   * except for the custodian, who may know of every record.
+   */
+  async lookup(record: RecordFacts | null, category: PiiCategory): Promise<Decision> {
     const p = this.principal;
-    if (p.kind !== 'user') return FORBIDDEN;
-    if (p.patronId === patronId) return grant('SELF');
+    if (p.kind !== 'user') return p.kind === 'anonymous' ? UNAUTHENTICATED : FORBIDDEN;
+    if (record && record.patronId !== null && record.patronId === p.patronId) return grant('SELF');
     const custodian = await this.custodianBasis();
     if (custodian.granted || custodian.reason === 'PURPOSE_REQUIRED') return custodian;
-    if (p.roles.has('circulation') || p.roles.has('reference')) return this.purpose ? grant('STAFF_PURPOSE') : PURPOSE_REQUIRED;
-    const f = await this.load();
-    const approval = f.approvals.find((a) => a.patronIds.has(patronId));
-    if (approval) return grant('DISCLOSURE', approval.request.id);
-    const consent = f.consents.find((c) => c.patronId === patronId);
-    if (consent) return grant('CONSENT', consent.id);
-    const g = f.grants.find((x) => x.childId === patronId);
-    if (g) return grant('GUARDIAN_GRANT', g.id);
-    return FORBIDDEN;
+    // Staff who may read some records of this category hear "purpose required" before anything
+    // that depends on the record, so the answer does not reveal whether it exists.
+    const staffMay =
+      (p.roles.has('circulation') && CIRCULATION_STAFF_CATEGORIES.includes(category)) ||
+      (p.roles.has('reference') && category === 'REFERENCE');
+    if (staffMay && !this.purpose) return PURPOSE_REQUIRED;
+    if (!record) return FORBIDDEN;
+    const d = await this.decide(record, category, LIST_FLAGS);
+    return d.granted ? d : FORBIDDEN;
   }
 
   /** Disclosure requests: the custodian, the requester named on it, the staff who took it in, the patrons it names. */
   async decideDisclosure(request: DisclosureRequestRow, patronIds: readonly string[]): Promise<Decision> {
     const p = this.principal;
-    if (p.kind !== 'user') return FORBIDDEN;
     const custodian = await this.custodianBasis();
-    if (custodian.granted || custodian.reason === 'PURPOSE_REQUIRED') return custodian;
+    if (p.kind !== 'user' || custodian.granted || custodian.reason === 'PURPOSE_REQUIRED') return custodian;
     if (p.requesterId && request.requesterId === p.requesterId) return grant('DISCLOSURE', request.id);
-    if (p.id && request.receivedBy === p.id && isStaff(p)) return this.purpose ? grant('STAFF_PURPOSE') : PURPOSE_REQUIRED;
+    if (p.id && request.receivedBy === p.id && isStaff(p)) return withPurpose(this.purpose);
     if (p.patronId && patronIds.includes(p.patronId) && !nondisclosureInForce(request, this.now())) return grant('SELF');
     return FORBIDDEN;
   }
 
-  /** The narrowing of a patron's `category` list, for the basis its field rule granted (memoised). */
-  async listScopeFor(patronId: string, category: PiiCategory): Promise<ListScope> {
-    const record: RecordFacts = { patronId, at: null, current: true, librarianId: null };
-    return this.listScope(await this.decide(record, category, LIST_FLAGS));
+  /** A root lookup of a disclosure request by id: unknown ids answer like forbidden ones. */
+  async lookupDisclosure(request: DisclosureRequestRow | null, patronIds: readonly string[]): Promise<Decision> {
+    if (request) {
+      const d = await this.decideDisclosure(request, patronIds);
+      return d.granted || d.reason !== 'FORBIDDEN' ? d : FORBIDDEN;
+    }
+    const custodian = await this.custodianBasis();
+    return custodian.granted || custodian.reason !== 'FORBIDDEN' ? custodian : FORBIDDEN;
   }
 
-  /** The narrowing of a patron's list for the basis `decision` granted. */
-  listScope(decision: Decision): ListScope {
-    const basis = decision.granted ? decision.basis : null;
+  /** Staff actions (mutations, searches): the role with a purpose, or the custodian. */
+  async staffAction(role: 'circulation' | 'reference'): Promise<Decision> {
+    const custodian = await this.custodianBasis();
+    if (custodian.granted || custodian.reason !== 'FORBIDDEN') return custodian;
+    return this.principal.roles.has(role) ? withPurpose(this.purpose) : FORBIDDEN;
+  }
+
+  /** The narrowing of a patron's `category` list for the basis its field rule granted. */
+  async listScopeFor(patronId: string, category: PiiCategory): Promise<ListScope> {
+    const d = await this.decide(patronFacts(patronId), category, LIST_FLAGS);
+    const basis = d.granted ? d.basis : null;
+    const ranges =
+      basis === 'DISCLOSURE'
+        ? approvalsCovering(await this.load(), patronId, category).map((a) => ({ from: a.request.scopeFrom, to: a.request.scopeTo }))
+        : null;
     return {
-      currentOnly: basis === 'STAFF_PURPOSE' || basis === 'GUARDIAN_GRANT',
-      librarianId: basis === 'STAFF_PURPOSE' && !this.principal.roles.has('circulation') ? this.principal.id : null,
-      hideNondisclosed: basis === 'SELF',
+      currentOnly:
+        (category === 'CIRCULATION' && (basis === 'STAFF_PURPOSE' || basis === 'GUARDIAN_GRANT')) ||
+        (category === 'FINES' && basis === 'GUARDIAN_GRANT'),
+      librarianId: category === 'REFERENCE' && basis === 'STAFF_PURPOSE' ? this.principal.id : null,
+      hideNondisclosed: category === 'DISCLOSURE' && basis === 'SELF',
+      ranges,
     };
   }
 
-  private staffBasis(record: RecordFacts, category: PiiCategory, flags: FieldFlags): Decision | null {
+  private async run(clauses: readonly Clause[], record: RecordFacts, category: PiiCategory, flags: FieldFlags): Promise<Decision> {
     const p = this.principal;
-    let allowed = false;
-    if (p.roles.has('circulation')) {
-      allowed =
-        (category === 'IDENTITY' && flags.staffVisible) || (category === 'CIRCULATION' && record.current) || category === 'FINES';
+    if (p.kind !== 'user') return p.kind === 'anonymous' ? UNAUTHENTICATED : FORBIDDEN;
+    const facts = await this.load();
+    const input: ClauseInput = {
+      p,
+      purpose: this.purpose,
+      facts,
+      record,
+      category,
+      flags,
+      custodian: this.custodianOf(facts),
+      enrolled: (id) => this.enrolledWithVendor(id),
+    };
+    for (const clause of clauses) {
+      const d = await clause.apply(input);
+      if (d) return d;
     }
-    // A reference librarian sees the consults they conducted: on a consult, its librarian must
-    // match; on the patron's list, the list is narrowed to theirs (listScope).
-    if (!allowed && p.roles.has('reference') && category === 'REFERENCE') {
-      allowed = record.librarianId === null || record.librarianId === p.id;
-    }
-    if (!allowed) return null;
-    return this.purpose ? grant('STAFF_PURPOSE') : PURPOSE_REQUIRED;
+    return FORBIDDEN;
+  }
+
+  private custodianOf(f: Facts): Decision {
+    if (this.principal.roles.has('director')) return this.purpose ? grant('DIRECTOR') : PURPOSE_REQUIRED;
+    if (f.designation) return this.purpose ? grant('DESIGNEE', f.designation.id) : PURPOSE_REQUIRED;
+    return FORBIDDEN;
   }
 
   private enrolledWithVendor(patronId: string): Promise<boolean> {
-    this.enrolled ??= this.access.enrolmentLoader(this.principal.vendorId!);
-    return this.enrolled.load(patronId);
+    const vendorId = this.principal.vendorId;
+    if (!vendorId) return Promise.resolve(false);
+    this.enrolment ??= this.access.enrolmentLoader(vendorId);
+    return this.enrolment.load(patronId);
   }
 
   private load(): Promise<Facts> {
@@ -164,25 +361,20 @@ export class AccessControl {
 
   private async fetchFacts(): Promise<Facts> {
     const p = this.principal;
-    const none = Promise.resolve([]);
     const [designation, approvals, consents, grants, vendor] = await Promise.all([
-      p.id && isStaff(p) && !p.roles.has('director') ? this.access.activeDesignation(p.id) : Promise.resolve(null),
-      p.requesterId ? this.access.approvalsFor(p.requesterId) : none,
-      p.requesterId ? this.access.consentsFor(p.requesterId) : none,
-      p.patronId ? this.access.grantsTo(p.patronId) : none,
-      p.vendorId ? this.access.vendor(p.vendorId) : Promise.resolve(null),
+      // Only employees are designated (reg. 2); a volunteer's token never carries the Director's powers.
+      p.id && (p.roles.has('circulation') || p.roles.has('reference')) && !p.roles.has('director')
+        ? this.access.activeDesignation(p.id)
+        : null,
+      p.requesterId ? this.access.approvalsFor(p.requesterId) : [],
+      p.requesterId ? this.access.consentsFor(p.requesterId) : [],
+      p.patronId ? this.access.grantsTo(p.patronId) : [],
+      p.vendorId ? this.access.vendor(p.vendorId) : null,
     ]);
-    return { designation, approvals: approvals as Approval[], consents: consents as ConsentRow[], grants: grants as GuardianGrantRow[], vendor };
+    return { designation, approvals, consents, grants, vendor };
   }
 }
 
 export function nondisclosureInForce(r: DisclosureRequestRow, at: Date): boolean {
   return r.nondisclosureUntil !== null && r.nondisclosureUntil > at;
-}
-
-function coversDisclosure(a: Approval, patronId: string, category: PiiCategory, at: Date | null): boolean {
-  const r = a.request;
-  if (!a.patronIds.has(patronId) || !r.categories.includes(category)) return false;
-  if (at === null) return true;
-  return (r.scopeFrom === null || at >= r.scopeFrom) && (r.scopeTo === null || at <= r.scopeTo);
 }

@@ -9,11 +9,14 @@ import { accountRecordFacts } from './records-account.js';
 export interface RecordFacts {
   /** The patron the record is about; null for an anonymised record. */
   patronId: string | null;
-  /** When the recorded event happened; null for standing data (identity). */
+  /** When the recorded event happened; null for standing data (identity, a patron's lists). */
   at: Date | null;
-  /** A loan not yet returned (circulation staff and guardians see only current loans). */
+  /**
+   * Still current: a loan not yet returned, a fine still owed, a consult still open. Circulation
+   * staff see only current loans; a guardian only current loans and owed fines.
+   */
   current: boolean;
-  /** The librarian who conducted a consult. */
+  /** The librarian who conducted a consult; null on a patron (its list is narrowed instead). */
   librarianId: string | null;
 }
 
@@ -27,14 +30,21 @@ const facts = (patronId: string | null, at: Date | null, current = true, librari
   librarianId,
 });
 
+/** The facts of a patron's standing record, and of the lists under it (before narrowing). */
+export const patronFacts = (patronId: string): RecordFacts => facts(patronId, null);
+
 /** Record facts per GraphQL type whose fields carry @pii (DisclosureRequest has its own rule). */
-export const recordFacts: Record<string, (parent: never) => RecordFacts> = {
-  Patron: (p: PatronRow) => facts(p.id, null),
+export const recordFacts = {
+  Patron: (p: PatronRow) => patronFacts(p.id),
   Loan: (l: LoanRow) => facts(l.patronId, l.checkedOutAt, l.returnedAt === null),
-  Fine: (f: FineRow) => facts(f.patronId, f.assessedAt),
-  Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt),
+  Fine: (f: FineRow) => facts(f.patronId, f.assessedAt, f.status === 'OWED'),
+  Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt, false),
   // The loan just checked in: judged as the loan it is (returned), by the same rules.
   CheckInResult: (r: { loan: LoanRow }) => facts(r.loan.patronId, r.loan.checkedOutAt, false),
   ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
   ...accountRecordFacts,
-};
+} satisfies Record<string, (parent: never) => RecordFacts>;
+
+export type FactsType = keyof typeof recordFacts;
+
+export const isFactsType = (name: string): name is FactsType => Object.hasOwn(recordFacts, name);

@@ -10,13 +10,14 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { forbidden, purposeRequired, unauthenticated } from '../graphql/errors.js';
 import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
 import type { Decision } from './decision.js';
-import { recordFacts } from './records.js';
+import { isFactsType, recordFacts, type FactsType } from './records.js';
 import type { FieldFlags } from './policy.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 
 export function toRuleResult(d: Decision): true | Error {
   if (d.granted) return true;
+  if (d.reason === 'UNAUTHENTICATED') return unauthenticated();
   return d.reason === 'PURPOSE_REQUIRED' ? purposeRequired(ACCESS_PURPOSES) : forbidden();
 }
 
@@ -25,9 +26,8 @@ export function piiRule(category: PiiCategory, flags: FieldFlags) {
   const name = `pii:${category}${flags.staffVisible ? '' : ':custodian'}${flags.vendorShared ? ':vendor' : ''}`;
   return rule(name, NO_CACHE)(async (parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
     const typeName = info.parentType.name;
-    const factsOf = recordFacts[typeName];
-    if (!factsOf) return forbidden();
-    const record = factsOf(parent as never);
+    if (!isFactsType(typeName)) return forbidden();
+    const record = recordFacts[typeName](parent as never);
     const decision = await ctx.authz.decide(record, category, flags);
     ctx.audit.record(record.patronId, typeName, info.fieldName, category, name, decision);
     return toRuleResult(decision);
@@ -50,13 +50,28 @@ export const disclosureRule = rule('pii:DISCLOSURE:request', NO_CACHE)(
 );
 
 /** Library operations data (designations, vendor registry): staff only. */
-export const internalRule = rule('internal:staff', NO_CACHE)((_p, _a, ctx: GraphQLContext) =>
-  ctx.principal.kind === 'user' && isStaff(ctx.principal) ? true : forbidden(),
-);
+export const internalRule = rule('internal:staff', NO_CACHE)((_p, _a, ctx: GraphQLContext) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return ctx.principal.kind === 'user' && isStaff(ctx.principal) ? true : forbidden();
+});
 
+/** Any verified token (root fields about the caller itself). */
 export const isAuthenticated = rule('authenticated', NO_CACHE)((_p, _a, ctx: GraphQLContext) =>
   ctx.principal.kind === 'user' ? true : unauthenticated(),
 );
+
+/** A third-party requester (its own requests only; the field rules narrow what it reads). */
+export const isRequester = rule('requester', NO_CACHE)((_p, _a, ctx: GraphQLContext) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  return ctx.principal.requesterId ? true : forbidden();
+});
+
+/** The patron acting on their own record: args.id or args.patronId. */
+export const isSelf = rule('self', NO_CACHE)((_p, args: { id?: string; patronId?: string }, ctx: GraphQLContext) => {
+  if (ctx.principal.kind === 'anonymous') return unauthenticated();
+  const target = args.id ?? args.patronId;
+  return ctx.principal.patronId !== null && target === ctx.principal.patronId ? true : forbidden();
+});
 
 /** The Director, or an active designee, with a stated purpose. */
 export const isCustodian = rule('custodian', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) =>
@@ -64,26 +79,19 @@ export const isCustodian = rule('custodian', NO_CACHE)(async (_p, _a, ctx: Graph
 );
 
 /** Circulation staff with a stated purpose, or the custodian. */
-export const isDeskStaff = rule('staff:circulation', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) => {
-  if (ctx.principal.roles.has('circulation')) return ctx.purpose ? true : purposeRequired(ACCESS_PURPOSES);
-  return toRuleResult(await ctx.authz.custodianBasis());
-});
-
-/** A reference librarian with a stated purpose, or the custodian. */
-export const isReferenceStaff = rule('staff:reference', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) => {
-  if (ctx.principal.roles.has('reference')) return ctx.purpose ? true : purposeRequired(ACCESS_PURPOSES);
-  return toRuleResult(await ctx.authz.custodianBasis());
-});
-
-/** A third-party requester (its own requests only; the field rules narrow what it reads). */
-export const isRequester = rule('requester', NO_CACHE)((_p, _a, ctx: GraphQLContext) =>
-  ctx.principal.requesterId ? true : forbidden(),
+export const isDeskStaff = rule('staff:circulation', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) =>
+  toRuleResult(await ctx.authz.staffAction('circulation')),
 );
 
-/** The patron reading or changing their own record: args.id or args.input.patronId. */
-export const isSelf = rule('self', NO_CACHE)((_p, args: { id?: string; patronId?: string }, ctx: GraphQLContext) => {
-  const target = args.id ?? args.patronId;
-  return ctx.principal.patronId !== null && target === ctx.principal.patronId ? true : forbidden();
+/** A reference librarian with a stated purpose, or the custodian. */
+export const isReferenceStaff = rule('staff:reference', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) =>
+  toRuleResult(await ctx.authz.staffAction('reference')),
+);
+
+/** The patron changing their own record (args.id), or circulation staff / the custodian. */
+export const isSelfOrDeskStaff = rule('self|staff:circulation', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
+  if (ctx.principal.kind === 'user' && ctx.principal.patronId !== null && args.id === ctx.principal.patronId) return true;
+  return toRuleResult(await ctx.authz.staffAction('circulation'));
 });
 
 /**
@@ -93,3 +101,30 @@ export const isSelf = rule('self', NO_CACHE)((_p, args: { id?: string; patronId?
 export const canReachPatron = rule('reach:patron', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) =>
   toRuleResult(await ctx.authz.reach(args.id)),
 );
+
+const LOOKUPS = {
+  Loan: { category: 'CIRCULATION', load: (ctx: GraphQLContext, id: string) => ctx.repos.loans.byId.load(id) },
+  Fine: { category: 'FINES', load: (ctx: GraphQLContext, id: string) => ctx.repos.fines.byId.load(id) },
+  ReferenceConsult: { category: 'REFERENCE', load: (ctx: GraphQLContext, id: string) => ctx.repos.consults.byId.load(id) },
+} as const satisfies Partial<Record<FactsType, { category: PiiCategory; load: unknown }>>;
+
+/**
+ * A record looked up by id (`loan`, `fine`, `referenceConsult`): the caller must be able to read
+ * it, and an unknown id answers exactly like someone else's record. The row is loaded through the
+ * request's DataLoader, so the resolver reuses it.
+ */
+export function canLookUp(typeName: keyof typeof LOOKUPS) {
+  const { category, load } = LOOKUPS[typeName];
+  return rule(`lookup:${typeName}`, NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
+    const row = await load(ctx, args.id);
+    const record = row ? recordFacts[typeName](row as never) : null;
+    return toRuleResult(await ctx.authz.lookup(record, category));
+  });
+}
+
+/** A disclosure request looked up by id: the custodian, its requester, the staff who took it in, the patrons it names. */
+export const canLookUpDisclosure = rule('lookup:DisclosureRequest', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
+  const request = await ctx.repos.disclosures.byId.load(args.id);
+  const patronIds = request ? await ctx.repos.disclosures.patronIdsOf.load(request.id) : [];
+  return toRuleResult(await ctx.authz.lookupDisclosure(request, patronIds));
+});

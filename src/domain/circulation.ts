@@ -44,7 +44,8 @@ export class CirculationService {
     // Circulation staff and guardians see current loans only, whatever filter they ask for.
     if (scope.currentOnly && status === 'RETURNED') return toPage([], size);
     const effective = scope.currentOnly ? 'ON_LOAN' : status;
-    const rows = await this.repos.loans.pageOfPatron.load({ patronId, status: effective, size, afterId: decodeCursor(args.after) });
+    // A requester sees only loans inside its approved date ranges (scope.ranges).
+    const rows = await this.repos.loans.pageOfPatron.load({ patronId, status: effective, ranges: scope.ranges, size, afterId: decodeCursor(args.after) });
     return toPage(rows, size);
   }
 

@@ -3,10 +3,11 @@
 import { z } from 'zod';
 import type { FineRow } from '../db/schema/fines.sql.js';
 import type { PaymentNode } from '../authz/records.js';
+import type { ListScope } from '../authz/policy.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput, conflict, notFound } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import { decodeCursor, pageSize, toPage, type Page, type PageArgs, type Ranges } from '../repositories/paging.js';
 import { ageBand } from './age-band.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
@@ -30,14 +31,20 @@ export class FineService {
     return this.repos.fines.byId.load(id);
   }
 
-  async finesOfPatron(patronId: string, status: FineRow['status'] | null, args: PageArgs): Promise<Page<FineRow>> {
+  async finesOfPatron(patronId: string, status: FineRow['status'] | null, args: PageArgs, scope: ListScope): Promise<Page<FineRow>> {
     const size = pageSize(args.first);
-    return toPage(await this.repos.fines.pageOfPatron.load({ patronId, status, size, afterId: decodeCursor(args.after) }), size);
+    // A guardian sees owed fines only; a requester only fines assessed inside its approved ranges.
+    if (scope.currentOnly && status !== null && status !== 'OWED') return toPage([], size);
+    const effective = scope.currentOnly ? 'OWED' : status;
+    const key = { patronId, status: effective, ranges: scope.ranges, size, afterId: decodeCursor(args.after) };
+    return toPage(await this.repos.fines.pageOfPatron.load(key), size);
   }
 
-  async payments(fine: FineRow): Promise<PaymentNode[]> {
+  /** A fine's payments; with `ranges` (a requester's approved disclosures), only those paid inside them. */
+  async payments(fine: FineRow, ranges: Ranges = null): Promise<PaymentNode[]> {
     const rows = await this.repos.fines.paymentsOf.load(fine.id);
-    return rows.map((p) => ({ ...p, patronId: fine.patronId }));
+    const inside = (at: Date) => ranges === null || ranges.some((r) => (!r.from || at >= r.from) && (!r.to || at <= r.to));
+    return rows.filter((p) => inside(p.paidAt)).map((p) => ({ ...p, patronId: fine.patronId }));
   }
 
   async assess(input: unknown): Promise<FineRow> {

@@ -35,7 +35,7 @@ export class ReferenceService {
     scope: ListScope,
   ): Promise<Page<ReferenceConsultRow>> {
     const size = pageSize(args.first);
-    const key = { patronId, channel, librarianId: scope.librarianId, size, afterId: decodeCursor(args.after) };
+    const key = { patronId, channel, librarianId: scope.librarianId, ranges: scope.ranges, size, afterId: decodeCursor(args.after) };
     return toPage(await this.repos.consults.pageOfPatron.load(key), size);
   }
 

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { referenceConsults, type ReferenceConsultRow } from '../db/schema/reference.sql.js';
-import { pagesPerParent } from './paging.js';
+import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 
 export type NewConsult = typeof referenceConsults.$inferInsert;
 
@@ -12,11 +12,13 @@ export interface ConsultPageKey {
   channel: ReferenceConsultRow['channel'] | null;
   /** Only consults this librarian conducted (a reference librarian's own view). */
   librarianId: string | null;
+  /** Only consults started inside these ranges (null: all). */
+  ranges: Ranges;
   size: number;
   afterId: string | null;
 }
 
-const key = (k: ConsultPageKey) => `${k.patronId}|${k.channel}|${k.librarianId}|${k.size}|${k.afterId}`;
+const key = (k: ConsultPageKey) => `${k.patronId}|${k.channel}|${k.librarianId}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
 
 export class ConsultRepository {
   constructor(private readonly db: Db) {}
@@ -31,18 +33,22 @@ export class ConsultRepository {
     async (keys) => {
       const groups = new Map<string, ConsultPageKey[]>();
       for (const k of keys) {
-        const g = `${k.channel}|${k.librarianId}|${k.size}|${k.afterId}`;
+        const g = `${k.channel}|${k.librarianId}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
         groups.set(g, [...(groups.get(g) ?? []), k]);
       }
       const results = new Map<string, ReferenceConsultRow[]>();
       for (const group of groups.values()) {
-        const { channel, librarianId, size, afterId } = group[0]!;
+        const { channel, librarianId, ranges, size, afterId } = group[0]!;
         const t = referenceConsults;
         const pages = await pagesPerParent<ReferenceConsultRow>(
           this.db,
           { table: t, id: t.id, parent: t.patronId, order: t.startedAt, parentOf: (r) => r.patronId },
           group.map((k) => k.patronId),
-          and(channel ? eq(t.channel, channel) : undefined, librarianId ? eq(t.librarianId, librarianId) : undefined),
+          and(
+            channel ? eq(t.channel, channel) : undefined,
+            librarianId ? eq(t.librarianId, librarianId) : undefined,
+            withinRanges(t.startedAt, ranges),
+          ),
           size,
           afterId,
         );

@@ -3,7 +3,7 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray, asc } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { fines, payments, type FineRow, type PaymentRow } from '../db/schema/fines.sql.js';
-import { pagesPerParent } from './paging.js';
+import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 
 export type NewFine = typeof fines.$inferInsert;
 export type NewPayment = typeof payments.$inferInsert;
@@ -11,11 +11,13 @@ export type NewPayment = typeof payments.$inferInsert;
 export interface FinePageKey {
   patronId: string;
   status: FineRow['status'] | null;
+  /** Only fines assessed inside these ranges (null: all). */
+  ranges: Ranges;
   size: number;
   afterId: string | null;
 }
 
-const key = (k: FinePageKey) => `${k.patronId}|${k.status}|${k.size}|${k.afterId}`;
+const key = (k: FinePageKey) => `${k.patronId}|${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
 
 export class FineRepository {
   constructor(private readonly db: Db) {}
@@ -30,17 +32,17 @@ export class FineRepository {
     async (keys) => {
       const groups = new Map<string, FinePageKey[]>();
       for (const k of keys) {
-        const g = `${k.status}|${k.size}|${k.afterId}`;
+        const g = `${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
         groups.set(g, [...(groups.get(g) ?? []), k]);
       }
       const results = new Map<string, FineRow[]>();
       for (const group of groups.values()) {
-        const { status, size, afterId } = group[0]!;
+        const { status, ranges, size, afterId } = group[0]!;
         const pages = await pagesPerParent<FineRow>(
           this.db,
           { table: fines, id: fines.id, parent: fines.patronId, order: fines.assessedAt, parentOf: (r) => r.patronId },
           group.map((k) => k.patronId),
-          status ? eq(fines.status, status) : undefined,
+          and(status ? eq(fines.status, status) : undefined, withinRanges(fines.assessedAt, ranges)),
           size,
           afterId,
         );

@@ -3,13 +3,15 @@ import DataLoader from 'dataloader';
 import { and, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { loans, type LoanRow } from '../db/schema/circulation.sql.js';
-import { pagesPerParent } from './paging.js';
+import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 
 export type NewLoan = typeof loans.$inferInsert;
 
 export interface LoanPageKey {
   patronId: string;
   status: 'ON_LOAN' | 'RETURNED' | null;
+  /** Only loans checked out inside these ranges (null: all). */
+  ranges: Ranges;
   size: number;
   afterId: string | null;
 }
@@ -31,17 +33,17 @@ export class LoanRepository {
     async (keys) => {
       const groups = new Map<string, LoanPageKey[]>();
       for (const k of keys) {
-        const g = `${k.status}|${k.size}|${k.afterId}`;
+        const g = `${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
         groups.set(g, [...(groups.get(g) ?? []), k]);
       }
       const results = new Map<string, LoanRow[]>();
       for (const group of groups.values()) {
-        const { status, size, afterId } = group[0]!;
+        const { status, ranges, size, afterId } = group[0]!;
         const pages = await pagesPerParent<LoanRow>(
           this.db,
           { table: loans, id: loans.id, parent: loans.patronId, order: loans.checkedOutAt, parentOf: (r) => r.patronId },
           group.map((k) => k.patronId),
-          statusFilter(status),
+          and(statusFilter(status), withinRanges(loans.checkedOutAt, ranges)),
           size,
           afterId,
         );
@@ -79,5 +81,5 @@ export class LoanRepository {
 }
 
 function loanPageKey(k: LoanPageKey): string {
-  return `${k.patronId}|${k.status}|${k.size}|${k.afterId}`;
+  return `${k.patronId}|${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
 }

@@ -1,12 +1,26 @@
 // Cursor pagination shared by every list. A cursor is the last row's opaque id (base64url), never
 // a sortable value such as a name, so no personal data travels in cursors, URLs or logs.
-import { and, lte, sql, type SQL } from 'drizzle-orm';
+import { and, gte, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { getTableColumns } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { badInput } from '../graphql/errors.js';
 
 export const MAX_PAGE_SIZE = 100;
+
+/** Date ranges a list is narrowed to (a requester's approved disclosures); null means no narrowing. */
+export type Ranges = readonly { from: Date | null; to: Date | null }[] | null;
+
+/** Cache-key form of ranges. */
+export const rangesKey = (ranges: Ranges): string =>
+  ranges === null ? '*' : ranges.map((r) => `${r.from?.getTime() ?? ''}~${r.to?.getTime() ?? ''}`).join(',');
+
+/** `column` inside one of the ranges; no range at all matches nothing. */
+export function withinRanges(column: AnyPgColumn, ranges: Ranges): SQL | undefined {
+  if (ranges === null) return undefined;
+  if (ranges.length === 0) return sql`false`;
+  return or(...ranges.map((r) => and(r.from ? gte(column, r.from) : undefined, r.to ? lte(column, r.to) : undefined) ?? sql`true`));
+}
 
 export interface Page<T> {
   nodes: T[];

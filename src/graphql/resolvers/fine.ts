@@ -14,5 +14,6 @@ export const Fine: FineResolvers = {
   __resolveReference: async (ref, ctx) => (await ctx.services.fines.fine(ref.id)) ?? null,
   patron: (f, _, ctx) => (f.patronId ? ctx.services.patrons.get(f.patronId) : null),
   loan: (f, _, ctx) => (f.loanId ? ctx.services.circulation.loan(f.loanId) : null),
-  payments: (f, _, ctx) => ctx.services.fines.payments(f),
+  payments: async (f, _, ctx) =>
+    ctx.services.fines.payments(f, f.patronId ? (await ctx.authz.listScopeFor(f.patronId, 'FINES')).ranges : null),
 };

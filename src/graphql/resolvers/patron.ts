@@ -17,7 +17,8 @@ export const Patron: PatronResolvers = {
   isMinor: (p, _, ctx) => isMinor(p.birthDate, ctx.now()),
   loans: async (p, { filter, first, after }, ctx) =>
     ctx.services.circulation.loansOfPatron(p.id, filter?.status ?? null, { first, after }, await ctx.authz.listScopeFor(p.id, 'CIRCULATION')),
-  fines: (p, { filter, first, after }, ctx) => ctx.services.fines.finesOfPatron(p.id, filter?.status ?? null, { first, after }),
+  fines: async (p, { filter, first, after }, ctx) =>
+    ctx.services.fines.finesOfPatron(p.id, filter?.status ?? null, { first, after }, await ctx.authz.listScopeFor(p.id, 'FINES')),
   referenceConsults: async (p, { filter, first, after }, ctx) =>
     ctx.services.reference.consultsOfPatron(p.id, filter?.channel ?? null, { first, after }, await ctx.authz.listScopeFor(p.id, 'REFERENCE')),
   disclosureRequests: async (p, { filter, first, after }, ctx) =>

@@ -1,0 +1,19 @@
+// The README's policy matrix must be what the rule engine decides today.
+import { readFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { policyMatrix } from '../../src/authz/matrix.js';
+import { buildUnprotectedSchema } from '../../src/graphql/schema.js';
+import { README, withMatrix } from '../../src/scripts/policy-matrix.js';
+
+test('README policy matrix matches the rules (run `npm run policy:matrix` after changing them)', async () => {
+  const readme = readFileSync(README, 'utf8');
+  expect(readme).toEqual(withMatrix(readme, await policyMatrix(buildUnprotectedSchema())));
+});
+
+test('reg. 3, 14: the matrix has the rows the policy is about, computed, not written by hand', async () => {
+  const rows = (await policyMatrix(buildUnprotectedSchema())).split('\n').slice(2);
+  const row = (who: string) => rows.find((r) => r.startsWith(`| ${who} |`))?.split(' | ').slice(1);
+  expect(row('volunteer, purpose stated')?.every((c) => c.startsWith('—'))).toBe(true);
+  expect(row('guardian: no grant, or a revoked one')?.every((c) => c.startsWith('—'))).toBe(true);
+  expect(row('anonymous (no token)')?.every((c) => c.startsWith('sign in'))).toBe(true);
+});
