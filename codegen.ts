@@ -32,6 +32,8 @@ const config: CodegenConfig = {
           Consent: '../../db/schema/patrons.sql.js#ConsentRow',
           Vendor: '../../db/schema/vendors.sql.js#VendorRow',
           VendorEnrolment: '../../db/schema/vendors.sql.js#VendorEnrolmentRow',
+          DisclosureQueue: '../../domain/disclosure-workflow.js#DirectorQueue',
+          Designation: '../../db/schema/disclosures.sql.js#DesignationRow',
         },
       },
     },

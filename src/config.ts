@@ -5,6 +5,8 @@ const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
+/** A positive whole-number limit with a documented default. */
+const limit = (byDefault: number) => z.coerce.number().int().min(1).max(1_000_000_000).default(byDefault);
 /** A whole number of days, at most ten years. */
 const days = z.coerce.number().int().min(0).max(3650);
 
@@ -44,7 +46,38 @@ const schema = z
     VENDOR_PIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(15),
     /** Fines owed at or above this (cents) put a patron out of good standing for vendors. */
     VENDOR_FINE_LIMIT_CENTS: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+    /** Emergency disclosures (regulation 1): how long the requester may read the identity released. */
+    EMERGENCY_ACCESS_HOURS: z.coerce.number().int().min(1).max(72).default(24),
+    /** Emergency disclosures: how soon the Director must ratify or repudiate one. */
+    EMERGENCY_RATIFICATION_HOURS: z.coerce.number().int().min(1).max(720).default(72),
+    /** The Director's queue lists approved requests whose access closes within this many days. */
+    DISCLOSURE_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    /** The longest access window an approval may give. */
+    DISCLOSURE_MAX_ACCESS_DAYS: z.coerce.number().int().min(1).max(365).default(90),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Shared secret the federated router sends in the `x-router-secret` header. When set, any
+     * /graphql request without it is refused (401) before its body is read. Required in production.
+     */
+    ROUTER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    // Limits against abuse (README "Running behind a router" lists them with their defaults).
+    /** Deepest selection nesting of an operation (fragments flattened). */
+    MAX_QUERY_DEPTH: limit(10),
+    /** Aliased fields in one operation. */
+    MAX_ALIASES: limit(15),
+    /**
+     * Cost of an operation (graphql-armor cost-limit: object 2, scalar 1, ×1.5 per level, ×first,
+     * with `first` taken from literals, variables or the schema default). 100 patrons × 20 loans ≈ 79,000.
+     */
+    MAX_QUERY_COST: limit(100_000),
+    /** Lexical tokens of a document (graphql-js's own parser limit). */
+    MAX_QUERY_TOKENS: limit(2_000),
+    /** Representations in one `_entities` call from the router. */
+    MAX_ENTITY_REPRESENTATIONS: limit(500),
+    /** Request body size in bytes (larger bodies get 413). */
+    MAX_BODY_BYTES: limit(100_000),
+    /** Execution time of one operation in milliseconds; fields not started by then fail. */
+    EXECUTION_TIMEOUT_MS: limit(10_000),
     // Retention (regulation 5): days each category keeps its patron link; see README "Retention and statistics".
     /** Returned loans, from return (or from the close of the last fine on the loan). 0: at the next run. */
     RETENTION_LOAN_DAYS: days.default(0),
@@ -67,6 +100,10 @@ const schema = z
     }
     if (c.NODE_ENV === 'production' && !c.VENDOR_PSEUDONYM_KEY) {
       ctx.addIssue({ code: 'custom', path: ['VENDOR_PSEUDONYM_KEY'], message: 'production needs VENDOR_PSEUDONYM_KEY' });
+    }
+    // In production only the router may reach the subgraph (DESIGN "How a request flows").
+    if (c.NODE_ENV === 'production' && !c.ROUTER_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['ROUTER_SECRET'], message: 'production needs ROUTER_SECRET' });
     }
   });
 

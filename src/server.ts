@@ -1,10 +1,10 @@
 // Assembles the subgraph: database, schema, Apollo Server and the HTTP app; returns a handle that
-// stops it gracefully (drain in-flight requests, then close the database).
+// stops it gracefully (leave the pool, drain in-flight requests, then close the database).
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Config } from './config.js';
@@ -14,10 +14,17 @@ import type { TokenVerifier } from './auth/jwt.js';
 import { InvalidTokenError } from './auth/jwt.js';
 import { buildSchema } from './graphql/schema.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
-import { createErrorFormatter } from './http/errors.js';
 import { unauthenticated } from './graphql/errors.js';
+import { Metrics } from './metrics.js';
+import { apolloLogger } from './http/apollo-logger.js';
+import { createErrorHandling } from './http/errors.js';
+import { httpErrorHandler } from './http/http-errors.js';
 import { identify } from './http/identify.js';
-import { noStorePlugin, requestIdPlugin } from './http/plugins.js';
+import { costLimitPlugin } from './http/cost.js';
+import { entitiesLimitPlugin, executionTimeoutPlugin, limitValidationRules, tokenLimitMetricsPlugin } from './http/limits.js';
+import { operationsRoutes, type Lifecycle } from './http/operations.js';
+import { decisionMetricsPlugin, noStorePlugin, requestIdPlugin, requestLogPlugin } from './http/plugins.js';
+import { routerGate } from './http/router-secret.js';
 import { vendorSettingsFrom } from './domain/vendor-settings.js';
 import { startRetentionSchedule } from './retention/schedule.js';
 
@@ -27,11 +34,15 @@ export interface ServerDeps {
   database: Database;
   verifier: TokenVerifier;
   now?: () => Date;
+  /** Defaults to a new registry with process metrics. */
+  metrics?: Metrics;
 }
 
 export interface RunningServer {
   url: string;
   http: Server;
+  /** The instance's metrics; the audit flush reports through `metrics.auditFlush(ms, ok)`. */
+  metrics: Metrics;
   stop(): Promise<void>;
 }
 
@@ -39,58 +50,87 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, logger, database, verifier } = deps;
   const now = deps.now ?? (() => new Date());
   const vendorSettings = vendorSettingsFrom(config);
+  const disclosureSettings = {
+    emergencyAccessHours: config.EMERGENCY_ACCESS_HOURS,
+    emergencyRatificationHours: config.EMERGENCY_RATIFICATION_HOURS,
+    expiryWarningDays: config.DISCLOSURE_EXPIRY_WARNING_DAYS,
+    maxAccessDays: config.DISCLOSURE_MAX_ACCESS_DAYS,
+  };
+  const metrics = deps.metrics ?? new Metrics();
+  const lifecycle: Lifecycle = { accepting: false };
+  const errors = createErrorHandling(logger);
   const app = express();
   app.disable('x-powered-by');
+  app.disable('etag');
   const http = createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
-    formatError: createErrorFormatter(logger),
+    logger: apolloLogger(logger),
+    formatError: errors.formatError,
     includeStacktraceInErrorResponses: false,
     introspection: config.NODE_ENV !== 'production',
+    // Hides "Did you mean ...?" field suggestions: they reveal the schema to a prober.
     hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    parseOptions: { maxLexicalTokens: config.MAX_QUERY_TOKENS },
+    validationRules: limitValidationRules(config, metrics),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageDisabled(),
+      // Inline traces (ftv1) would hand error messages and timings to whoever sends the header.
+      ApolloServerPluginInlineTraceDisabled(),
+      errors.plugin,
+      costLimitPlugin(config.MAX_QUERY_COST, metrics),
+      entitiesLimitPlugin(config.MAX_ENTITY_REPRESENTATIONS, metrics),
+      tokenLimitMetricsPlugin(metrics),
+      executionTimeoutPlugin(config.EXECUTION_TIMEOUT_MS, metrics),
+      decisionMetricsPlugin(metrics),
       requestIdPlugin,
       noStorePlugin,
+      requestLogPlugin,
     ],
   });
   await apollo.start();
 
-  app.get('/health', async (_req, res) => {
-    try {
-      await database.ping();
-      res.status(200).json({ status: 'ok', database: database.kind });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
+  // Every answer, including 401/413 and the operations endpoints, is no-store and cookie-free.
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    const path = req.path; // read now: a mounted router rewrites req.url while it runs
+    res.setHeader('cache-control', 'no-store');
+    res.on('finish', () => metrics.httpRequest(path, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    next();
   });
-
+  app.use(operationsRoutes(database, metrics, lifecycle));
   app.use(
     '/graphql',
-    express.json({ limit: '100kb' }),
+    // The router secret is checked before express.json reads a byte of the body.
+    routerGate(config.ROUTER_SECRET, metrics),
+    express.json({ limit: config.MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const who = await identify(req.headers, verifier, false).catch((err: unknown) => {
+      context: async ({ req, res }) => {
+        const who = await identify(req.headers, verifier, res.locals.viaRouter === true).catch((err: unknown) => {
           if (err instanceof InvalidTokenError) throw unauthenticated(401);
           throw err;
         });
-        return createContext(database.db, logger, who, now, vendorSettings, config.STATISTICS_MIN_CELL);
+        return createContext(database.db, logger, who, now, vendorSettings, disclosureSettings, config.STATISTICS_MIN_CELL);
       },
     }),
   );
+  app.use(httpErrorHandler(logger, metrics, config.MAX_BODY_BYTES));
 
   await new Promise<void>((resolve) => http.listen(config.PORT, config.HOST, resolve));
+  lifecycle.accepting = true;
   const { port } = http.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}/graphql`;
   const retention = startRetentionSchedule({ config, database, logger, now });
   return {
     url,
     http,
+    metrics,
     async stop() {
+      lifecycle.accepting = false;
       await retention.stop();
       await apollo.stop();
       await database.close();

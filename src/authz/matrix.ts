@@ -65,7 +65,8 @@ function disclosureRequest(requesterId: string): DisclosureRequestRow {
     id: 'dr_x', requesterId, requesterName: 'r', agency: 'a', instrument: 'SUBPOENA', instrumentReference: null, issuingAuthority: null,
     categories: ['IDENTITY'], scopeFrom: null, scopeTo: null, status: 'UNDER_REVIEW', receivedBy: 'staff_intake', receivedAt: days(-5),
     decidedBy: null, decisionAuthority: null, designationId: null, decidedAt: null, decisionNote: null, accessExpiresAt: null,
-    nondisclosureUntil: null, emergencyJustification: null, ratifiedAt: null, closedAt: null, purgedAt: null,
+    nondisclosureUntil: null, emergencyJustification: null, ratifiedAt: null, closedAt: null,
+    ratificationDueAt: null, repudiatedAt: null, emergencyReviewedBy: null,
   };
 }
 

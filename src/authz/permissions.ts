@@ -14,6 +14,8 @@ import {
   isCustodian,
   isDeskStaff,
   isReferenceStaff,
+  isRequester,
+  isSelf,
   isSelfOrDeskStaff,
   piiRule,
 } from './rules.js';
@@ -25,6 +27,12 @@ import {
   isPatron,
   isSelfOrCustodian,
 } from './rules-account.js';
+import {
+  isDirector,
+  isEmergencyResponder,
+  isStaffMember,
+  isThatRequester,
+} from './rules-disclosure.js';
 
 /** One field's rule (graphql-shield does not export its ShieldRule type from the package root). */
 type FieldRule = Exclude<IRules, Record<string, unknown>>;
@@ -45,6 +53,9 @@ const ROOT_RULES = {
     me: isPatron,
     myDataExport: canExportOwnData,
     vendors: or(internalRule, isPatron),
+    disclosureQueue: isCustodian,
+    requesterDisclosureRequests: or(isCustodian, isThatRequester),
+    designations: isCustodian,
     // Aggregate counts, small cells suppressed (regulation 9): any staff member, no purpose needed.
     statistics: internalRule,
   },
@@ -68,6 +79,21 @@ const ROOT_RULES = {
     enrolInVendorService: isSelfOrCustodian,
     endVendorEnrolment: isSelfOrCustodian,
     verifyCard: canVerifyCards,
+    // Disclosure workflow (regulations 1-3): intake by staff, decisions by the custodian only.
+    receiveDisclosureRequest: isStaffMember,
+    beginDisclosureReview: isCustodian,
+    approveDisclosureRequest: isCustodian,
+    denyDisclosureRequest: isCustodian,
+    fulfillDisclosureRequest: isCustodian,
+    withdrawDisclosureRequest: or(isStaffMember, isRequester),
+    releaseEmergencyDisclosure: isEmergencyResponder,
+    ratifyEmergencyDisclosure: isCustodian,
+    repudiateEmergencyDisclosure: isCustodian,
+    designateAlternate: isDirector,
+    revokeDesignation: isDirector,
+    // Regulation 6: the patron themself (args.patronId).
+    grantConsent: isSelf,
+    revokeConsent: isSelf,
   },
   _Service: { sdl: allow },
 } satisfies IRules;

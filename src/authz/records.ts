@@ -2,7 +2,7 @@
 // when it happened (for a disclosure's date range), and whether it is current.
 import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
-import type { PatronRow } from '../db/schema/patrons.sql.js';
+import type { ConsentRow, PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
 import { accountRecordFacts } from './records-account.js';
 

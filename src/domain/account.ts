@@ -126,10 +126,6 @@ export class AccountService {
     return this.repos.account.grantsToGuardian.load(guardianId).then((rows) => rows.map((g) => ({ ...g, subjectId: guardianId })));
   }
 
-  consents(patronId: string): Promise<ConsentRow[]> {
-    return this.repos.account.consentsOf.load(patronId);
-  }
-
   /** A new grant replaces an active one from the same child to the same guardian. */
   async grantGuardianView(actor: Principal, input: unknown): Promise<GuardianGrantNode> {
     const data = v.parseInput(grantInput, input);

@@ -1,4 +1,5 @@
-// Reading disclosure requests. The workflow (intake, review, decisions) lives beside it.
+// Reading disclosure requests. The workflow (intake, review, decisions) is disclosure-requests.ts;
+// every read first lets lapsed approvals expire (once per GraphQL request).
 import type { DisclosureEventRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
 import type { ListScope } from '../authz/policy.js';
@@ -9,16 +10,25 @@ export class DisclosureService {
   constructor(
     private readonly repos: Repositories,
     private readonly now: () => Date,
+    private readonly expireLapsed: () => Promise<void>,
   ) {}
 
-  request(id: string): Promise<DisclosureRequestRow | null> {
+  async request(id: string): Promise<DisclosureRequestRow | null> {
+    await this.expireLapsed();
     return this.repos.disclosures.byId.load(id);
   }
 
   async ofPatron(patronId: string, status: DisclosureRequestRow['status'] | null, args: PageArgs, scope: ListScope): Promise<Page<DisclosureRequestRow>> {
+    await this.expireLapsed();
     const size = pageSize(args.first);
     const key = { patronId, status, hideNondisclosedAt: scope.hideNondisclosed ? this.now() : null, size, afterId: decodeCursor(args.after) };
     return toPage(await this.repos.disclosures.pageOfPatron.load(key), size);
+  }
+
+  async ofRequester(requesterId: string, status: DisclosureRequestRow['status'] | null, args: PageArgs): Promise<Page<DisclosureRequestRow>> {
+    await this.expireLapsed();
+    const size = pageSize(args.first);
+    return toPage(await this.repos.disclosureWorkflow.pageOfRequester(requesterId, status, size, decodeCursor(args.after)), size);
   }
 
   async patrons(request: DisclosureRequestRow): Promise<PatronRow[]> {

@@ -3,6 +3,10 @@ import type { Db } from '../db/client.js';
 import { createRepositories, transactor, type Repositories } from '../repositories/repositories.js';
 import { AccountService } from './account.js';
 import { CirculationService } from './circulation.js';
+import { ConsentService } from './consents.js';
+import { DesignationService } from './designations.js';
+import { DisclosureRequestService } from './disclosure-requests.js';
+import { DEFAULT_DISCLOSURE_SETTINGS, type DisclosureSettings } from './disclosure-workflow.js';
 import { DisclosureService } from './disclosures.js';
 import { DataExportService } from './export.js';
 import { FineService } from './fines.js';
@@ -12,24 +16,29 @@ import { StatisticsService } from './statistics.js';
 import { EPHEMERAL_VENDOR_SETTINGS, type VendorSettings } from './vendor-settings.js';
 import { VendorService } from './vendors.js';
 
-/** statisticsMinCell: statistics cells below this count are suppressed (STATISTICS_MIN_CELL). */
 export function createServices(
   db: Db,
   repos: Repositories,
   now: () => Date,
   vendorSettings: VendorSettings = EPHEMERAL_VENDOR_SETTINGS,
+  disclosure: DisclosureSettings = DEFAULT_DISCLOSURE_SETTINGS,
+  /** Statistics cells below this count are suppressed (STATISTICS_MIN_CELL). */
   statisticsMinCell = 10,
 ) {
   const transact = transactor(db, now);
+  const disclosureWorkflow = new DisclosureRequestService(repos, transact, now, disclosure);
   return {
     patrons: new PatronService(repos.patrons, now),
     circulation: new CirculationService(repos, transact, now),
     fines: new FineService(repos, transact, now),
     reference: new ReferenceService(repos, now),
-    disclosures: new DisclosureService(repos, now),
     account: new AccountService(repos, transact, now),
     dataExport: new DataExportService(db, now),
     vendors: new VendorService(repos, now, vendorSettings),
+    disclosures: new DisclosureService(repos, now, () => disclosureWorkflow.expireLapsed()),
+    disclosureWorkflow,
+    designations: new DesignationService(repos, transact, now),
+    consents: new ConsentService(repos, transact, now),
     statistics: new StatisticsService(repos.statistics, statisticsMinCell),
   };
 }

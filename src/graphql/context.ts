@@ -9,6 +9,7 @@ import { AuditBuffer } from '../audit/buffer.js';
 import { createRepositories, type Repositories } from '../repositories/repositories.js';
 import { createServices, type Services } from '../domain/services.js';
 import type { VendorSettings } from '../domain/vendor-settings.js';
+import { DEFAULT_DISCLOSURE_SETTINGS, type DisclosureSettings } from '../domain/disclosure-workflow.js';
 
 export interface GraphQLContext {
   requestId: string;
@@ -37,13 +38,14 @@ export function createContext(
   who: RequestIdentity,
   now: () => Date = () => new Date(),
   vendorSettings?: VendorSettings,
+  disclosure: DisclosureSettings = DEFAULT_DISCLOSURE_SETTINGS,
   statisticsMinCell?: number,
 ): GraphQLContext {
   const repos = createRepositories(db, now);
   return {
     ...who,
     repos,
-    services: createServices(db, repos, now, vendorSettings, statisticsMinCell),
+    services: createServices(db, repos, now, vendorSettings, disclosure, statisticsMinCell),
     authz: new AccessControl(who.principal, who.purpose, repos.access, now),
     audit: new AuditBuffer(),
     logger: logger.child({ requestId: who.requestId }),

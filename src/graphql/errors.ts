@@ -11,6 +11,10 @@ export const ErrorCode = {
   WRONG_PIN: 'WRONG_PIN',
   CONFIRMATION_REQUIRED: 'CONFIRMATION_REQUIRED',
   CARD_LOCKED: 'CARD_LOCKED',
+  /** A disclosure request cannot take this step from its status (src/domain/disclosure-workflow.ts). */
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  /** A disclosure request without a written legal instrument (a verbal request) is refused. */
+  WRITTEN_INSTRUMENT_REQUIRED: 'WRITTEN_INSTRUMENT_REQUIRED',
   PAYMENT_CARD_NUMBER_REFUSED: 'PAYMENT_CARD_NUMBER_REFUSED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
@@ -58,6 +62,18 @@ export const confirmationRequired = (message: string, extra: Record<string, unkn
 /** Too many wrong PINs for this card at this vendor: locked for a while. */
 export const cardLocked = (retryAfterSeconds: number) =>
   typed(ErrorCode.CARD_LOCKED, 'The card is locked for this service after repeated wrong PINs; try again later.', { retryAfterSeconds });
+/** `action` and `status` are enum names, never input values. */
+export const invalidTransition = (action: string, status: string | null, why?: string) =>
+  typed(ErrorCode.INVALID_TRANSITION, `The step ${action} is not allowed on a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`, {
+    action,
+    status,
+  });
+
+export const writtenInstrumentRequired = () =>
+  typed(
+    ErrorCode.WRITTEN_INSTRUMENT_REQUIRED,
+    'A disclosure request needs a written legal instrument with its reference and issuing authority; verbal requests are refused.',
+  );
 
 export const internalError = (requestId: string) =>
   typed(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal error; quote the request id to an administrator.', { requestId });

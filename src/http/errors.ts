@@ -1,10 +1,12 @@
-// formatError: typed errors pass through; anything else (a database error carries its query's
-// parameters, possibly a card number) becomes one INTERNAL_SERVER_ERROR with the request id, and
-// is logged by class and code only.
+// Error masking. Typed errors pass through with any quoted value removed; anything else (a database
+// error carries its query's parameters, possibly a card number) becomes one INTERNAL_SERVER_ERROR
+// whose response names the request id, and is logged by class and code only, with that request id.
 import type { GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../logger.js';
+import type { GraphQLContext } from '../graphql/context.js';
 
 const PASS_THROUGH = new Set([
   'UNAUTHENTICATED',
@@ -16,6 +18,8 @@ const PASS_THROUGH = new Set([
   'WRONG_PIN',
   'CONFIRMATION_REQUIRED',
   'CARD_LOCKED',
+  'INVALID_TRANSITION',
+  'WRITTEN_INSTRUMENT_REQUIRED',
   'PAYMENT_CARD_NUMBER_REFUSED',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -27,29 +31,101 @@ const PASS_THROUGH = new Set([
   'LIMIT_EXCEEDED',
 ]);
 
-/** graphql-js quotes the offending variable value in coercion errors; keep the path, drop the value. */
-function withoutValues(message: string): string {
-  return message
-    .replace(/got invalid value .*? at "/s, 'got an invalid value at "')
-    .replace(/got invalid value .*?;/s, 'got an invalid value;')
-    .replace(/(cannot represent[^:]*): .*$/s, '$1.')
-    .replace(/Expected value of type "([^"]+)", found .*$/s, 'Expected value of type "$1".');
+export const MASKED_MESSAGE = 'Internal error; quote the request id to an administrator.';
+
+const NAME = '[_A-Za-z][_0-9A-Za-z]*';
+
+/** The part of a coercion error worth keeping, recognised by shape; the value it quotes is dropped. */
+function safeDetail(message: string): string | null {
+  const patterns: [RegExp, (m: RegExpMatchArray) => string][] = [
+    [new RegExp(`(${NAME}) cannot represent `), (m) => `${m[1]} cannot represent the value.`],
+    [new RegExp(`does not exist in "(${NAME})" enum`), (m) => `The value does not exist in "${m[1]}" enum.`],
+    [/Expected type "([_0-9A-Za-z!\[\]]+)" to be an object\.$/, (m) => `Expected type "${m[1]}" to be an object.`],
+    [/Expected non-nullable type "([_0-9A-Za-z!\[\]]+)" not to be null\.$/, (m) => `Expected non-nullable type "${m[1]}" not to be null.`],
+    [new RegExp(`Field "(${NAME})" is not defined by type "(${NAME})"\\.`), (m) => `Field "${m[1]}" is not defined by type "${m[2]}".`],
+    [new RegExp(`Field "(${NAME}(?:\\.${NAME})?)" of required type "([_0-9A-Za-z!\\[\\]]+)" was not provided\\.`), (m) => `Field "${m[1]}" of required type "${m[2]}" was not provided.`],
+    // The Date and DateTime scalars' own fixed messages (src/graphql/resolvers/scalars.ts).
+    [/Invalid (Date|DateTime)(: expected [A-Za-z0-9 -]+)?\./, (m) => m[0]],
+  ];
+  for (const [re, make] of patterns) {
+    const m = message.match(re);
+    if (m) return make(m);
+  }
+  return null;
 }
 
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    const code = formatted.extensions?.code;
-    if (original instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH.has(code)) {
-      return { ...formatted, message: withoutValues(formatted.message) };
-    }
-    logger.error({ err: { type: (original as Error | undefined)?.constructor?.name ?? typeof original, code: (original as { code?: string })?.code }, path: formatted.path }, 'unexpected error masked');
-    return {
-      message: 'Internal error; quote the request id to an administrator.',
-      path: formatted.path,
-      locations: formatted.locations,
-      // The request id travels in the response's extensions (see plugins.ts).
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    };
+/**
+ * graphql-js quotes the offending value in coercion errors ("Variable "$card" got invalid value
+ * "2900…"; …", "String cannot represent a non string value: 2900…"). The message is rebuilt from
+ * the parts that cannot hold a value: variable name, path (identifiers and indexes only), type names.
+ */
+export function withoutValues(message: string): string {
+  const variable = message.match(new RegExp(`^Variable "\\$(${NAME})" got invalid value `));
+  if (variable) {
+    const name = variable[1]!;
+    const at = message.match(new RegExp(` at "(${name}(?:\\.${NAME}|\\[\\d+\\])*)"; `));
+    const detail = safeDetail(message);
+    return `Variable "$${name}" got an invalid value${at ? ` at "${at[1]}"` : ''}${detail ? `; ${detail}` : '.'}`;
+  }
+  const expected = message.match(/^Expected value of type "([_0-9A-Za-z!\[\]]+)", found /);
+  if (expected) {
+    const detail = safeDetail(message.slice(expected[0].length));
+    return `Expected value of type "${expected[1]}"${detail ? `; ${detail}` : '.'}`;
+  }
+  if (/cannot represent|does not exist in "/.test(message)) return safeDetail(message) ?? 'Invalid value.';
+  // The parser names the token it stopped at, with its text: keep the kind, drop the text.
+  if (message.startsWith('Syntax Error: ')) return message.replace(/\b(Name|Int|Float|String|BlockString) ".*"/s, '$1').replace(/: ".*"\.$/s, '.');
+  return message;
+}
+
+function isPassThrough(error: unknown, code: unknown): boolean {
+  return error instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH.has(code);
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  const e = error as { constructor?: { name?: string }; code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  // Only the class name and a short driver code (e.g. PostgreSQL's 42P01): never a message.
+  return { type: e?.constructor?.name ?? typeof error, ...(typeof code === 'string' && code.length <= 16 ? { code } : {}) };
+}
+
+export interface ErrorHandling {
+  formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Logs each error that will be masked, with the request's logger (so the line has the request id). */
+  plugin: ApolloServerPlugin<GraphQLContext>;
+}
+
+export function createErrorHandling(logger: Logger): ErrorHandling {
+  const logged = new WeakSet<object>();
+  return {
+    formatError(formatted, error) {
+      const original = unwrapResolverError(error);
+      if (isPassThrough(original, formatted.extensions?.code)) return { ...formatted, message: withoutValues(formatted.message) };
+      // Errors raised before a request context exists (no request id yet) are logged here.
+      if (!(typeof original === 'object' && original !== null && logged.has(original))) {
+        logger.error({ err: describe(original), path: formatted.path }, 'unexpected error masked');
+      }
+      return {
+        message: MASKED_MESSAGE,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        // The request id is added to this error and to the response's extensions by plugins.ts.
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      };
+    },
+    plugin: {
+      async requestDidStart() {
+        return {
+          async didEncounterErrors({ errors, contextValue }) {
+            for (const error of errors) {
+              const original = unwrapResolverError(error);
+              if (isPassThrough(original, error.extensions?.code)) continue;
+              if (typeof original === 'object' && original !== null) logged.add(original);
+              contextValue.logger.error({ err: describe(original), path: error.path }, 'unexpected error masked');
+            }
+          },
+        };
+      },
+    },
   };
 }

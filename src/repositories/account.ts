@@ -45,16 +45,6 @@ export class AccountRepository {
     return ids.map((id) => map.get(id) ?? null);
   });
 
-  /** Consents each patron gave (in force and withdrawn), newest first. */
-  readonly consentsOf = new DataLoader<string, ConsentRow[]>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(consents)
-      .where(inArray(consents.patronId, [...ids]))
-      .orderBy(desc(consents.grantedAt), desc(consents.id));
-    return ids.map((id) => rows.filter((r) => r.patronId === id));
-  });
-
   async insertGrant(row: NewGuardianGrant): Promise<GuardianGrantRow> {
     const [created] = await this.db.insert(guardianGrants).values(row).returning();
     return created!;

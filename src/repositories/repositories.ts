@@ -2,7 +2,10 @@
 import type { Db } from '../db/client.js';
 import { AccessRepository } from './access.js';
 import { AccountRepository } from './account.js';
+import { ConsentRepository } from './consents.js';
 import { ConsultRepository } from './consults.js';
+import { DesignationRepository } from './designations.js';
+import { DisclosureWorkflowRepository } from './disclosure-workflow.js';
 import { DisclosureRepository } from './disclosures.js';
 import { FineRepository } from './fines.js';
 import { LoanRepository } from './loans.js';
@@ -17,6 +20,9 @@ export function createRepositories(db: Db, now: () => Date) {
     fines: new FineRepository(db),
     consults: new ConsultRepository(db),
     disclosures: new DisclosureRepository(db),
+    disclosureWorkflow: new DisclosureWorkflowRepository(db),
+    designations: new DesignationRepository(db),
+    consents: new ConsentRepository(db),
     access: new AccessRepository(db, now),
     account: new AccountRepository(db),
     vendors: new VendorRepository(db),

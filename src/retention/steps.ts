@@ -182,44 +182,42 @@ export function consultStep(days: number): RetentionStep {
 /**
  * Closed disclosure requests (DENIED, FULFILLED, EXPIRED, WITHDRAWN), N days after closing — or
  * after a nondisclosure order ends, if later, so the patron can still learn of it first. A purge
- * deletes the request's patron links and the free text that could name a patron through court
- * records (instrument reference, decision note, emergency justification, event notes); it keeps
- * the skeleton — requester, agency, instrument type, categories, dates, status history, who decided
- * on which authority — so the library can still account for every request it received.
+ * deletes the request as a whole: its patron links and its history go with it by cascade (the
+ * history is append-only: its trigger refuses every UPDATE, and every DELETE but this cascade), so
+ * nothing of it remains to lead to a patron. What remains is the count, which the run reports
+ * (and the audit log records, through the job's onAction).
  */
 export function disclosureStep(days: number): RetentionStep {
   const eligible = (now: Date) =>
-    sql`r.status IN ('DENIED', 'FULFILLED', 'EXPIRED', 'WITHDRAWN') AND r.purged_at IS NULL
+    sql`r.status IN ('DENIED', 'FULFILLED', 'EXPIRED', 'WITHDRAWN')
       AND greatest(coalesce(r.closed_at, r.decided_at, r.received_at), r.nondisclosure_until) <= ${ts(cutoff(now, days))}`;
   return {
     category: 'disclosures',
     async preview(db, ctx) {
-      const r = await one<{ n: number; links: number }>(
+      const r = await one<{ n: number; links: number; events: number }>(
         db,
         sql`SELECT count(*)::int AS n,
-                   coalesce(sum((SELECT count(*) FROM disclosure_request_patrons d WHERE d.request_id = r.id)), 0)::int AS links
+                   coalesce(sum((SELECT count(*) FROM disclosure_request_patrons d WHERE d.request_id = r.id)), 0)::int AS links,
+                   coalesce(sum((SELECT count(*) FROM disclosure_events e WHERE e.request_id = r.id)), 0)::int AS events
             FROM disclosure_requests r WHERE ${eligible(ctx.now)}`,
       );
-      return { requestsPurged: r.n, patronLinksRemoved: r.links };
+      return { requestsPurged: r.n, patronLinksRemoved: r.links, eventsRemoved: r.events };
     },
     async batch(db, ctx, afterId) {
-      const r = await one<{ n: number; links: number; last_id: string | null }>(
+      // CTEs share one snapshot: the links and events are counted as they were before the delete.
+      const r = await one<{ n: number; links: number; events: number; last_id: string | null }>(
         db,
         sql`WITH batch AS (
               SELECT r.id FROM disclosure_requests r WHERE ${eligible(ctx.now)} AND ${after(sql`r.id`, afterId)}
               ORDER BY r.id LIMIT ${ctx.batchSize} FOR UPDATE OF r SKIP LOCKED),
-            links AS (
-              DELETE FROM disclosure_request_patrons d USING batch WHERE d.request_id = batch.id RETURNING d.request_id),
-            notes AS (
-              UPDATE disclosure_events e SET note = NULL FROM batch WHERE e.request_id = batch.id AND e.note IS NOT NULL),
             done AS (
-              UPDATE disclosure_requests SET instrument_reference = NULL, decision_note = NULL, emergency_justification = NULL,
-                purged_at = ${ts(ctx.now.toISOString())}
-              FROM batch WHERE disclosure_requests.id = batch.id RETURNING disclosure_requests.id)
-            SELECT (SELECT count(*)::int FROM done) AS n, (SELECT count(*)::int FROM links) AS links,
+              DELETE FROM disclosure_requests USING batch WHERE disclosure_requests.id = batch.id RETURNING disclosure_requests.id)
+            SELECT (SELECT count(*)::int FROM done) AS n,
+                   (SELECT count(*)::int FROM disclosure_request_patrons d JOIN batch ON d.request_id = batch.id) AS links,
+                   (SELECT count(*)::int FROM disclosure_events e JOIN batch ON e.request_id = batch.id) AS events,
                    (SELECT max(id) FROM done) AS last_id`,
       );
-      return { counts: { requestsPurged: r.n, patronLinksRemoved: r.links }, rows: r.n, lastId: r.last_id };
+      return { counts: { requestsPurged: r.n, patronLinksRemoved: r.links, eventsRemoved: r.events }, rows: r.n, lastId: r.last_id };
     },
   };
 }

@@ -147,8 +147,9 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
       { requestId: 'dr_expired', patronId: P.ben },
       { requestId: 'dr_withdrawn', patronId: P.eve },
     ]);
-    const ev = (requestId: string, sequence: number, fromStatus: string | null, toStatus: string, actorId: string, days: number, authority: 'DIRECTOR' | null = null) => ({
-      requestId, sequence, fromStatus, toStatus, actorId, actorRole: authority ? 'director' : 'circulation', authority, at: at(days),
+    const actionTo = { RECEIVED: 'RECEIVE', UNDER_REVIEW: 'BEGIN_REVIEW', APPROVED: 'APPROVE', DENIED: 'DENY', FULFILLED: 'FULFILL', EXPIRED: 'EXPIRE', WITHDRAWN: 'WITHDRAW' } as const;
+    const ev = (requestId: string, sequence: number, fromStatus: string | null, toStatus: keyof typeof actionTo, actorId: string, days: number, authority: 'DIRECTOR' | null = null) => ({
+      requestId, sequence, fromStatus, toStatus, action: actionTo[toStatus], actorId, actorRole: authority ? 'director' : 'circulation', authority, at: at(days),
     });
     await tx.insert(disclosureEvents).values([
       ev('dr_received', 1, null, 'RECEIVED', S.circulation, -7),

@@ -46,16 +46,17 @@ test('reg. 5: --dry-run prints the counts per category and changes nothing; --co
       '  consults    patronLinksRemoved            2\n' +
       '  disclosures requestsPurged                0\n' +
       '  disclosures patronLinksRemoved            0\n' +
+      '  disclosures eventsRemoved                 0\n' +
       'Nothing was changed. Run with --confirm to apply.\n',
   );
   expect(await linked()).toBe(before);
   const applied = await cli('--confirm');
-  expect(applied.out.split('\n').slice(1, 9)).toEqual(dry.out.split('\n').slice(1, 9));
+  expect(applied.out.split('\n').slice(1, 10)).toEqual(dry.out.split('\n').slice(1, 10));
   expect(applied.err.split('\n').filter(Boolean)).toEqual([
     'retention: loans done, 1 batch(es), loansAnonymised=1',
     'retention: fines done, 1 batch(es), finesAnonymised=1 paymentsScrubbed=1',
     'retention: consults done, 1 batch(es), consultsRedacted=2 patronLinksRemoved=2',
-    'retention: disclosures done, 1 batch(es), requestsPurged=0 patronLinksRemoved=0',
+    'retention: disclosures done, 1 batch(es), requestsPurged=0 patronLinksRemoved=0 eventsRemoved=0',
   ]);
   expect(await linked()).toBe(before - 1);
 });

@@ -112,32 +112,35 @@ describe('reference consults', () => {
 });
 
 describe('disclosure requests', () => {
-  test('reg. 5: closed requests are purged of patron links and free text after the records schedule, not while a nondisclosure order runs; open requests stay', async () => {
-    const purged = () => ids(`select id from disclosure_requests where purged_at is not null order by id`);
-    await t.raw(`update disclosure_events set note = 'Subpoena names the patron' where request_id in ('dr_denied', 'dr_approved')`);
-    const eventsBefore = await t.raw(`select request_id, sequence, to_status, actor_id from disclosure_events order by request_id, sequence`);
+  test('reg. 5: closed requests are purged, with their patron links and history, after the records schedule, not while a nondisclosure order runs; open requests stay', async () => {
+    const requests = () => ids(`select id from disclosure_requests order by id`);
+    const open = ['dr_approved', 'dr_received', 'dr_underreview'];
+    const all = await requests();
+    expect(all).toEqual(['dr_approved', 'dr_denied', 'dr_expired', 'dr_fulfilled', 'dr_received', 'dr_underreview', 'dr_withdrawn']);
     await run(24);
-    expect(await purged()).toEqual([]);
-    await run(25); // denied 5 days before NOW (no closing date: its decision counts)
-    expect(await purged()).toEqual(['dr_denied']);
+    expect(await requests()).toEqual(all);
+    const denied = await run(25); // denied 5 days before NOW (no closing date: its decision counts)
+    expect(countsOf(denied).disclosures).toEqual({ requestsPurged: 1, patronLinksRemoved: 1, eventsRemoved: 2 });
+    expect(await requests()).toEqual(['dr_approved', 'dr_expired', 'dr_fulfilled', 'dr_received', 'dr_underreview', 'dr_withdrawn']);
     await run(28); // withdrawn 4 days before NOW, expired 2 days before
-    expect(await purged()).toEqual(['dr_denied', 'dr_expired', 'dr_withdrawn']);
-    expect(await t.raw(`select request_id from disclosure_request_patrons order by request_id`)).toEqual(
-      ['dr_approved', 'dr_fulfilled', 'dr_received', 'dr_underreview'].map((request_id) => ({ request_id })),
-    );
-    expect(await t.raw(`select status, agency, instrument, instrument_reference, decision_note, decided_by, purged_at from disclosure_requests where id = 'dr_denied'`)).toEqual([
-      { status: 'DENIED', agency: 'Riley County Police', instrument: 'SUBPOENA', instrument_reference: null, decision_note: null, decided_by: 'staff_director', purged_at: at(25) },
-    ]);
-    // The status history stays (without notes), so the library can account for every request.
-    expect(await t.raw(`select request_id, sequence, to_status, actor_id from disclosure_events order by request_id, sequence`)).toEqual(eventsBefore);
-    expect(await t.raw(`select distinct request_id from disclosure_events where note is not null`)).toEqual([{ request_id: 'dr_approved' }]);
+    expect(await requests()).toEqual(['dr_approved', 'dr_fulfilled', 'dr_received', 'dr_underreview']);
+    // Nothing of a purged request remains: no patron link, no event.
+    expect(await ids(`select distinct request_id as id from disclosure_request_patrons order by 1`)).toEqual(['dr_approved', 'dr_fulfilled', 'dr_received', 'dr_underreview']);
+    expect(await ids(`select distinct request_id as id from disclosure_events order by 1`)).toEqual(['dr_approved', 'dr_fulfilled', 'dr_received', 'dr_underreview']);
     // dr_fulfilled is under a nondisclosure order until NOW+60: its clock starts then.
     await run(89);
-    expect(await purged()).toEqual(['dr_denied', 'dr_expired', 'dr_withdrawn']);
+    expect(await requests()).toEqual(['dr_approved', 'dr_fulfilled', 'dr_received', 'dr_underreview']);
     await run(90);
-    expect(await purged()).toEqual(['dr_denied', 'dr_expired', 'dr_fulfilled', 'dr_withdrawn']);
+    expect(await requests()).toEqual(open);
     await run(3000);
-    expect(await purged()).toEqual(['dr_denied', 'dr_expired', 'dr_fulfilled', 'dr_withdrawn']);
+    expect(await requests()).toEqual(open);
+  });
+
+  test('reg. 5: the history of a request stays append-only: retention deletes it only with its request', async () => {
+    await expect(t.raw(`update disclosure_events set note = 'x' where request_id = 'dr_denied'`)).rejects.toThrow(/append-only/);
+    await expect(t.raw(`delete from disclosure_events where request_id = 'dr_denied'`)).rejects.toThrow(/append-only/);
+    await run(25);
+    expect(await t.raw(`select count(*)::int as n from disclosure_events where request_id = 'dr_denied'`)).toEqual([{ n: 0 }]);
   });
 });
 
@@ -160,7 +163,7 @@ describe('the run', () => {
       loans: { loansAnonymised: 1 },
       fines: { finesAnonymised: 2, paymentsScrubbed: 1 },
       consults: { consultsRedacted: 3, patronLinksRemoved: 2 },
-      disclosures: { requestsPurged: 4, patronLinksRemoved: 4 },
+      disclosures: { requestsPurged: 4, patronLinksRemoved: 4, eventsRemoved: 10 },
     };
     expect(countsOf(dry)).toEqual(expected);
     expect(countsOf(await run(100))).toEqual(expected);
@@ -171,7 +174,7 @@ describe('the run', () => {
       loans: { loansAnonymised: 0 },
       fines: { finesAnonymised: 0, paymentsScrubbed: 0 },
       consults: { consultsRedacted: 0, patronLinksRemoved: 0 },
-      disclosures: { requestsPurged: 0, patronLinksRemoved: 0 },
+      disclosures: { requestsPurged: 0, patronLinksRemoved: 0, eventsRemoved: 0 },
     });
     expect(await snapshot()).toEqual(after);
   });

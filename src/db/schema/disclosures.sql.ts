@@ -2,6 +2,22 @@ import { bigserial, index, integer, pgTable, primaryKey, text, uniqueIndex } fro
 import { id, instant } from './columns.js';
 import { patrons } from './patrons.sql.js';
 
+/** DIRECTOR and DESIGNATION decide; EMERGENCY is staff acting at once under regulation 1, to be ratified. */
+export const DECISION_AUTHORITIES = ['DIRECTOR', 'DESIGNATION', 'EMERGENCY'] as const;
+
+export const DISCLOSURE_ACTIONS = [
+  'RECEIVE',
+  'RELEASE_EMERGENCY',
+  'BEGIN_REVIEW',
+  'APPROVE',
+  'DENY',
+  'FULFILL',
+  'EXPIRE',
+  'WITHDRAW',
+  'RATIFY',
+  'REPUDIATE',
+] as const;
+
 /** The Director's designation of an alternate custodian for a window (regulation 2). */
 export const designations = pgTable(
   'designations',
@@ -40,19 +56,27 @@ export const disclosureRequests = pgTable(
     receivedBy: text('received_by').notNull(),
     receivedAt: instant('received_at').notNull().defaultNow(),
     decidedBy: text('decided_by'),
-    decisionAuthority: text('decision_authority', { enum: ['DIRECTOR', 'DESIGNATION'] }),
+    decisionAuthority: text('decision_authority', { enum: DECISION_AUTHORITIES }),
     designationId: text('designation_id').references(() => designations.id),
     decidedAt: instant('decided_at'),
     decisionNote: text('decision_note'),
     accessExpiresAt: instant('access_expires_at'),
     nondisclosureUntil: instant('nondisclosure_until'),
     emergencyJustification: text('emergency_justification'),
+    /** Emergency disclosures (regulation 1): when the Director's ratification or repudiation is due. */
+    ratificationDueAt: instant('ratification_due_at'),
     ratifiedAt: instant('ratified_at'),
+    repudiatedAt: instant('repudiated_at'),
+    /** Who ratified or repudiated an emergency disclosure (the event names the authority used). */
+    emergencyReviewedBy: text('emergency_reviewed_by'),
     closedAt: instant('closed_at'),
-    /** When retention removed the patron links and free text (the records schedule ran out). */
-    purgedAt: instant('purged_at'),
   },
-  (t) => [index('disclosure_requests_status_idx').on(t.status), index('disclosure_requests_requester_idx').on(t.requesterId)],
+  (t) => [
+    index('disclosure_requests_status_idx').on(t.status),
+    index('disclosure_requests_requester_idx').on(t.requesterId),
+    // The Director's queue and the expiry sweep look for approved requests by their access window.
+    index('disclosure_requests_expiry_idx').on(t.status, t.accessExpiresAt),
+  ],
 );
 
 /** The patrons a request's scope names. */
@@ -76,7 +100,9 @@ export const disclosureEvents = pgTable(
     toStatus: text('to_status').notNull(),
     actorId: text('actor_id').notNull(),
     actorRole: text('actor_role').notNull(),
-    authority: text('authority', { enum: ['DIRECTOR', 'DESIGNATION'] }),
+    /** What happened: a transition of the state machine (src/domain/disclosure-workflow.ts). */
+    action: text('action', { enum: DISCLOSURE_ACTIONS }).notNull(),
+    authority: text('authority', { enum: DECISION_AUTHORITIES }),
     designationId: text('designation_id'),
     note: text('note'),
     at: instant('at').notNull().defaultNow(),
@@ -87,3 +113,6 @@ export const disclosureEvents = pgTable(
 export type DesignationRow = typeof designations.$inferSelect;
 export type DisclosureRequestRow = typeof disclosureRequests.$inferSelect;
 export type DisclosureEventRow = typeof disclosureEvents.$inferSelect;
+export type DisclosureStatusValue = DisclosureRequestRow['status'];
+export type DisclosureAction = (typeof DISCLOSURE_ACTIONS)[number];
+export type DecisionAuthorityValue = (typeof DECISION_AUTHORITIES)[number];

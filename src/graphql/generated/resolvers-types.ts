@@ -6,9 +6,10 @@ import type { LoanRow } from '../../db/schema/circulation.sql.js';
 import type { CheckInOutcome } from '../../domain/circulation.js';
 import type { FineRow, PaymentRow } from '../../db/schema/fines.sql.js';
 import type { ReferenceConsultRow } from '../../db/schema/reference.sql.js';
-import type { DisclosureRequestRow, DisclosureEventRow } from '../../db/schema/disclosures.sql.js';
+import type { DisclosureRequestRow, DisclosureEventRow, DesignationRow } from '../../db/schema/disclosures.sql.js';
 import type { GuardianGrantNode } from '../../authz/records-account.js';
 import type { VendorRow, VendorEnrolmentRow } from '../../db/schema/vendors.sql.js';
+import type { DirectorQueue } from '../../domain/disclosure-workflow.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -51,6 +52,22 @@ export type AccessBasis =
   | 'STAFF_PURPOSE'
   /** A subscribed vendor reading the card number of a patron enrolled in its service (regulation 7). */
   | 'VENDOR_SCOPE';
+
+/** An approval. Scope fields left out keep the requested scope; given ones may only narrow it. */
+export type ApproveDisclosureInput = {
+  /** Until when the requester may read the approved scope (required, in the future). */
+  accessExpiresAt: Scalars['DateTime']['input'];
+  /** A subset of the requested categories. */
+  categories?: InputMaybe<Array<PiiCategory>>;
+  /** Notes on the approval. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** A subset of the requested patrons. */
+  patronIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** A later start of the date range. */
+  scopeFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** An earlier end of the date range. */
+  scopeTo?: InputMaybe<Scalars['DateTime']['input']>;
+};
 
 /** A fine to assess. */
 export type AssessFineInput = {
@@ -178,11 +195,79 @@ export type DecisionAuthority =
   /** An alternate under a designation by the Director. */
   | 'DESIGNATION'
   /** The Director, custodian of records. */
-  | 'DIRECTOR';
+  | 'DIRECTOR'
+  /** Staff acting at once to protect people (regulation 1); the Director must ratify or repudiate it. */
+  | 'EMERGENCY';
+
+/** A new designation. */
+export type DesignateAlternateInput = {
+  /** Staff id of the alternate (not the Director). */
+  alternateId: Scalars['String']['input'];
+  /** Why the alternate is needed. */
+  reason: Scalars['String']['input'];
+  /** Start of the window. */
+  validFrom: Scalars['DateTime']['input'];
+  /** End of the window: after the start and in the future, at most 366 days after the start. */
+  validTo: Scalars['DateTime']['input'];
+};
+
+/**
+ * The Director's designation of an alternate custodian of records for a time window (MNG-1
+ * regulation 2). Inside the window and while not revoked, the alternate holds the Director's powers;
+ * every act under it names the designation (authority DESIGNATION).
+ */
+export type Designation = {
+  __typename?: 'Designation';
+  /** Whether it gives the alternate the Director's powers at this moment. */
+  activeNow?: Maybe<Scalars['Boolean']['output']>;
+  /** Staff id of the alternate. */
+  alternateId?: Maybe<Scalars['String']['output']>;
+  /** When it was made. */
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Staff id of the Director who made it. */
+  directorId?: Maybe<Scalars['String']['output']>;
+  /** Opaque, stable identifier. */
+  id: Scalars['ID']['output'];
+  /** Why the alternate is needed (the Director absent or unavailable). */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** When the Director revoked it; null while not revoked. */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Staff id of who revoked it. */
+  revokedBy?: Maybe<Scalars['String']['output']>;
+  /** Start of the window. */
+  validFrom?: Maybe<Scalars['DateTime']['output']>;
+  /** End of the window (exclusive). */
+  validTo?: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** What happened to a disclosure request: one row of the state machine's transition table. */
+export type DisclosureAction =
+  /** The Director or a designee approved it, possibly narrowing its scope. */
+  | 'APPROVE'
+  /** The Director or a designee began the review. */
+  | 'BEGIN_REVIEW'
+  /** The Director or a designee denied it, with a reason. */
+  | 'DENY'
+  /** The access window passed. */
+  | 'EXPIRE'
+  /** The records were released and the request closed. */
+  | 'FULFILL'
+  /** The Director or a designee ratified an emergency disclosure. */
+  | 'RATIFY'
+  /** Staff took in a written request (status RECEIVED). */
+  | 'RECEIVE'
+  /** Staff released identifying information at once to protect people (status APPROVED). */
+  | 'RELEASE_EMERGENCY'
+  /** The Director or a designee repudiated an emergency disclosure; access ends at once. */
+  | 'REPUDIATE'
+  /** The requester (or staff on its word) withdrew it. */
+  | 'WITHDRAW';
 
 /** One transition of a disclosure request. */
 export type DisclosureEvent = {
   __typename?: 'DisclosureEvent';
+  /** What happened. */
+  action?: Maybe<DisclosureAction>;
   /** Id of who acted (staff id or requester id). */
   actorId?: Maybe<Scalars['String']['output']>;
   /** When it happened. */
@@ -202,6 +287,20 @@ export type DisclosureEvent = {
 };
 
 /**
+ * The Director's work list (regulation 2). Each list holds at most 200 requests, oldest deadline
+ * first.
+ */
+export type DisclosureQueue = {
+  __typename?: 'DisclosureQueue';
+  /** Approved requests whose access window closes within the configured warning period. */
+  nearingExpiry: Array<DisclosureRequest>;
+  /** Requests received or under review, awaiting a decision, oldest first. */
+  pendingReview: Array<DisclosureRequest>;
+  /** Emergency disclosures neither ratified nor repudiated yet, earliest deadline first. */
+  unratifiedEmergencies: Array<DisclosureRequest>;
+};
+
+/**
  * A request from a third party (law enforcement, a court, another requester) for library records
  * about patrons. Only the Director or an active designee decides it (regulations 2 and 3); a
  * requester sees records only within the scope of an approved, unexpired request.
@@ -214,16 +313,22 @@ export type DisclosureRequest = {
   agency?: Maybe<Scalars['String']['output']>;
   /** The categories of records requested (or approved, once narrowed). */
   categories?: Maybe<Array<PiiCategory>>;
+  /** When the request was closed (fulfilled, denied, expired or withdrawn). */
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When it was decided. */
   decidedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Staff id of who decided it. */
   decidedBy?: Maybe<Scalars['String']['output']>;
   /** The authority the decider used. */
   decisionAuthority?: Maybe<DecisionAuthority>;
+  /** The designation the decider acted under, when the authority is DESIGNATION. */
+  decisionDesignationId?: Maybe<Scalars['ID']['output']>;
   /** Why it was denied, or notes on the approval. */
   decisionNote?: Maybe<Scalars['String']['output']>;
   /** For an emergency disclosure: why people were at risk. */
   emergencyJustification?: Maybe<Scalars['String']['output']>;
+  /** Staff id of who ratified or repudiated the emergency disclosure. */
+  emergencyReviewedBy?: Maybe<Scalars['String']['output']>;
   /** Every transition of the request, oldest first (append-only). */
   events?: Maybe<Array<DisclosureEvent>>;
   /** Opaque, stable identifier. */
@@ -238,10 +343,16 @@ export type DisclosureRequest = {
   nondisclosureUntil?: Maybe<Scalars['DateTime']['output']>;
   /** The patrons the request is about. */
   patrons?: Maybe<Array<Patron>>;
+  /** For an emergency disclosure: when the Director's ratification or repudiation is due. */
+  ratificationDueAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the Director (or a designee) ratified the emergency disclosure. */
+  ratifiedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When it was received. */
   receivedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Staff id of who received the request. */
   receivedBy?: Maybe<Scalars['String']['output']>;
+  /** When the Director (or a designee) repudiated the emergency disclosure. */
+  repudiatedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The requester's own id (the `requester_id` of its token). */
   requesterId?: Maybe<Scalars['String']['output']>;
   /** The requester's name as identified at intake. */
@@ -275,7 +386,7 @@ export type DisclosureStatus =
   | 'APPROVED'
   /** Denied, with a reason. */
   | 'DENIED'
-  /** The access window passed. */
+  /** The access window passed (set when the request is next read, see the README). */
   | 'EXPIRED'
   /** Records released and the request fulfilled. */
   | 'FULFILLED'
@@ -283,8 +394,22 @@ export type DisclosureStatus =
   | 'RECEIVED'
   /** Under review by the Director or a designee. */
   | 'UNDER_REVIEW'
-  /** Withdrawn by the requester. */
+  /** Withdrawn by the requester, or by staff on the requester's word. */
   | 'WITHDRAWN';
+
+/** An emergency release of identifying information to protect people (regulation 1). */
+export type EmergencyDisclosureInput = {
+  /** The agency the requester acts for. */
+  agency: Scalars['String']['input'];
+  /** Why people are at risk. */
+  justification: Scalars['String']['input'];
+  /** The patrons to identify (1 to 5). */
+  patronIds: Array<Scalars['ID']['input']>;
+  /** The requester's own id (the agency the information is given to). */
+  requesterId: Scalars['String']['input'];
+  /** The requester's name, as identified. */
+  requesterName: Scalars['String']['input'];
+};
 
 /** A fine owed, paid or waived (regulation 4: fines are personal information). */
 export type Fine = {
@@ -337,6 +462,16 @@ export type FineStatus =
   /** Waived by staff. */
   | 'WAIVED';
 
+/** A consent to disclose. */
+export type GrantConsentInput = {
+  /** The categories to disclose (not DISCLOSURE itself). */
+  categories: Array<PiiCategory>;
+  /** When it lapses (in the future); absent for no expiry. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The third party's requester id. */
+  requesterId: Scalars['String']['input'];
+};
+
 /** A guardian's view of a child's record (regulation 14). */
 export type GrantGuardianViewInput = {
   /** What the guardian may view. */
@@ -376,6 +511,13 @@ export type GuardianViewCategory =
   | 'CIRCULATION'
   /** Fines. */
   | 'FINES';
+
+/** Whether the legal instrument was presented in writing. Verbal requests are refused (MNG-1 reg. 3 procedures). */
+export type InstrumentForm =
+  /** Spoken only: refused with WRITTEN_INSTRUMENT_REQUIRED, nothing is recorded. */
+  | 'VERBAL'
+  /** A written instrument (paper or electronic) with a reference and an issuing authority. */
+  | 'WRITTEN';
 
 /**
  * A catalogue item, owned by the catalogue subgraph. This subgraph only refers to it by key: which
@@ -450,8 +592,12 @@ export type LoanStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** UNDER_REVIEW → APPROVED, or RECEIVED → APPROVED for a search warrant (the Director or an active designee). */
+  approveDisclosureRequest: DisclosureRequest;
   /** Assess a fine. Circulation staff or the Director. */
   assessFine: Fine;
+  /** RECEIVED → UNDER_REVIEW (the Director or an active designee). */
+  beginDisclosureReview: DisclosureRequest;
   /** Change the calling patron's PIN (regulation 11). WRONG_PIN when the current PIN does not match. */
   changeMyPin: Patron;
   /** Check a loan in. Anonymises it at once unless the patron keeps checkout history. */
@@ -460,6 +606,10 @@ export type Mutation = {
   checkOut: Loan;
   /** Register a vendor of a subscribed service. The Director or an active designee, with a stated purpose. */
   createVendor: Vendor;
+  /** RECEIVED or UNDER_REVIEW → DENIED, with a reason (the Director or an active designee). */
+  denyDisclosureRequest: DisclosureRequest;
+  /** Designate an alternate for a window, with a reason. The Director only (not a designee). */
+  designateAlternate: Designation;
   /** End a patron's enrolment: the patron themself, or the Director / an active designee. */
   endVendorEnrolment: VendorEnrolment;
   /**
@@ -468,6 +618,10 @@ export type Mutation = {
    * the card number.
    */
   enrolInVendorService: VendorEnrolment;
+  /** APPROVED → FULFILLED: the records were released and the request is closed (the Director or an active designee). */
+  fulfillDisclosureRequest: DisclosureRequest;
+  /** Consent to disclosing chosen categories to a named third party. The patron themself. */
+  grantConsent: Consent;
   /**
    * Let a guardian view chosen categories of a child's record (regulation 14). The child themself,
    * or circulation staff / the Director with a stated purpose at the child's request. Replaces an
@@ -476,10 +630,26 @@ export type Mutation = {
   grantGuardianView: GuardianGrant;
   /** Record the payment of an owed fine. */
   payFine: Fine;
+  /** Ratify an emergency disclosure (the Director or an active designee). */
+  ratifyEmergencyDisclosure: DisclosureRequest;
+  /** Take in a written disclosure request (any staff member, with a stated purpose). Status RECEIVED. */
+  receiveDisclosureRequest: DisclosureRequest;
   /** Record a reference consultation conducted by the calling reference librarian. */
   recordReferenceConsult: ReferenceConsult;
   /** Register a new patron; a card number is issued. Circulation staff or the Director. */
   registerPatron: Patron;
+  /**
+   * Release identifying information at once to protect people (regulation 1): staff other than
+   * volunteers, with purpose SAFETY_EMERGENCY. Creates an APPROVED EMERGENCY request limited to the
+   * IDENTITY category and a short access window, to be ratified or repudiated by the Director.
+   */
+  releaseEmergencyDisclosure: DisclosureRequest;
+  /** Repudiate an emergency disclosure, with a reason: an APPROVED one becomes DENIED and access ends at once. */
+  repudiateEmergencyDisclosure: DisclosureRequest;
+  /** Revoke a consent at once. The patron themself. */
+  revokeConsent: Consent;
+  /** Revoke a designation at once. The Director only. */
+  revokeDesignation: Designation;
   /** Revoke a guardian's view: the child, the guardian, or staff with a stated purpose. */
   revokeGuardianView: GuardianGrant;
   /**
@@ -508,11 +678,25 @@ export type Mutation = {
   verifyCard: CardVerification;
   /** Waive an owed fine, with a reason. */
   waiveFine: Fine;
+  /** RECEIVED, UNDER_REVIEW or APPROVED → WITHDRAWN (the requester itself, or staff). */
+  withdrawDisclosureRequest: DisclosureRequest;
+};
+
+
+export type MutationApproveDisclosureRequestArgs = {
+  id: Scalars['ID']['input'];
+  input: ApproveDisclosureInput;
 };
 
 
 export type MutationAssessFineArgs = {
   input: AssessFineInput;
+};
+
+
+export type MutationBeginDisclosureReviewArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -536,6 +720,17 @@ export type MutationCreateVendorArgs = {
 };
 
 
+export type MutationDenyDisclosureRequestArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationDesignateAlternateArgs = {
+  input: DesignateAlternateInput;
+};
+
+
 export type MutationEndVendorEnrolmentArgs = {
   patronId?: InputMaybe<Scalars['ID']['input']>;
   vendorId: Scalars['ID']['input'];
@@ -545,6 +740,18 @@ export type MutationEndVendorEnrolmentArgs = {
 export type MutationEnrolInVendorServiceArgs = {
   patronId?: InputMaybe<Scalars['ID']['input']>;
   vendorId: Scalars['ID']['input'];
+};
+
+
+export type MutationFulfillDisclosureRequestArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationGrantConsentArgs = {
+  input: GrantConsentInput;
+  patronId: Scalars['ID']['input'];
 };
 
 
@@ -558,6 +765,17 @@ export type MutationPayFineArgs = {
 };
 
 
+export type MutationRatifyEmergencyDisclosureArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationReceiveDisclosureRequestArgs = {
+  input: ReceiveDisclosureRequestInput;
+};
+
+
 export type MutationRecordReferenceConsultArgs = {
   input: RecordConsultInput;
 };
@@ -565,6 +783,28 @@ export type MutationRecordReferenceConsultArgs = {
 
 export type MutationRegisterPatronArgs = {
   input: RegisterPatronInput;
+};
+
+
+export type MutationReleaseEmergencyDisclosureArgs = {
+  input: EmergencyDisclosureInput;
+};
+
+
+export type MutationRepudiateEmergencyDisclosureArgs = {
+  id: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationRevokeConsentArgs = {
+  consentId: Scalars['ID']['input'];
+  patronId: Scalars['ID']['input'];
+};
+
+
+export type MutationRevokeDesignationArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -610,6 +850,12 @@ export type MutationVerifyCardArgs = {
 export type MutationWaiveFineArgs = {
   fineId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+
+export type MutationWithdrawDisclosureRequestArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The patron's own changes to their contact information. Absent fields stay; null clears one. */
@@ -832,7 +1078,11 @@ export type PiiCategory =
 
 export type Query = {
   __typename?: 'Query';
-  /** A disclosure request by id. */
+  /** Designations, newest first (the Director or an active designee). Only those active now unless includeInactive. */
+  designations: Array<Designation>;
+  /** The Director's work list: the Director or an active designee, with a stated purpose. */
+  disclosureQueue: DisclosureQueue;
+  /** A disclosure request by id: the custodian, the requester named on it, the staff who took it in, or a patron it names (unless a nondisclosure order is in force). */
   disclosureRequest?: Maybe<DisclosureRequest>;
   /** A fine by id. */
   fine?: Maybe<Fine>;
@@ -858,6 +1108,8 @@ export type Query = {
   patrons: PatronConnection;
   /** A reference consult by id. */
   referenceConsult?: Maybe<ReferenceConsult>;
+  /** The requests of one requester, newest first: the requester itself, or the custodian. */
+  requesterDisclosureRequests: DisclosureRequestConnection;
   /**
    * Aggregate counts for a calendar year, grouped by one or two dimensions, with small cells
    * suppressed. Library staff.
@@ -865,6 +1117,11 @@ export type Query = {
   statistics: StatisticsTable;
   /** The vendor registry: every vendor for staff; active vendors only for patrons (to enrol). */
   vendors: Array<Vendor>;
+};
+
+
+export type QueryDesignationsArgs = {
+  includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -905,11 +1162,49 @@ export type QueryReferenceConsultArgs = {
 };
 
 
+export type QueryRequesterDisclosureRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<DisclosureRequestFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  requesterId: Scalars['ID']['input'];
+};
+
+
 export type QueryStatisticsArgs = {
   columns?: InputMaybe<StatisticsDimension>;
   measure: StatisticsMeasure;
   rows: StatisticsDimension;
   year: Scalars['Int']['input'];
+};
+
+/** A written request as it is taken in at the desk. */
+export type ReceiveDisclosureRequestInput = {
+  /** The agency the requester acts for. */
+  agency: Scalars['String']['input'];
+  /** The categories of records requested. */
+  categories: Array<PiiCategory>;
+  /** Whether it was presented in writing; VERBAL is refused. */
+  form: InstrumentForm;
+  /** The legal instrument presented (not EMERGENCY: use releaseEmergencyDisclosure). */
+  instrument: LegalInstrument;
+  /** The instrument's reference (docket or case number). */
+  instrumentReference?: InputMaybe<Scalars['String']['input']>;
+  /** The court or authority that issued the instrument. */
+  issuingAuthority?: InputMaybe<Scalars['String']['input']>;
+  /** Until when a nondisclosure order accompanying the instrument forbids telling the patron. */
+  nondisclosureUntil?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Note recorded with the intake. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The patrons the instrument names (1 to 50). */
+  patronIds: Array<Scalars['ID']['input']>;
+  /** The requester's own id (the `requester_id` its token will carry). */
+  requesterId: Scalars['String']['input'];
+  /** The requester's name, as identified. */
+  requesterName: Scalars['String']['input'];
+  /** Start of the date range of records requested. */
+  scopeFrom?: InputMaybe<Scalars['DateTime']['input']>;
+  /** End of the date range of records requested. */
+  scopeTo?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 /** A reference consultation to record. */
@@ -1267,10 +1562,11 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AccessBasis: AccessBasis;
+  ApproveDisclosureInput: ApproveDisclosureInput;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AssessFineInput: AssessFineInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CardVerification: ResolverTypeWrapper<CardVerification>;
   ChangePinInput: ChangePinInput;
   CheckInResult: ResolverTypeWrapper<CheckInOutcome>;
@@ -1282,18 +1578,25 @@ export type ResolversTypes = ResolversObject<{
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DecisionAuthority: DecisionAuthority;
+  DesignateAlternateInput: DesignateAlternateInput;
+  Designation: ResolverTypeWrapper<DesignationRow>;
+  DisclosureAction: DisclosureAction;
   DisclosureEvent: ResolverTypeWrapper<DisclosureEventRow>;
+  DisclosureQueue: ResolverTypeWrapper<DirectorQueue>;
   DisclosureRequest: ResolverTypeWrapper<DisclosureRequestRow>;
   DisclosureRequestConnection: ResolverTypeWrapper<Omit<DisclosureRequestConnection, 'nodes'> & { nodes: Array<ResolversTypes['DisclosureRequest']> }>;
   DisclosureRequestFilter: DisclosureRequestFilter;
   DisclosureStatus: DisclosureStatus;
+  EmergencyDisclosureInput: EmergencyDisclosureInput;
   Fine: ResolverTypeWrapper<FineRow>;
   FineConnection: ResolverTypeWrapper<Omit<FineConnection, 'nodes'> & { nodes: Array<ResolversTypes['Fine']> }>;
   FineFilter: FineFilter;
   FineStatus: FineStatus;
+  GrantConsentInput: GrantConsentInput;
   GrantGuardianViewInput: GrantGuardianViewInput;
   GuardianGrant: ResolverTypeWrapper<GuardianGrantNode>;
   GuardianViewCategory: GuardianViewCategory;
+  InstrumentForm: InstrumentForm;
   Item: ResolverTypeWrapper<Item>;
   JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
   LegalInstrument: LegalInstrument;
@@ -1313,6 +1616,7 @@ export type ResolversTypes = ResolversObject<{
   Payment: ResolverTypeWrapper<PaymentRow>;
   PiiCategory: PiiCategory;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReceiveDisclosureRequestInput: ReceiveDisclosureRequestInput;
   RecordConsultInput: RecordConsultInput;
   ReferenceConsult: ResolverTypeWrapper<ReferenceConsultRow>;
   ReferenceConsultConnection: ResolverTypeWrapper<Omit<ReferenceConsultConnection, 'nodes'> & { nodes: Array<ResolversTypes['ReferenceConsult']> }>;
@@ -1333,10 +1637,11 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  ApproveDisclosureInput: ApproveDisclosureInput;
+  String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
   AssessFineInput: AssessFineInput;
   Int: Scalars['Int']['output'];
-  ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   CardVerification: CardVerification;
   ChangePinInput: ChangePinInput;
   CheckInResult: CheckInOutcome;
@@ -1345,13 +1650,18 @@ export type ResolversParentTypes = ResolversObject<{
   CreateVendorInput: CreateVendorInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DesignateAlternateInput: DesignateAlternateInput;
+  Designation: DesignationRow;
   DisclosureEvent: DisclosureEventRow;
+  DisclosureQueue: DirectorQueue;
   DisclosureRequest: DisclosureRequestRow;
   DisclosureRequestConnection: Omit<DisclosureRequestConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['DisclosureRequest']> };
   DisclosureRequestFilter: DisclosureRequestFilter;
+  EmergencyDisclosureInput: EmergencyDisclosureInput;
   Fine: FineRow;
   FineConnection: Omit<FineConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Fine']> };
   FineFilter: FineFilter;
+  GrantConsentInput: GrantConsentInput;
   GrantGuardianViewInput: GrantGuardianViewInput;
   GuardianGrant: GuardianGrantNode;
   Item: Item;
@@ -1369,6 +1679,7 @@ export type ResolversParentTypes = ResolversObject<{
   PayFineInput: PayFineInput;
   Payment: PaymentRow;
   Query: Record<PropertyKey, never>;
+  ReceiveDisclosureRequestInput: ReceiveDisclosureRequestInput;
   RecordConsultInput: RecordConsultInput;
   ReferenceConsult: ReferenceConsultRow;
   ReferenceConsultConnection: Omit<ReferenceConsultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['ReferenceConsult']> };
@@ -1430,7 +1741,21 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DesignationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Designation'] = ResolversParentTypes['Designation']> = ResolversObject<{
+  activeNow?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  alternateId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  directorId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  validFrom?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  validTo?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
 export type DisclosureEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosureEvent'] = ResolversParentTypes['DisclosureEvent']> = ResolversObject<{
+  action?: Resolver<Maybe<ResolversTypes['DisclosureAction']>, ParentType, ContextType>;
   actorId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   at?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   authority?: Resolver<Maybe<ResolversTypes['DecisionAuthority']>, ParentType, ContextType>;
@@ -1441,16 +1766,25 @@ export type DisclosureEventResolvers<ContextType = GraphQLContext, ParentType ex
   toStatus?: Resolver<Maybe<ResolversTypes['DisclosureStatus']>, ParentType, ContextType>;
 }>;
 
+export type DisclosureQueueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosureQueue'] = ResolversParentTypes['DisclosureQueue']> = ResolversObject<{
+  nearingExpiry?: Resolver<Array<ResolversTypes['DisclosureRequest']>, ParentType, ContextType>;
+  pendingReview?: Resolver<Array<ResolversTypes['DisclosureRequest']>, ParentType, ContextType>;
+  unratifiedEmergencies?: Resolver<Array<ResolversTypes['DisclosureRequest']>, ParentType, ContextType>;
+}>;
+
 export type DisclosureRequestResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosureRequest'] = ResolversParentTypes['DisclosureRequest'], FederationReferenceType extends FederationReferenceTypes['DisclosureRequest'] = FederationReferenceTypes['DisclosureRequest']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['DisclosureRequest']> | FederationReferenceType, FederationReferenceType, ContextType>;
   accessExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   agency?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   categories?: Resolver<Maybe<Array<ResolversTypes['PiiCategory']>>, ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   decidedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   decisionAuthority?: Resolver<Maybe<ResolversTypes['DecisionAuthority']>, ParentType, ContextType>;
+  decisionDesignationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   decisionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emergencyJustification?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  emergencyReviewedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   events?: Resolver<Maybe<Array<ResolversTypes['DisclosureEvent']>>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   instrument?: Resolver<Maybe<ResolversTypes['LegalInstrument']>, ParentType, ContextType>;
@@ -1458,8 +1792,11 @@ export type DisclosureRequestResolvers<ContextType = GraphQLContext, ParentType 
   issuingAuthority?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   nondisclosureUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   patrons?: Resolver<Maybe<Array<ResolversTypes['Patron']>>, ParentType, ContextType>;
+  ratificationDueAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  ratifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   receivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   receivedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  repudiatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   requesterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requesterName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   scopeFrom?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1528,17 +1865,29 @@ export type LoanConnectionResolvers<ContextType = GraphQLContext, ParentType ext
 }>;
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  approveDisclosureRequest?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationApproveDisclosureRequestArgs, 'id' | 'input'>>;
   assessFine?: Resolver<ResolversTypes['Fine'], ParentType, ContextType, RequireFields<MutationAssessFineArgs, 'input'>>;
+  beginDisclosureReview?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationBeginDisclosureReviewArgs, 'id'>>;
   changeMyPin?: Resolver<ResolversTypes['Patron'], ParentType, ContextType, RequireFields<MutationChangeMyPinArgs, 'input'>>;
   checkIn?: Resolver<ResolversTypes['CheckInResult'], ParentType, ContextType, RequireFields<MutationCheckInArgs, 'loanId'>>;
   checkOut?: Resolver<ResolversTypes['Loan'], ParentType, ContextType, RequireFields<MutationCheckOutArgs, 'input'>>;
   createVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationCreateVendorArgs, 'input'>>;
+  denyDisclosureRequest?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationDenyDisclosureRequestArgs, 'id' | 'reason'>>;
+  designateAlternate?: Resolver<ResolversTypes['Designation'], ParentType, ContextType, RequireFields<MutationDesignateAlternateArgs, 'input'>>;
   endVendorEnrolment?: Resolver<ResolversTypes['VendorEnrolment'], ParentType, ContextType, RequireFields<MutationEndVendorEnrolmentArgs, 'vendorId'>>;
   enrolInVendorService?: Resolver<ResolversTypes['VendorEnrolment'], ParentType, ContextType, RequireFields<MutationEnrolInVendorServiceArgs, 'vendorId'>>;
+  fulfillDisclosureRequest?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationFulfillDisclosureRequestArgs, 'id'>>;
+  grantConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationGrantConsentArgs, 'input' | 'patronId'>>;
   grantGuardianView?: Resolver<ResolversTypes['GuardianGrant'], ParentType, ContextType, RequireFields<MutationGrantGuardianViewArgs, 'input'>>;
   payFine?: Resolver<ResolversTypes['Fine'], ParentType, ContextType, RequireFields<MutationPayFineArgs, 'input'>>;
+  ratifyEmergencyDisclosure?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationRatifyEmergencyDisclosureArgs, 'id'>>;
+  receiveDisclosureRequest?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationReceiveDisclosureRequestArgs, 'input'>>;
   recordReferenceConsult?: Resolver<ResolversTypes['ReferenceConsult'], ParentType, ContextType, RequireFields<MutationRecordReferenceConsultArgs, 'input'>>;
   registerPatron?: Resolver<ResolversTypes['Patron'], ParentType, ContextType, RequireFields<MutationRegisterPatronArgs, 'input'>>;
+  releaseEmergencyDisclosure?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationReleaseEmergencyDisclosureArgs, 'input'>>;
+  repudiateEmergencyDisclosure?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationRepudiateEmergencyDisclosureArgs, 'id' | 'reason'>>;
+  revokeConsent?: Resolver<ResolversTypes['Consent'], ParentType, ContextType, RequireFields<MutationRevokeConsentArgs, 'consentId' | 'patronId'>>;
+  revokeDesignation?: Resolver<ResolversTypes['Designation'], ParentType, ContextType, RequireFields<MutationRevokeDesignationArgs, 'id'>>;
   revokeGuardianView?: Resolver<ResolversTypes['GuardianGrant'], ParentType, ContextType, RequireFields<MutationRevokeGuardianViewArgs, 'grantId'>>;
   setCheckoutHistory?: Resolver<ResolversTypes['Patron'], ParentType, ContextType, RequireFields<MutationSetCheckoutHistoryArgs, 'confirmDeletion' | 'keep'>>;
   updateMyContact?: Resolver<ResolversTypes['Patron'], ParentType, ContextType, RequireFields<MutationUpdateMyContactArgs, 'input'>>;
@@ -1547,6 +1896,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateVendor?: Resolver<ResolversTypes['Vendor'], ParentType, ContextType, RequireFields<MutationUpdateVendorArgs, 'id' | 'input'>>;
   verifyCard?: Resolver<ResolversTypes['CardVerification'], ParentType, ContextType, RequireFields<MutationVerifyCardArgs, 'cardNumber' | 'pin'>>;
   waiveFine?: Resolver<ResolversTypes['Fine'], ParentType, ContextType, RequireFields<MutationWaiveFineArgs, 'fineId' | 'reason'>>;
+  withdrawDisclosureRequest?: Resolver<ResolversTypes['DisclosureRequest'], ParentType, ContextType, RequireFields<MutationWithdrawDisclosureRequestArgs, 'id'>>;
 }>;
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -1598,6 +1948,8 @@ export type PaymentResolvers<ContextType = GraphQLContext, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  designations?: Resolver<Array<ResolversTypes['Designation']>, ParentType, ContextType, RequireFields<QueryDesignationsArgs, 'includeInactive'>>;
+  disclosureQueue?: Resolver<ResolversTypes['DisclosureQueue'], ParentType, ContextType>;
   disclosureRequest?: Resolver<Maybe<ResolversTypes['DisclosureRequest']>, ParentType, ContextType, RequireFields<QueryDisclosureRequestArgs, 'id'>>;
   fine?: Resolver<Maybe<ResolversTypes['Fine']>, ParentType, ContextType, RequireFields<QueryFineArgs, 'id'>>;
   loan?: Resolver<Maybe<ResolversTypes['Loan']>, ParentType, ContextType, RequireFields<QueryLoanArgs, 'id'>>;
@@ -1607,6 +1959,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   patronByCardNumber?: Resolver<Maybe<ResolversTypes['Patron']>, ParentType, ContextType, RequireFields<QueryPatronByCardNumberArgs, 'cardNumber'>>;
   patrons?: Resolver<ResolversTypes['PatronConnection'], ParentType, ContextType, RequireFields<QueryPatronsArgs, 'first' | 'search'>>;
   referenceConsult?: Resolver<Maybe<ResolversTypes['ReferenceConsult']>, ParentType, ContextType, RequireFields<QueryReferenceConsultArgs, 'id'>>;
+  requesterDisclosureRequests?: Resolver<ResolversTypes['DisclosureRequestConnection'], ParentType, ContextType, RequireFields<QueryRequesterDisclosureRequestsArgs, 'first' | 'requesterId'>>;
   statistics?: Resolver<ResolversTypes['StatisticsTable'], ParentType, ContextType, RequireFields<QueryStatisticsArgs, 'measure' | 'rows' | 'year'>>;
   vendors?: Resolver<Array<ResolversTypes['Vendor']>, ParentType, ContextType>;
 }>;
@@ -1678,7 +2031,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Consent?: ConsentResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  Designation?: DesignationResolvers<ContextType>;
   DisclosureEvent?: DisclosureEventResolvers<ContextType>;
+  DisclosureQueue?: DisclosureQueueResolvers<ContextType>;
   DisclosureRequest?: DisclosureRequestResolvers<ContextType>;
   DisclosureRequestConnection?: DisclosureRequestConnectionResolvers<ContextType>;
   Fine?: FineResolvers<ContextType>;

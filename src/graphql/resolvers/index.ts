@@ -1,6 +1,9 @@
 // Wires each type's resolver module into one map: one module per domain, merged root types.
 import type { Resolvers } from '../generated/resolvers-types.js';
+import * as consent from './consent.js';
+import * as designation from './designation.js';
 import * as disclosure from './disclosure.js';
+import * as disclosureWorkflow from './disclosure-workflow.js';
 import * as fine from './fine.js';
 import { JSONObject } from './json.js';
 import * as loan from './loan.js';
@@ -11,7 +14,7 @@ import * as statistics from './statistics.js';
 import { DateScalar, DateTime } from './scalars.js';
 import * as vendor from './vendor.js';
 
-const modules = [patron, loan, fine, reference, disclosure, me, vendor, statistics];
+const modules = [patron, loan, fine, reference, disclosure, disclosureWorkflow, designation, consent, me, vendor, statistics];
 
 export const resolvers: Resolvers = {
   DateTime,
@@ -28,4 +31,5 @@ export const resolvers: Resolvers = {
   Consent: me.Consent,
   Vendor: vendor.Vendor,
   VendorEnrolment: vendor.VendorEnrolment,
+  Designation: designation.Designation,
 };

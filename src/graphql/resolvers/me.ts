@@ -30,7 +30,7 @@ export const Mutation: Pick<MutationResolvers, AccountMutations> = {
 export const Patron: Pick<PatronResolvers, 'hasPin' | 'onlineServices' | 'consents' | 'guardianGrantsGiven' | 'guardianGrantsReceived'> = {
   hasPin: (p) => p.pinHash !== null,
   onlineServices: (p, _, ctx) => ctx.services.vendors.enrolmentsOf(p.id),
-  consents: (p, _, ctx) => ctx.services.account.consents(p.id),
+  consents: (p, _, ctx) => ctx.services.consents.ofPatron(p.id),
   guardianGrantsGiven: (p, _, ctx) => ctx.services.account.grantsGiven(p.id),
   guardianGrantsReceived: (p, _, ctx) => ctx.services.account.grantsReceived(p.id),
 };

@@ -1,6 +1,5 @@
 ALTER TABLE "payments" ALTER COLUMN "processor_token" DROP NOT NULL;--> statement-breakpoint
 ALTER TABLE "loans" ADD COLUMN "patron_age_band" text;--> statement-breakpoint
-ALTER TABLE "disclosure_requests" ADD COLUMN "purged_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "fines" ADD COLUMN "branch" text;--> statement-breakpoint
 ALTER TABLE "fines" ADD COLUMN "item_type" text;--> statement-breakpoint
 ALTER TABLE "fines" ADD COLUMN "patron_age_band" text;--> statement-breakpoint

@@ -1,0 +1,159 @@
+// The disclosure-request lifecycle (MNG-1 regulations 1-4 and 6) as one transition table, read top
+// to bottom: what may happen to a request, from which status, by whom, under which condition.
+// Everything else is refused with INVALID_TRANSITION (or FORBIDDEN for the wrong actor) and
+// changes nothing. The service that applies it is src/domain/disclosure-requests.ts.
+import type { GraphQLError } from 'graphql';
+import type {
+  DecisionAuthorityValue,
+  DisclosureAction,
+  DisclosureRequestRow,
+  DisclosureStatusValue,
+} from '../db/schema/disclosures.sql.js';
+import { forbidden, invalidTransition, writtenInstrumentRequired } from '../graphql/errors.js';
+
+/** Who may take a transition. */
+export type Performer =
+  /** The Director, or an alternate inside an unrevoked designation's window (regulation 2). */
+  | 'custodian'
+  /** Any staff member with a stated purpose. */
+  | 'staff'
+  /** Staff who may handle identifying information at once: not volunteers (regulations 1 and 3). */
+  | 'responder'
+  /** The requester named on the request, or any staff member. */
+  | 'requester-or-staff'
+  /** The passage of time: the access window closed (see DisclosureRequestService.expireLapsed). */
+  | 'clock';
+
+export interface Transition {
+  action: DisclosureAction;
+  /** null: the request does not exist yet. */
+  from: DisclosureStatusValue | null;
+  /** 'unchanged': an act on the request that does not move its status (ratification). */
+  to: DisclosureStatusValue | 'unchanged';
+  by: Performer;
+  /** A condition on the request; returns the typed error that refuses it. */
+  unless?: (r: DisclosureRequestRow) => GraphQLError | null;
+}
+
+const needsWrittenInstrument = (r: DisclosureRequestRow) =>
+  r.instrument !== 'EMERGENCY' && (!r.instrumentReference || !r.issuingAuthority) ? writtenInstrumentRequired() : null;
+
+// Library procedure: a search warrant is executable at once for the records it names; every other
+// instrument (a subpoena above all) is reviewed by the Director, with counsel, first.
+const onlySearchWarrant = (r: DisclosureRequestRow) =>
+  needsWrittenInstrument(r) ??
+  (r.instrument === 'SEARCH_WARRANT' ? null : invalidTransition('APPROVE', r.status, 'only a search warrant may be approved without review'));
+
+const onlyUnreviewedEmergency = (action: DisclosureAction) => (r: DisclosureRequestRow) =>
+  r.instrument === 'EMERGENCY' && r.ratifiedAt === null && r.repudiatedAt === null
+    ? null
+    : invalidTransition(action, r.status, 'only an emergency disclosure not yet ratified or repudiated');
+
+export const TRANSITIONS: readonly Transition[] = [
+  { action: 'RECEIVE',           from: null,           to: 'RECEIVED',     by: 'staff' },
+  { action: 'RELEASE_EMERGENCY', from: null,           to: 'APPROVED',     by: 'responder' },
+  { action: 'BEGIN_REVIEW',      from: 'RECEIVED',     to: 'UNDER_REVIEW', by: 'custodian' },
+  { action: 'APPROVE',           from: 'UNDER_REVIEW', to: 'APPROVED',     by: 'custodian', unless: needsWrittenInstrument },
+  { action: 'APPROVE',           from: 'RECEIVED',     to: 'APPROVED',     by: 'custodian', unless: onlySearchWarrant },
+  { action: 'DENY',              from: 'RECEIVED',     to: 'DENIED',       by: 'custodian' },
+  { action: 'DENY',              from: 'UNDER_REVIEW', to: 'DENIED',       by: 'custodian' },
+  { action: 'FULFILL',           from: 'APPROVED',     to: 'FULFILLED',    by: 'custodian' },
+  { action: 'EXPIRE',            from: 'APPROVED',     to: 'EXPIRED',      by: 'clock' },
+  { action: 'WITHDRAW',          from: 'RECEIVED',     to: 'WITHDRAWN',    by: 'requester-or-staff' },
+  { action: 'WITHDRAW',          from: 'UNDER_REVIEW', to: 'WITHDRAWN',    by: 'requester-or-staff' },
+  { action: 'WITHDRAW',          from: 'APPROVED',     to: 'WITHDRAWN',    by: 'requester-or-staff' },
+  { action: 'RATIFY',            from: 'APPROVED',     to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
+  { action: 'RATIFY',            from: 'FULFILLED',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
+  { action: 'RATIFY',            from: 'EXPIRED',      to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
+  { action: 'RATIFY',            from: 'WITHDRAWN',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
+  // Repudiation ends access at once; a release already complete stays on record as it happened.
+  { action: 'REPUDIATE',         from: 'APPROVED',     to: 'DENIED',       by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
+  { action: 'REPUDIATE',         from: 'FULFILLED',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
+  { action: 'REPUDIATE',         from: 'EXPIRED',      to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
+  { action: 'REPUDIATE',         from: 'WITHDRAWN',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
+];
+
+/** Statuses no transition leaves (other than ratification of an emergency). */
+export const CLOSED_STATUSES: ReadonlySet<DisclosureStatusValue> = new Set(['DENIED', 'FULFILLED', 'EXPIRED', 'WITHDRAWN']);
+
+/** Who is acting, as the workflow needs to know it (built from the request's principal by actorOf). */
+export interface Actor {
+  /** Staff id, or the requester id for a requester, or 'system:clock'. */
+  id: string;
+  /** Recorded on the event: director, designee, circulation, reference, volunteer, requester, system. */
+  role: string;
+  /** Set when the actor holds the Director's powers now. */
+  authority: Extract<DecisionAuthorityValue, 'DIRECTOR' | 'DESIGNATION'> | null;
+  designationId: string | null;
+  /** Staff with a stated purpose. */
+  staff: boolean;
+  /** Staff other than a volunteer, with a stated purpose. */
+  responder: boolean;
+  requesterId: string | null;
+}
+
+export const CLOCK: Actor = Object.freeze({
+  id: 'system:clock',
+  role: 'system',
+  authority: null,
+  designationId: null,
+  staff: false,
+  responder: false,
+  requesterId: null,
+});
+
+export function mayPerform(by: Performer, actor: Actor, request: DisclosureRequestRow | null): boolean {
+  switch (by) {
+    case 'custodian':
+      return actor.authority !== null;
+    case 'staff':
+      return actor.staff;
+    case 'responder':
+      return actor.responder;
+    case 'requester-or-staff':
+      return actor.staff || (actor.requesterId !== null && request?.requesterId === actor.requesterId);
+    case 'clock':
+      return actor === CLOCK;
+  }
+}
+
+/**
+ * The transition `action` from the request's status, or the typed error refusing it: FORBIDDEN
+ * when this actor may take no such transition (checked first, so that the status is not revealed
+ * to them), INVALID_TRANSITION when the status does not allow it, or the transition's condition.
+ */
+export function transitionFor(action: DisclosureAction, request: DisclosureRequestRow | null, actor: Actor): Transition {
+  const candidates = TRANSITIONS.filter((x) => x.action === action);
+  if (!candidates.some((x) => mayPerform(x.by, actor, request))) throw forbidden();
+  const from = request?.status ?? null;
+  const t = candidates.find((x) => x.from === from);
+  if (!t) throw invalidTransition(action, from);
+  const refusal = request && t.unless ? t.unless(request) : null;
+  if (refusal) throw refusal;
+  return t;
+}
+
+/** The status a transition leads to from `from`. */
+export const nextStatus = (t: Transition, from: DisclosureStatusValue): DisclosureStatusValue => (t.to === 'unchanged' ? from : t.to);
+
+/** The Director's work list. */
+export interface DirectorQueue {
+  pendingReview: DisclosureRequestRow[];
+  nearingExpiry: DisclosureRequestRow[];
+  unratifiedEmergencies: DisclosureRequestRow[];
+}
+
+/** Windows and deadlines from the configuration (src/config.ts). */
+export interface DisclosureSettings {
+  emergencyAccessHours: number;
+  emergencyRatificationHours: number;
+  expiryWarningDays: number;
+  maxAccessDays: number;
+}
+
+export const DEFAULT_DISCLOSURE_SETTINGS: DisclosureSettings = Object.freeze({
+  emergencyAccessHours: 24,
+  emergencyRatificationHours: 72,
+  expiryWarningDays: 7,
+  maxAccessDays: 90,
+});
