@@ -54,6 +54,16 @@ const schema = z
     DISCLOSURE_EXPIRY_WARNING_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     /** The longest access window an approval may give. */
     DISCLOSURE_MAX_ACCESS_DAYS: z.coerce.number().int().min(1).max(365).default(90),
+    /**
+     * Secret (at least 32 characters) that signs the audit log's checkpoints; kept outside the
+     * database so a database superuser cannot rewrite the log unseen. Required in production; the
+     * embedded default creates one in DATA_DIR.
+     */
+    AUDIT_CHECKPOINT_KEY: z.string().min(32).optional(),
+    /** Sign a checkpoint every this many audit rows (per process). */
+    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
+    /** ...and at least this often while rows arrive (ms; 0 turns the timer off). */
+    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * Shared secret the federated router sends in the `x-router-secret` header. When set, any
@@ -104,6 +114,9 @@ const schema = z
     // In production only the router may reach the subgraph (DESIGN "How a request flows").
     if (c.NODE_ENV === 'production' && !c.ROUTER_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['ROUTER_SECRET'], message: 'production needs ROUTER_SECRET' });
+    }
+    if (c.NODE_ENV === 'production' && !c.AUDIT_CHECKPOINT_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['AUDIT_CHECKPOINT_KEY'], message: 'production needs AUDIT_CHECKPOINT_KEY (kept outside the database)' });
     }
   });
 

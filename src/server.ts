@@ -26,6 +26,9 @@ import { operationsRoutes, type Lifecycle } from './http/operations.js';
 import { decisionMetricsPlugin, noStorePlugin, requestIdPlugin, requestLogPlugin } from './http/plugins.js';
 import { routerGate } from './http/router-secret.js';
 import { vendorSettingsFrom } from './domain/vendor-settings.js';
+import { auditPlugin } from './audit/plugin.js';
+import { AuditWriter } from './audit/writer.js';
+import { loadCheckpointKey } from './audit/checkpoints.js';
 import { startRetentionSchedule } from './retention/schedule.js';
 
 export interface ServerDeps {
@@ -43,6 +46,8 @@ export interface RunningServer {
   http: Server;
   /** The instance's metrics; the audit flush reports through `metrics.auditFlush(ms, ok)`. */
   metrics: Metrics;
+  /** The audit log's writer (tests read its statement counts). */
+  audit: AuditWriter;
   stop(): Promise<void>;
 }
 
@@ -63,6 +68,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   app.disable('x-powered-by');
   app.disable('etag');
   const http = createServer(app);
+  const audit = new AuditWriter(database.db, loadCheckpointKey(config), logger, {
+    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+    checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+  }, now);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
@@ -90,6 +99,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       requestIdPlugin,
       noStorePlugin,
       requestLogPlugin,
+      auditPlugin(audit, logger, metrics),
     ],
   });
   await apollo.start();
@@ -129,6 +139,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     url,
     http,
     metrics,
+    audit,
     async stop() {
       lifecycle.accepting = false;
       await retention.stop();

@@ -56,6 +56,7 @@ const ROOT_RULES = {
     disclosureQueue: isCustodian,
     requesterDisclosureRequests: or(isCustodian, isThatRequester),
     designations: isCustodian,
+    auditEvents: isCustodian,
     // Aggregate counts, small cells suppressed (regulation 9): any staff member, no purpose needed.
     statistics: internalRule,
   },
@@ -99,7 +100,7 @@ const ROOT_RULES = {
 } satisfies IRules;
 
 /** Types whose fields are decided by a disclosure request's own parties, not by the patron's record. */
-const DISCLOSURE_TYPES = new Set(['DisclosureRequest', 'DisclosureEvent']);
+const DISCLOSURE_TYPES = new Set(['DisclosureRequest', 'DisclosureEvent', 'DisclosureRelease']);
 
 /** The rule of one classified field: @public → allow, @internal → staff, @pii → its category's rule. */
 export function ruleFor(typeName: string, c: FieldClass): FieldRule {

@@ -5,6 +5,7 @@ import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
 import type { ConsentRow, PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
 import { accountRecordFacts } from './records-account.js';
+import type { AccessLogEntryNode } from '../audit/read-model.js';
 
 export interface RecordFacts {
   /** The patron the record is about; null for an anonymised record. */
@@ -42,6 +43,9 @@ export const recordFacts = {
   // The loan just checked in: judged as the loan it is (returned), by the same rules.
   CheckInResult: (r: { loan: LoanRow }) => facts(r.loan.patronId, r.loan.checkedOutAt, false),
   ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
+  // Audit events name patrons only by pseudonym: no subject, so the custodian alone reads them.
+  AuditEvent: () => facts(null, null),
+  AccessLogEntry: (e: AccessLogEntryNode) => facts(e.patronId, null),
   ...accountRecordFacts,
 } satisfies Record<string, (parent: never) => RecordFacts>;
 

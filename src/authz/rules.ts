@@ -29,7 +29,7 @@ export function piiRule(category: PiiCategory, flags: FieldFlags) {
     if (!isFactsType(typeName)) return forbidden();
     const record = recordFacts[typeName](parent as never);
     const decision = await ctx.authz.decide(record, category, flags);
-    ctx.audit.record(record.patronId, typeName, info.fieldName, category, name, decision);
+    ctx.audit.record(record.patronId, typeName, info.fieldName, category, name, decision, info.path);
     return toRuleResult(decision);
   });
 }
@@ -43,7 +43,7 @@ export const disclosureRule = rule('pii:DISCLOSURE:request', NO_CACHE)(
     const patronIds = await repo.patronIdsOf.load(request.id);
     const decision = await ctx.authz.decideDisclosure(request, patronIds);
     for (const patronId of patronIds.length ? patronIds : [null]) {
-      ctx.audit.record(patronId, info.parentType.name, info.fieldName, 'DISCLOSURE', 'pii:DISCLOSURE:request', decision);
+      ctx.audit.record(patronId, info.parentType.name, info.fieldName, 'DISCLOSURE', 'pii:DISCLOSURE:request', decision, info.path);
     }
     return toRuleResult(decision);
   },

@@ -15,6 +15,7 @@ import { ReferenceService } from './reference.js';
 import { StatisticsService } from './statistics.js';
 import { EPHEMERAL_VENDOR_SETTINGS, type VendorSettings } from './vendor-settings.js';
 import { VendorService } from './vendors.js';
+import { AuditService } from './audit.js';
 
 export function createServices(
   db: Db,
@@ -39,6 +40,7 @@ export function createServices(
     disclosureWorkflow,
     designations: new DesignationService(repos, transact, now),
     consents: new ConsentService(repos, transact, now),
+    audit: new AuditService(db, repos),
     statistics: new StatisticsService(repos.statistics, statisticsMinCell),
   };
 }

@@ -11,6 +11,7 @@ import { FineRepository } from './fines.js';
 import { LoanRepository } from './loans.js';
 import { PatronRepository } from './patrons.js';
 import { VendorRepository } from './vendors.js';
+import { AuditLogReader } from '../audit/read-model.js';
 import { StatisticsRepository } from './statistics.js';
 
 export function createRepositories(db: Db, now: () => Date) {
@@ -26,6 +27,7 @@ export function createRepositories(db: Db, now: () => Date) {
     access: new AccessRepository(db, now),
     account: new AccountRepository(db),
     vendors: new VendorRepository(db),
+    audit: new AuditLogReader(db, now),
     statistics: new StatisticsRepository(db),
   };
 }

@@ -10,6 +10,9 @@ import type { DisclosureRequestRow, DisclosureEventRow, DesignationRow } from '.
 import type { GuardianGrantNode } from '../../authz/records-account.js';
 import type { VendorRow, VendorEnrolmentRow } from '../../db/schema/vendors.sql.js';
 import type { DirectorQueue } from '../../domain/disclosure-workflow.js';
+import type { AuditEventRow } from '../../db/schema/audit.sql.js';
+import type { AccessLogEntryNode } from '../../audit/read-model.js';
+import type { DisclosureReleaseNode } from '../../audit/releases.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -53,6 +56,38 @@ export type AccessBasis =
   /** A subscribed vendor reading the card number of a patron enrolled in its service (regulation 7). */
   | 'VENDOR_SCOPE';
 
+/** A page of the patron's access log, newest first. */
+export type AccessLogConnection = {
+  __typename?: 'AccessLogConnection';
+  /** The entries of this page. */
+  nodes: Array<AccessLogEntry>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/**
+ * One access to a patron's record by someone else, as the patron sees it: who (role, and the staff or
+ * third-party id), when, which categories, and on what basis. Accesses under a disclosure request
+ * whose nondisclosure order is in force are left out until the order expires.
+ */
+export type AccessLogEntry = {
+  __typename?: 'AccessLogEntry';
+  /** When the access happened. */
+  at?: Maybe<Scalars['DateTime']['output']>;
+  /** The basis of the access. */
+  basis?: Maybe<AccessBasis>;
+  /** The designation, disclosure request, vendor, grant or consent the access rested on. */
+  basisRef?: Maybe<Scalars['String']['output']>;
+  /** The categories of the record that were read. */
+  categories?: Maybe<Array<PiiCategory>>;
+  /** The roles of who accessed the record. */
+  roles?: Maybe<Array<Scalars['String']['output']>>;
+  /** The staff id, when library staff accessed the record. */
+  staffId?: Maybe<Scalars['String']['output']>;
+  /** The requester or vendor id, when a third party accessed the record. */
+  thirdPartyId?: Maybe<Scalars['String']['output']>;
+};
+
 /** An approval. Scope fields left out keep the requested scope; given ones may only narrow it. */
 export type ApproveDisclosureInput = {
   /** Until when the requester may read the approved scope (required, in the future). */
@@ -80,6 +115,91 @@ export type AssessFineInput = {
   /** Why it is assessed. */
   reason: Scalars['String']['input'];
 };
+
+/**
+ * One recorded access decision: who asked, about whom, for which fields of one type and category,
+ * and what was decided on which basis. Rows form a hash chain (`seq`, row hash) with signed
+ * checkpoints; `npm run audit:verify` proves the log intact. Only the custodian of records reads
+ * them (the Director, or an active designee, with a stated purpose), and every read is itself audited.
+ */
+export type AuditEvent = {
+  __typename?: 'AuditEvent';
+  /** When the request's decisions were recorded. */
+  at?: Maybe<Scalars['DateTime']['output']>;
+  /** The basis of a grant. */
+  basis?: Maybe<AccessBasis>;
+  /** The row the basis rests on: designation, disclosure request, vendor, guardian grant or consent id. */
+  basisRef?: Maybe<Scalars['String']['output']>;
+  /** The privacy category of the fields. */
+  category?: Maybe<PiiCategory>;
+  /** sha256 of the operation text with its literal values blanked (hex). */
+  documentHash?: Maybe<Scalars['String']['output']>;
+  /** The fields (schema names, not aliases) this decision covered. */
+  fields?: Maybe<Array<Scalars['String']['output']>>;
+  /** The GraphQL operation name, if the client gave one. */
+  operationName?: Maybe<Scalars['String']['output']>;
+  /** GRANTED, DENIED, or FAILED (granted, but the resolver then failed and nothing was returned). */
+  outcome?: Maybe<AuditOutcome>;
+  /** Staff, requester or vendor id of who asked; for a patron, their pseudonym (see `subject`). */
+  principalId?: Maybe<Scalars['String']['output']>;
+  /** user, anonymous or system. */
+  principalKind?: Maybe<Scalars['String']['output']>;
+  /** The roles of who asked. */
+  principalRoles?: Maybe<Array<Scalars['String']['output']>>;
+  /** The purpose stated in X-Access-Purpose. */
+  purpose?: Maybe<Scalars['String']['output']>;
+  /** The request id (also in the response's `x-request-id` header and the server log). */
+  requestId?: Maybe<Scalars['String']['output']>;
+  /** The authorization rule that decided, e.g. `pii:IDENTITY`. */
+  rule?: Maybe<Scalars['String']['output']>;
+  /** Position in the log's hash chain: 1, 2, 3, ... with no gap. */
+  seq: Scalars['ID']['output'];
+  /**
+   * Pseudonym of the patron the record is about: HMAC under that patron's key for the month. Once
+   * retention destroys the key, the row still verifies but names nobody. Null for anonymised records.
+   */
+  subject?: Maybe<Scalars['String']['output']>;
+  /** The GraphQL type whose fields were resolved. */
+  typeName?: Maybe<Scalars['String']['output']>;
+  /** Whether the request came through the federated router. */
+  viaRouter?: Maybe<Scalars['Boolean']['output']>;
+};
+
+/** A page of audit events, newest first. */
+export type AuditEventConnection = {
+  __typename?: 'AuditEventConnection';
+  /** The events of this page. */
+  nodes: Array<AuditEvent>;
+  /** Pagination state. */
+  pageInfo: PageInfo;
+};
+
+/** Filters for audit events; all given filters must hold. */
+export type AuditEventFilter = {
+  /** Only grants on this basis. */
+  basis?: InputMaybe<AccessBasis>;
+  /** Only events resting on this designation, disclosure request, vendor, grant or consent. */
+  basisRef?: InputMaybe<Scalars['String']['input']>;
+  /** Recorded at or after this instant. */
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only this outcome. */
+  outcome?: InputMaybe<AuditOutcome>;
+  /** Events about this patron (matched through the pseudonyms of keys not yet destroyed). */
+  patronId?: InputMaybe<Scalars['ID']['input']>;
+  /** Events caused by this principal: a staff, requester or vendor id, or a patron id. */
+  principalId?: InputMaybe<Scalars['String']['input']>;
+  /** Recorded before this instant. */
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** What became of an access check. */
+export type AuditOutcome =
+  /** The fields were refused. */
+  | 'DENIED'
+  /** Granted, but resolving the field failed: nothing was returned. */
+  | 'FAILED'
+  /** The fields were released. */
+  | 'GRANTED';
 
 /**
  * The whole answer of `verifyCard`: four facts and nothing else about the person (no name, address,
@@ -300,6 +420,17 @@ export type DisclosureQueue = {
   unratifiedEmergencies: Array<DisclosureRequest>;
 };
 
+/** One field of one patron's record released to a requester under a disclosure request. */
+export type DisclosureRelease = {
+  __typename?: 'DisclosureRelease';
+  /** The field released. */
+  field?: Maybe<Scalars['String']['output']>;
+  /** The patron whose record it was; null once retention destroyed the key that links the log to them. */
+  patronId?: Maybe<Scalars['ID']['output']>;
+  /** The GraphQL type of the record (Patron, Loan, ...). */
+  typeName?: Maybe<Scalars['String']['output']>;
+};
+
 /**
  * A request from a third party (law enforcement, a court, another requester) for library records
  * about patrons. Only the Director or an active designee decides it (regulations 2 and 3); a
@@ -351,6 +482,11 @@ export type DisclosureRequest = {
   receivedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Staff id of who received the request. */
   receivedBy?: Maybe<Scalars['String']['output']>;
+  /**
+   * What the requester actually resolved under this request, from the audit log: every (patron,
+   * type, field) released to it, no more and no fewer.
+   */
+  releases?: Maybe<Array<DisclosureRelease>>;
   /** When the Director (or a designee) repudiated the emergency disclosure. */
   repudiatedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The requester's own id (the `requester_id` of its token). */
@@ -899,6 +1035,11 @@ export type PageInfo = {
  */
 export type Patron = {
   __typename?: 'Patron';
+  /**
+   * Who accessed this patron's record, newest first (the patron's own reads are left out). The
+   * patron and the custodian may read it; circulation staff may not.
+   */
+  accessLog?: Maybe<AccessLogConnection>;
   /** Street address, first line. */
   addressLine1?: Maybe<Scalars['String']['output']>;
   /** Street address, second line. */
@@ -959,6 +1100,16 @@ export type Patron = {
   registeredAt?: Maybe<Scalars['DateTime']['output']>;
   /** Registration status. */
   status?: Maybe<PatronStatus>;
+};
+
+
+/**
+ * A registered library user. The id is opaque and stable; it is never the library card number.
+ * Every personal field is nullable: a denial nulls the field, never the patron or a list.
+ */
+export type PatronAccessLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1078,6 +1229,8 @@ export type PiiCategory =
 
 export type Query = {
   __typename?: 'Query';
+  /** Audit events, newest first, at most 100 a page: the Director or an active designee, with a stated purpose. */
+  auditEvents: AuditEventConnection;
   /** Designations, newest first (the Director or an active designee). Only those active now unless includeInactive. */
   designations: Array<Designation>;
   /** The Director's work list: the Director or an active designee, with a stated purpose. */
@@ -1117,6 +1270,13 @@ export type Query = {
   statistics: StatisticsTable;
   /** The vendor registry: every vendor for staff; active vendors only for patrons (to enrol). */
   vendors: Array<Vendor>;
+};
+
+
+export type QueryAuditEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditEventFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1562,11 +1722,17 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   AccessBasis: AccessBasis;
-  ApproveDisclosureInput: ApproveDisclosureInput;
+  AccessLogConnection: ResolverTypeWrapper<Omit<AccessLogConnection, 'nodes'> & { nodes: Array<ResolversTypes['AccessLogEntry']> }>;
+  AccessLogEntry: ResolverTypeWrapper<AccessLogEntryNode>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ApproveDisclosureInput: ApproveDisclosureInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AssessFineInput: AssessFineInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  AuditEvent: ResolverTypeWrapper<AuditEventRow>;
+  AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversTypes['AuditEvent']> }>;
+  AuditEventFilter: AuditEventFilter;
+  AuditOutcome: AuditOutcome;
   CardVerification: ResolverTypeWrapper<CardVerification>;
   ChangePinInput: ChangePinInput;
   CheckInResult: ResolverTypeWrapper<CheckInOutcome>;
@@ -1583,6 +1749,7 @@ export type ResolversTypes = ResolversObject<{
   DisclosureAction: DisclosureAction;
   DisclosureEvent: ResolverTypeWrapper<DisclosureEventRow>;
   DisclosureQueue: ResolverTypeWrapper<DirectorQueue>;
+  DisclosureRelease: ResolverTypeWrapper<DisclosureReleaseNode>;
   DisclosureRequest: ResolverTypeWrapper<DisclosureRequestRow>;
   DisclosureRequestConnection: ResolverTypeWrapper<Omit<DisclosureRequestConnection, 'nodes'> & { nodes: Array<ResolversTypes['DisclosureRequest']> }>;
   DisclosureRequestFilter: DisclosureRequestFilter;
@@ -1637,11 +1804,16 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  ApproveDisclosureInput: ApproveDisclosureInput;
+  AccessLogConnection: Omit<AccessLogConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AccessLogEntry']> };
+  AccessLogEntry: AccessLogEntryNode;
   String: Scalars['String']['output'];
+  ApproveDisclosureInput: ApproveDisclosureInput;
   ID: Scalars['ID']['output'];
   AssessFineInput: AssessFineInput;
   Int: Scalars['Int']['output'];
+  AuditEvent: AuditEventRow;
+  AuditEventConnection: Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AuditEvent']> };
+  AuditEventFilter: AuditEventFilter;
   CardVerification: CardVerification;
   ChangePinInput: ChangePinInput;
   CheckInResult: CheckInOutcome;
@@ -1654,6 +1826,7 @@ export type ResolversParentTypes = ResolversObject<{
   Designation: DesignationRow;
   DisclosureEvent: DisclosureEventRow;
   DisclosureQueue: DirectorQueue;
+  DisclosureRelease: DisclosureReleaseNode;
   DisclosureRequest: DisclosureRequestRow;
   DisclosureRequestConnection: Omit<DisclosureRequestConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['DisclosureRequest']> };
   DisclosureRequestFilter: DisclosureRequestFilter;
@@ -1710,6 +1883,47 @@ export type PiiDirectiveResolver<Result, Parent, ContextType = GraphQLContext, A
 export type PublicDirectiveArgs = { };
 
 export type PublicDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PublicDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type AccessLogConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessLogConnection'] = ResolversParentTypes['AccessLogConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['AccessLogEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AccessLogEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessLogEntry'] = ResolversParentTypes['AccessLogEntry']> = ResolversObject<{
+  at?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  basis?: Resolver<Maybe<ResolversTypes['AccessBasis']>, ParentType, ContextType>;
+  basisRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  categories?: Resolver<Maybe<Array<ResolversTypes['PiiCategory']>>, ParentType, ContextType>;
+  roles?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  staffId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  thirdPartyId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
+  at?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  basis?: Resolver<Maybe<ResolversTypes['AccessBasis']>, ParentType, ContextType>;
+  basisRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  category?: Resolver<Maybe<ResolversTypes['PiiCategory']>, ParentType, ContextType>;
+  documentHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  operationName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outcome?: Resolver<Maybe<ResolversTypes['AuditOutcome']>, ParentType, ContextType>;
+  principalId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  principalKind?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  principalRoles?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  purpose?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rule?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  typeName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  viaRouter?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+}>;
+
+export type AuditEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
+  nodes?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
 
 export type CardVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CardVerification'] = ResolversParentTypes['CardVerification']> = ResolversObject<{
   cardValid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1772,6 +1986,12 @@ export type DisclosureQueueResolvers<ContextType = GraphQLContext, ParentType ex
   unratifiedEmergencies?: Resolver<Array<ResolversTypes['DisclosureRequest']>, ParentType, ContextType>;
 }>;
 
+export type DisclosureReleaseResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosureRelease'] = ResolversParentTypes['DisclosureRelease']> = ResolversObject<{
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  patronId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  typeName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type DisclosureRequestResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DisclosureRequest'] = ResolversParentTypes['DisclosureRequest'], FederationReferenceType extends FederationReferenceTypes['DisclosureRequest'] = FederationReferenceTypes['DisclosureRequest']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['DisclosureRequest']> | FederationReferenceType, FederationReferenceType, ContextType>;
   accessExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -1796,6 +2016,7 @@ export type DisclosureRequestResolvers<ContextType = GraphQLContext, ParentType 
   ratifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   receivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   receivedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  releases?: Resolver<Maybe<Array<ResolversTypes['DisclosureRelease']>>, ParentType, ContextType>;
   repudiatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   requesterId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   requesterName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1906,6 +2127,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type PatronResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Patron'] = ResolversParentTypes['Patron'], FederationReferenceType extends FederationReferenceTypes['Patron'] = FederationReferenceTypes['Patron']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Patron']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  accessLog?: Resolver<Maybe<ResolversTypes['AccessLogConnection']>, ParentType, ContextType, RequireFields<PatronAccessLogArgs, 'first'>>;
   addressLine1?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   addressLine2?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   birthDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
@@ -1948,6 +2170,7 @@ export type PaymentResolvers<ContextType = GraphQLContext, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
   designations?: Resolver<Array<ResolversTypes['Designation']>, ParentType, ContextType, RequireFields<QueryDesignationsArgs, 'includeInactive'>>;
   disclosureQueue?: Resolver<ResolversTypes['DisclosureQueue'], ParentType, ContextType>;
   disclosureRequest?: Resolver<Maybe<ResolversTypes['DisclosureRequest']>, ParentType, ContextType, RequireFields<QueryDisclosureRequestArgs, 'id'>>;
@@ -2026,6 +2249,10 @@ export type VendorEnrolmentResolvers<ContextType = GraphQLContext, ParentType ex
 }>;
 
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
+  AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
+  AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
+  AuditEvent?: AuditEventResolvers<ContextType>;
+  AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
   CardVerification?: CardVerificationResolvers<ContextType>;
   CheckInResult?: CheckInResultResolvers<ContextType>;
   Consent?: ConsentResolvers<ContextType>;
@@ -2034,6 +2261,7 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Designation?: DesignationResolvers<ContextType>;
   DisclosureEvent?: DisclosureEventResolvers<ContextType>;
   DisclosureQueue?: DisclosureQueueResolvers<ContextType>;
+  DisclosureRelease?: DisclosureReleaseResolvers<ContextType>;
   DisclosureRequest?: DisclosureRequestResolvers<ContextType>;
   DisclosureRequestConnection?: DisclosureRequestConnectionResolvers<ContextType>;
   Fine?: FineResolvers<ContextType>;

@@ -2,6 +2,7 @@
 import type { Resolvers } from '../generated/resolvers-types.js';
 import * as consent from './consent.js';
 import * as designation from './designation.js';
+import * as audit from './audit.js';
 import * as disclosure from './disclosure.js';
 import * as disclosureWorkflow from './disclosure-workflow.js';
 import * as fine from './fine.js';
@@ -14,7 +15,7 @@ import * as statistics from './statistics.js';
 import { DateScalar, DateTime } from './scalars.js';
 import * as vendor from './vendor.js';
 
-const modules = [patron, loan, fine, reference, disclosure, disclosureWorkflow, designation, consent, me, vendor, statistics];
+const modules = [patron, loan, fine, reference, disclosure, disclosureWorkflow, designation, consent, me, vendor, audit, statistics];
 
 export const resolvers: Resolvers = {
   DateTime,
@@ -22,14 +23,15 @@ export const resolvers: Resolvers = {
   JSONObject,
   Query: Object.assign({}, ...modules.map((m) => ('Query' in m ? m.Query : {}))),
   Mutation: Object.assign({}, ...modules.map((m) => ('Mutation' in m ? m.Mutation : {}))),
-  Patron: { ...patron.Patron, ...me.Patron },
+  Patron: { ...patron.Patron, ...me.Patron, ...audit.Patron },
   Loan: loan.Loan,
   Fine: fine.Fine,
   ReferenceConsult: reference.ReferenceConsult,
-  DisclosureRequest: disclosure.DisclosureRequest,
+  DisclosureRequest: { ...disclosure.DisclosureRequest, ...audit.DisclosureRequest },
   GuardianGrant: me.GuardianGrant,
   Consent: me.Consent,
   Vendor: vendor.Vendor,
   VendorEnrolment: vendor.VendorEnrolment,
   Designation: designation.Designation,
+  AuditEvent: audit.AuditEvent,
 };

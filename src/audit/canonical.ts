@@ -1,0 +1,35 @@
+// The canonical text of an audit row, rebuilt from its stored columns. It must equal, byte for
+// byte, what audit_append (drizzle/0002_audit_functions.sql) hashed: a JSON array in column order,
+// each value as JSON.stringify writes it (which is also how PostgreSQL's to_json escapes text).
+import { createHash } from 'node:crypto';
+import type { AuditEventRow } from '../db/schema/audit.sql.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export function canonicalText(r: AuditEventRow): string {
+  return JSON.stringify([
+    r.seq,
+    r.atMs,
+    r.requestId,
+    r.operationName,
+    r.documentHash,
+    r.principalKind,
+    r.principalId,
+    r.principalRoles,
+    r.purpose,
+    r.subject,
+    r.typeName,
+    r.fields,
+    r.category,
+    r.outcome,
+    r.basis,
+    r.basisRef,
+    r.rule,
+    r.viaRouter,
+  ]);
+}
+
+/** row_hash = sha256(previous row_hash || canonical text), hex. */
+export function chainHash(previousHash: string, row: AuditEventRow): string {
+  return createHash('sha256').update(previousHash + canonicalText(row), 'utf8').digest('hex');
+}

@@ -1,0 +1,151 @@
+// Reading the audit log: the custodian's filtered, paged view of events, and a patron's access
+// log (who else read their record). Patrons are found through the pseudonyms of the keys still
+// alive, computed in SQL, so key material never leaves the database.
+import DataLoader from 'dataloader';
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { auditEvents, type AuditEventRow } from '../db/schema/audit.sql.js';
+import { STAFF_ROLES, type Role } from '../auth/principal.js';
+import { badInput } from '../graphql/errors.js';
+import type { AccessBasis, AuditEventFilter, PiiCategory } from '../graphql/generated/resolvers-types.js';
+import type { Page } from '../repositories/paging.js';
+import { queryRows } from './sql.js';
+
+export interface AccessLogEntryNode {
+  /** The patron whose log this entry belongs to (the field rules decide on it). */
+  patronId: string;
+  at: Date;
+  roles: string[];
+  staffId: string | null;
+  thirdPartyId: string | null;
+  categories: PiiCategory[];
+  basis: AccessBasis | null;
+  basisRef: string | null;
+  lastSeq: number;
+}
+
+export const encodeSeqCursor = (seq: number) => Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+
+export function decodeSeqCursor(cursor: string | null | undefined): number | null {
+  if (cursor == null) return null;
+  const m = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw badInput('after is not a valid cursor.', 'after');
+  return Number(m[1]);
+}
+
+function toSeqPage<T>(rows: T[], size: number, seqOf: (row: T) => number): Page<T> {
+  const nodes = rows.slice(0, size);
+  const last = nodes.at(-1);
+  return { nodes, pageInfo: { hasNextPage: rows.length > size, endCursor: last ? encodeSeqCursor(seqOf(last)) : null } };
+}
+
+interface AccessLogKey {
+  patronId: string;
+  size: number;
+  afterSeq: number | null;
+}
+
+const STAFF = new Set<string>(STAFF_ROLES);
+const THIRD_PARTY = new Set<Role | string>(['requester', 'vendor']);
+
+export class AuditLogReader {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {}
+
+  async events(filter: AuditEventFilter | null | undefined, size: number, afterSeq: number | null): Promise<Page<AuditEventRow>> {
+    const e = auditEvents;
+    const f = filter ?? {};
+    const where: (SQL | undefined)[] = [
+      f.patronId ? sql`${e.subject} in (select audit_pseudonyms_of(${f.patronId}))` : undefined,
+      f.principalId
+        ? sql`(${e.principalId} = ${f.principalId} or ${e.principalId} in (select audit_pseudonyms_of(${f.principalId})))`
+        : undefined,
+      f.outcome ? eq(e.outcome, f.outcome) : undefined,
+      f.basis ? eq(e.basis, f.basis) : undefined,
+      f.basisRef ? eq(e.basisRef, f.basisRef) : undefined,
+      f.from ? gte(e.atMs, new Date(f.from).getTime()) : undefined,
+      f.to ? lt(e.atMs, new Date(f.to).getTime()) : undefined,
+      afterSeq !== null ? lt(e.seq, afterSeq) : undefined,
+    ];
+    const rows = await this.db
+      .select()
+      .from(e)
+      .where(and(...where))
+      .orderBy(desc(e.seq))
+      .limit(size + 1);
+    return toSeqPage(rows, size, (r) => r.seq);
+  }
+
+  /** A page of each patron's access log; one query per distinct (size, after) however many patrons. */
+  readonly accessLog = new DataLoader<AccessLogKey, Page<AccessLogEntryNode>, string>(
+    async (keys) => {
+      const groups = new Map<string, AccessLogKey[]>();
+      for (const k of keys) groups.set(`${k.size}|${k.afterSeq}`, [...(groups.get(`${k.size}|${k.afterSeq}`) ?? []), k]);
+      const out = new Map<string, Page<AccessLogEntryNode>>();
+      for (const group of groups.values()) {
+        const { size, afterSeq } = group[0]!;
+        const rows = await this.accessLogRows(group.map((k) => k.patronId), size, afterSeq);
+        for (const k of group) {
+          out.set(accessLogKey(k), toSeqPage(rows.filter((r) => r.patronId === k.patronId), size, (r) => r.lastSeq));
+        }
+      }
+      return keys.map((k) => out.get(accessLogKey(k))!);
+    },
+    { cacheKeyFn: accessLogKey },
+  );
+
+  private async accessLogRows(patronIds: string[], size: number, afterSeq: number | null): Promise<AccessLogEntryNode[]> {
+    // One entry per (request, who, basis): the categories of that request's reads merged. The
+    // patron's own reads are left out, and so is everything under a disclosure request whose
+    // nondisclosure order is still in force.
+    const rows = await queryRows<{
+      owner: string;
+      at_ms: string | number;
+      principal_id: string | null;
+      principal_roles: string[];
+      basis: AccessBasis | null;
+      basis_ref: string | null;
+      categories: PiiCategory[] | null;
+      last_seq: string | number;
+    }>(
+      this.db,
+      sql`
+      with owners as (
+        select k.patron_id as owner, audit_pseudonym(k.pads, k.patron_id) as pseudonym
+        from audit_subject_keys k where k.patron_id = any(${sql.param(patronIds)})
+      ), entries as (
+        select o.owner, e.request_id, min(e.at_ms) as at_ms, e.principal_id, e.principal_roles, e.basis, e.basis_ref,
+          array_agg(distinct e.category) filter (where e.category is not null) as categories, max(e.seq) as last_seq
+        from audit_events e join owners o on e.subject = o.pseudonym
+        where e.outcome = 'GRANTED' and e.basis <> 'SELF'
+          and not (e.basis = 'DISCLOSURE' and e.basis_ref in (
+            select d.id from disclosure_requests d where d.nondisclosure_until > ${this.now().toISOString()}::timestamptz))
+        group by o.owner, e.request_id, e.principal_kind, e.principal_id, e.principal_roles, e.basis, e.basis_ref
+        having ${afterSeq === null ? sql`true` : sql`max(e.seq) < ${afterSeq}`}
+      ), ranked as (
+        select entries.*, row_number() over (partition by owner order by last_seq desc) as rank from entries
+      )
+      select * from ranked where rank <= ${size + 1} order by owner, rank`,
+    );
+    return rows.map((r) => {
+      const roles = r.principal_roles;
+      return {
+        patronId: r.owner,
+        at: new Date(Number(r.at_ms)),
+        roles,
+        staffId: roles.some((x) => STAFF.has(x)) ? r.principal_id : null,
+        thirdPartyId: !roles.some((x) => STAFF.has(x)) && roles.some((x) => THIRD_PARTY.has(x)) ? r.principal_id : null,
+        categories: r.categories ?? [],
+        basis: r.basis,
+        basisRef: r.basis_ref,
+        lastSeq: Number(r.last_seq),
+      };
+    });
+  }
+}
+
+function accessLogKey(k: AccessLogKey): string {
+  return `${k.patronId}|${k.size}|${k.afterSeq}`;
+}

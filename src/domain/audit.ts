@@ -1,0 +1,36 @@
+// Reading the audit log: the custodian's event search, a patron's access log, and the release
+// record of a disclosure request.
+import type { AccessControl } from '../authz/policy.js';
+import type { Db } from '../db/client.js';
+import type { AuditEventRow } from '../db/schema/audit.sql.js';
+import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
+import type { AuditEventFilter } from '../graphql/generated/resolvers-types.js';
+import type { Repositories } from '../repositories/repositories.js';
+import { pageSize, type Page, type PageArgs } from '../repositories/paging.js';
+import { decodeSeqCursor, type AccessLogEntryNode } from '../audit/read-model.js';
+import { releasesOf, type DisclosureReleaseNode } from '../audit/releases.js';
+import { badInput } from '../graphql/errors.js';
+
+export class AuditService {
+  constructor(
+    private readonly db: Db,
+    private readonly repos: Repositories,
+  ) {}
+
+  events(filter: AuditEventFilter | null | undefined, args: PageArgs): Promise<Page<AuditEventRow>> {
+    if (filter?.from && filter.to && new Date(filter.from) >= new Date(filter.to)) throw badInput('from must be before to.', 'filter.from');
+    return this.repos.audit.events(filter, pageSize(args.first), decodeSeqCursor(args.after));
+  }
+
+  accessLog(patronId: string, args: PageArgs): Promise<Page<AccessLogEntryNode>> {
+    return this.repos.audit.accessLog.load({ patronId, size: pageSize(args.first), afterSeq: decodeSeqCursor(args.after) });
+  }
+
+  /** The release record; a patron named on the request sees only what was released about them. */
+  async releases(request: DisclosureRequestRow, authz: AccessControl): Promise<DisclosureReleaseNode[]> {
+    const all = await releasesOf(this.db, request.id);
+    const decision = await authz.decideDisclosure(request, await this.repos.disclosures.patronIdsOf.load(request.id));
+    if (decision.granted && decision.basis === 'SELF') return all.filter((r) => r.patronId === authz.principal.patronId);
+    return all;
+  }
+}

@@ -1,0 +1,27 @@
+import type {
+  AuditEventResolvers,
+  DisclosureRequestResolvers,
+  PatronResolvers,
+  QueryResolvers,
+} from '../generated/resolvers-types.js';
+
+export const Query: Pick<QueryResolvers, 'auditEvents'> = {
+  auditEvents: async (_, { filter, first, after }, ctx) => {
+    // Reading the log is itself audited: who searched it, about which patron, on what basis.
+    ctx.audit.record(filter?.patronId ?? null, 'Query', 'auditEvents', 'DISCLOSURE', 'custodian', await ctx.authz.custodianBasis());
+    return ctx.services.audit.events(filter, { first, after });
+  },
+};
+
+export const AuditEvent: AuditEventResolvers = {
+  seq: (e) => String(e.seq),
+  at: (e) => new Date(e.atMs),
+};
+
+export const Patron: Pick<PatronResolvers, 'accessLog'> = {
+  accessLog: (p, { first, after }, ctx) => ctx.services.audit.accessLog(p.id, { first, after }),
+};
+
+export const DisclosureRequest: Pick<DisclosureRequestResolvers, 'releases'> = {
+  releases: (r, _, ctx) => ctx.services.audit.releases(r, ctx.authz),
+};

@@ -1,0 +1,31 @@
+// npm run audit:verify: proves the audit log intact against the signed checkpoints, or prints the
+// first bad sequence number. Exit code 0 when intact, 1 when not, 78 on bad configuration.
+// On the embedded database, stop the server first (PGlite allows one process per data folder).
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { loadCheckpointKey } from '../audit/checkpoints.js';
+import { verifyAuditLog } from '../audit/verify.js';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  throw err;
+}
+const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+try {
+  const result = await verifyAuditLog(database.db, loadCheckpointKey(config));
+  if (result.intact) {
+    const signed = result.lastCheckpointSeq === null ? 'no checkpoint yet' : `last signed checkpoint at seq ${result.lastCheckpointSeq}`;
+    process.stdout.write(`audit log intact: ${result.events} events, ${result.checkpoints} checkpoints, ${signed}\n`);
+  } else {
+    process.stdout.write(`audit log NOT intact: first bad sequence number ${result.firstBadSeq} (${result.reason})\n`);
+    process.exitCode = 1;
+  }
+} finally {
+  await database.close();
+}

@@ -1,0 +1,117 @@
+// Four real server processes (`src/main.ts`) writing the audit log of one PostgreSQL database at
+// once. Runs whenever DATABASE_URL is set (CI runs the suite on PostgreSQL too). On PGlite it is
+// skipped: an embedded database belongs to one process, so there is no concurrent writer to test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { exportSPKI, generateKeyPair } from 'jose';
+import { afterAll, expect, test } from 'vitest';
+import { checkpointKey } from '../src/audit/checkpoints.js';
+import { verifyAuditLog } from '../src/audit/verify.js';
+import { mintToken } from '../src/auth/jwt.js';
+import { createTestDatabase, onPostgres, type TestDatabase } from './support/database.js';
+import { AUDIENCE, AS, ISSUER } from './support/tokens.js';
+
+const PROCESSES = 4;
+const REQUESTS_PER_PROCESS = 40;
+const CONCURRENCY = 8;
+const SECRET = 'concurrency-test-checkpoint-key-0123456789';
+
+let db: TestDatabase | null = null;
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await db?.drop();
+});
+
+function startProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; url?: string }) : {};
+      if (entry.msg === 'patron-records subgraph ready' && entry.url) resolve({ url: entry.url, child });
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+test.skipIf(!onPostgres)(
+  'inv. 5: four server processes writing under load leave a log with no gap in the sequence that verifies',
+  async () => {
+    db = await createTestDatabase({ seed: true });
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const env = {
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url!,
+      DATABASE_POOL_SIZE: '4',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      JWT_PUBLIC_KEY: await exportSPKI(publicKey),
+      AUDIT_CHECKPOINT_KEY: SECRET,
+      AUDIT_CHECKPOINT_EVERY: '25',
+      LOG_LEVEL: 'info',
+      APOLLO_TELEMETRY_DISABLED: '1',
+    };
+    const servers = await Promise.all(Array.from({ length: PROCESSES }, () => startProcess(env)));
+    const tokens = {
+      director: await mintToken(privateKey, { ...AS.director, issuer: ISSUER, audience: AUDIENCE }),
+      circulation: await mintToken(privateKey, { ...AS.circulation, issuer: ISSUER, audience: AUDIENCE }),
+    };
+
+    // Every request resolves Patron.name (IDENTITY), Patron.loans (CIRCULATION) and Loan.dueAt: 3 rows.
+    const query = '{ patron(id: "pat_adalovelace") { name loans { nodes { dueAt } } } }';
+    const statuses: number[] = [];
+    await Promise.all(
+      servers.map(async ({ url }, s) => {
+        let next = 0;
+        const worker = async () => {
+          while (next < REQUESTS_PER_PROCESS) {
+            const i = next++;
+            const token = i % 2 ? tokens.director : tokens.circulation;
+            const res = await fetch(url, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${token}`,
+                'x-access-purpose': i % 2 ? 'RECORDS_AUDIT' : 'CIRCULATION_DESK',
+                'x-request-id': `load-${s}-${i}-xxxxxxxx`,
+              },
+              body: JSON.stringify({ query }),
+            });
+            statuses.push(res.status);
+            await res.arrayBuffer();
+          }
+        };
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+      }),
+    );
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    // SIGTERM: each process drains and signs a last checkpoint of what it wrote.
+    expect(await Promise.all(servers.map((s) => stopProcess(s.child)))).toEqual(Array(PROCESSES).fill(0));
+
+    const total = PROCESSES * REQUESTS_PER_PROCESS;
+    const [shape] = await db.raw('select count(*)::int as n, min(seq)::int as lo, max(seq)::int as hi, count(distinct request_id)::int as requests from audit_events');
+    expect(shape).toEqual({ n: total * 3, lo: 1, hi: total * 3, requests: total });
+    // Each request's rows are one contiguous run: batches never interleave.
+    const split = await db.raw('select request_id from audit_events group by request_id having max(seq) - min(seq) + 1 <> count(*)');
+    expect(split).toEqual([]);
+    const checkpoints = Number((await db.raw('select count(*) as n from audit_checkpoints'))[0]!.n);
+    expect(checkpoints).toBeGreaterThanOrEqual(PROCESSES);
+    expect(await verifyAuditLog(db.database.db, checkpointKey(SECRET))).toEqual({
+      intact: true,
+      events: total * 3,
+      checkpoints,
+      lastCheckpointSeq: total * 3,
+    });
+  },
+  240_000,
+);

@@ -1,0 +1,20 @@
+// Reading the audit log back in tests: each row's fields as "patron|Type|field|OUTCOME|BASIS|ref"
+// strings, with pseudonyms mapped back to patron ids through the live keys.
+import type { TestServer } from './server.js';
+
+export async function decisionsOf(t: TestServer, requestId: string): Promise<string[]> {
+  const names = new Map(
+    (await t.db.raw('select patron_id, audit_pseudonym(pads, patron_id) as p from audit_subject_keys')).map((r) => [r.p as string, r.patron_id as string]),
+  );
+  const rows = await t.db.raw('select subject, type_name, fields, outcome, basis, basis_ref from audit_events where request_id = $1', [requestId]);
+  const out: string[] = [];
+  for (const r of rows) {
+    const subject = r.subject === null ? '-' : (names.get(r.subject as string) ?? '?unlinkable');
+    for (const f of r.fields as string[]) out.push(`${subject}|${r.type_name}|${f}|${r.outcome}|${r.basis ?? '-'}|${r.basis_ref ?? '-'}`);
+  }
+  return out.sort();
+}
+
+let n = 0;
+/** A fresh, valid request id to send as x-request-id, so a test can find its request's rows. */
+export const nextRequestId = (label: string) => `${label}-${process.pid}-${++n}-${Date.now()}`.slice(0, 64);
