@@ -7,6 +7,8 @@ const bool = z
 
 /** A positive whole-number limit with a documented default. */
 const limit = (byDefault: number) => z.coerce.number().int().min(1).max(1_000_000_000).default(byDefault);
+/** A whole number of days, at most ten years. */
+const days = z.coerce.number().int().min(0).max(3650);
 
 const schema = z
   .object({
@@ -86,6 +88,21 @@ const schema = z
     MAX_BODY_BYTES: limit(100_000),
     /** Execution time of one operation in milliseconds; fields not started by then fail. */
     EXECUTION_TIMEOUT_MS: limit(10_000),
+    // Retention (regulation 5): days each category keeps its patron link; see README "Retention and statistics".
+    /** Returned loans, from return (or from the close of the last fine on the loan). 0: at the next run. */
+    RETENTION_LOAN_DAYS: days.default(0),
+    /** Paid or waived fines, from the day they closed. */
+    RETENTION_FINE_DAYS: days.default(30),
+    /** Finished reference consults, from the day they finished. */
+    RETENTION_CONSULT_DAYS: days.default(14),
+    /** Closed disclosure requests (records schedule), from closing or the end of a nondisclosure order. */
+    RETENTION_DISCLOSURE_DAYS: days.default(365),
+    /** Rows changed per statement: each batch is its own short transaction. */
+    RETENTION_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(5000),
+    /** Run retention inside the server every N minutes; 0 (default) leaves it to `npm run retention`. */
+    RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(0),
+    /** Statistics cells counting fewer than this many are suppressed (regulation 9). */
+    STATISTICS_MIN_CELL: z.coerce.number().int().min(2).max(1000).default(10),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_JWKS_URL && !c.JWT_PUBLIC_KEY) {

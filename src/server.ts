@@ -29,6 +29,7 @@ import { vendorSettingsFrom } from './domain/vendor-settings.js';
 import { auditPlugin } from './audit/plugin.js';
 import { AuditWriter } from './audit/writer.js';
 import { loadCheckpointKey } from './audit/checkpoints.js';
+import { startRetentionSchedule } from './retention/schedule.js';
 
 export interface ServerDeps {
   config: Config;
@@ -123,7 +124,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
           if (err instanceof InvalidTokenError) throw unauthenticated(401);
           throw err;
         });
-        return createContext(database.db, logger, who, now, vendorSettings, disclosureSettings);
+        return createContext(database.db, logger, who, now, vendorSettings, disclosureSettings, config.STATISTICS_MIN_CELL);
       },
     }),
   );
@@ -133,6 +134,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   lifecycle.accepting = true;
   const { port } = http.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}/graphql`;
+  const retention = startRetentionSchedule({ config, database, logger, now });
   return {
     url,
     http,
@@ -140,6 +142,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     audit,
     async stop() {
       lifecycle.accepting = false;
+      await retention.stop();
       await apollo.stop();
       await database.close();
     },

@@ -57,6 +57,8 @@ const ROOT_RULES = {
     requesterDisclosureRequests: or(isCustodian, isThatRequester),
     designations: isCustodian,
     auditEvents: isCustodian,
+    // Aggregate counts, small cells suppressed (regulation 9): any staff member, no purpose needed.
+    statistics: internalRule,
   },
   Mutation: {
     registerPatron: isDeskStaff,

@@ -6,6 +6,7 @@ import type { ListScope } from '../authz/policy.js';
 import { badInput, conflict, notFound } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import { ageBand } from './age-band.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
 
@@ -69,6 +70,7 @@ export class CirculationService {
         branch: data.branch,
         checkedOutAt: at,
         dueAt,
+        patronAgeBand: ageBand(patron.birthDate, at),
       });
     });
   }

@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { badInput, conflict, notFound } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs, type Ranges } from '../repositories/paging.js';
+import { ageBand } from './age-band.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
 
@@ -51,12 +52,23 @@ export class FineService {
     return this.transact(async (r) => {
       const patron = await r.patrons.byId.load(data.patronId);
       if (!patron) throw notFound('Patron');
+      const loan = data.loanId ? await r.loans.byId.load(data.loanId) : null;
       if (data.loanId) {
-        const loan = await r.loans.byId.load(data.loanId);
         if (!loan) throw notFound('Loan');
         if (loan.patronId !== patron.id) throw badInput('Invalid input at loanId: the loan is not this patron’s.', 'loanId');
       }
-      return r.fines.insert({ id: newId('fine'), patronId: patron.id, loanId: data.loanId ?? null, amountCents: data.amountCents, reason: data.reason, assessedAt: this.now() });
+      const at = this.now();
+      return r.fines.insert({
+        id: newId('fine'),
+        patronId: patron.id,
+        loanId: data.loanId ?? null,
+        amountCents: data.amountCents,
+        reason: data.reason,
+        assessedAt: at,
+        branch: loan?.branch ?? null,
+        itemType: loan?.itemType ?? null,
+        patronAgeBand: ageBand(patron.birthDate, at),
+      });
     });
   }
 

@@ -6,6 +6,7 @@ import type { ListScope } from '../authz/policy.js';
 import { notFound } from '../graphql/errors.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import { ageBand } from './age-band.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
 
@@ -40,7 +41,8 @@ export class ReferenceService {
 
   async record(actor: Principal, input: unknown): Promise<ReferenceConsultRow> {
     const data = v.parseInput(recordInput, input);
-    if (data.patronId && !(await this.repos.patrons.byId.load(data.patronId))) throw notFound('Patron');
+    const patron = data.patronId ? await this.repos.patrons.byId.load(data.patronId) : null;
+    if (data.patronId && !patron) throw notFound('Patron');
     const at = this.now();
     const finished = data.finished ?? true;
     return this.repos.consults.insert({
@@ -53,6 +55,7 @@ export class ReferenceService {
       status: finished ? 'FINISHED' : 'OPEN',
       startedAt: at,
       finishedAt: finished ? at : null,
+      patronAgeBand: patron ? ageBand(patron.birthDate, at) : null,
     });
   }
 }

@@ -12,6 +12,7 @@ import { DataExportService } from './export.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
+import { StatisticsService } from './statistics.js';
 import { EPHEMERAL_VENDOR_SETTINGS, type VendorSettings } from './vendor-settings.js';
 import { VendorService } from './vendors.js';
 import { AuditService } from './audit.js';
@@ -22,6 +23,8 @@ export function createServices(
   now: () => Date,
   vendorSettings: VendorSettings = EPHEMERAL_VENDOR_SETTINGS,
   disclosure: DisclosureSettings = DEFAULT_DISCLOSURE_SETTINGS,
+  /** Statistics cells below this count are suppressed (STATISTICS_MIN_CELL). */
+  statisticsMinCell = 10,
 ) {
   const transact = transactor(db, now);
   const disclosureWorkflow = new DisclosureRequestService(repos, transact, now, disclosure);
@@ -38,6 +41,7 @@ export function createServices(
     designations: new DesignationService(repos, transact, now),
     consents: new ConsentService(repos, transact, now),
     audit: new AuditService(db, repos),
+    statistics: new StatisticsService(repos.statistics, statisticsMinCell),
   };
 }
 

@@ -39,12 +39,13 @@ export function createContext(
   now: () => Date = () => new Date(),
   vendorSettings?: VendorSettings,
   disclosure: DisclosureSettings = DEFAULT_DISCLOSURE_SETTINGS,
+  statisticsMinCell?: number,
 ): GraphQLContext {
   const repos = createRepositories(db, now);
   return {
     ...who,
     repos,
-    services: createServices(db, repos, now, vendorSettings, disclosure),
+    services: createServices(db, repos, now, vendorSettings, disclosure, statisticsMinCell),
     authz: new AccessControl(who.principal, who.purpose, repos.access, now),
     audit: new AuditBuffer(),
     logger: logger.child({ requestId: who.requestId }),

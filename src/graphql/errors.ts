@@ -15,6 +15,7 @@ export const ErrorCode = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** A disclosure request without a written legal instrument (a verbal request) is refused. */
   WRITTEN_INSTRUMENT_REQUIRED: 'WRITTEN_INSTRUMENT_REQUIRED',
+  PAYMENT_CARD_NUMBER_REFUSED: 'PAYMENT_CARD_NUMBER_REFUSED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -38,6 +39,14 @@ export const unauthenticated = (httpStatus?: number) =>
 /** `field` is the input path (never its value). */
 export const badInput = (message: string, field?: string) =>
   typed(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+
+/** Regulation 10: a full payment card number in any input; `field` is its path, never the value. */
+export const paymentCardRefused = (field?: string) =>
+  typed(
+    ErrorCode.PAYMENT_CARD_NUMBER_REFUSED,
+    'A payment card number is never accepted: record only the processor token and the last four digits.',
+    field ? { field } : {},
+  );
 
 export const notFound = (what: string) => typed(ErrorCode.NOT_FOUND, `${what} not found.`);
 

@@ -12,6 +12,7 @@ import { LoanRepository } from './loans.js';
 import { PatronRepository } from './patrons.js';
 import { VendorRepository } from './vendors.js';
 import { AuditLogReader } from '../audit/read-model.js';
+import { StatisticsRepository } from './statistics.js';
 
 export function createRepositories(db: Db, now: () => Date) {
   return {
@@ -27,6 +28,7 @@ export function createRepositories(db: Db, now: () => Date) {
     account: new AccountRepository(db),
     vendors: new VendorRepository(db),
     audit: new AuditLogReader(db, now),
+    statistics: new StatisticsRepository(db),
   };
 }
 

@@ -10,6 +10,7 @@ import { referenceConsults } from '../db/schema/reference.sql.js';
 import { vendorEnrolments, vendors } from '../db/schema/vendors.sql.js';
 import { hashPin } from '../domain/pins.js';
 import { luhnValid } from '../domain/validation.js';
+import { ageBand } from '../domain/age-band.js';
 
 export const DEMO = {
   patrons: {
@@ -55,7 +56,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
 
   await db.transaction(async (tx) => {
     const base = { cardExpiresOn: day(700), pinHash, status: 'ACTIVE' as const };
-    await tx.insert(patrons).values([
+    const patronRows: (typeof patrons.$inferInsert)[] = [
       { ...base, id: P.ada, cardNumber: demoCardNumber(1), name: 'Ada Lovelace', email: 'ada@example.org', phone: '+1 785 555 0101', addressLine1: '12 Poyntz Ave', city: 'Manhattan', region: 'KS', postalCode: '66502', birthDate: '1985-12-10', keepCheckoutHistory: true, notifyByEmail: true },
       { ...base, id: P.ben, cardNumber: demoCardNumber(2), name: 'Ben Okafor', email: 'ben@example.org', phone: '+1 785 555 0102', addressLine1: '400 Vattier St', city: 'Manhattan', region: 'KS', postalCode: '66502', birthDate: '1972-04-03' },
       { ...base, id: P.carmen, cardNumber: demoCardNumber(3), name: 'Carmen Diaz', email: 'carmen@example.org', phone: '+1 785 555 0103', addressLine1: '9 Bluemont Ave', city: 'Manhattan', region: 'KS', postalCode: '66502', birthDate: '1980-07-21' },
@@ -69,34 +70,41 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         email: `demo${i + 1}@example.org`,
         birthDate: `19${60 + i}-01-15`,
       })),
-    ]);
+    ];
+    await tx.insert(patrons).values(patronRows);
+    // Age bands as checkout, assessment and consult recording set them (statistics, regulation 9).
+    const born = new Map(patronRows.map((p) => [p.id, p.birthDate]));
+    const withBand = <const T extends { patronId?: string | null }>(row: T, when: Date, patronId = row.patronId) => ({
+      ...row,
+      patronAgeBand: patronId ? ageBand(born.get(patronId)!, when) : null,
+    });
 
     await tx.insert(loans).values([
-      { id: 'loan_adacurrent', patronId: P.ada, itemId: 'item_analyticalengine', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-5), dueAt: at(16) },
-      { id: 'loan_adareturned', patronId: P.ada, itemId: 'item_notesonbabbage', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-60), dueAt: at(-39), returnedAt: at(-41) },
-      { id: 'loan_bencurrent', patronId: P.ben, itemId: 'item_thingsfallapart', itemType: 'book', branch: 'EAST', checkedOutAt: at(-3), dueAt: at(18) },
-      { id: 'loan_benoverdue', patronId: P.ben, itemId: 'item_jazzrecords', itemType: 'cd', branch: 'EAST', checkedOutAt: at(-40), dueAt: at(-19) },
+      withBand({ id: 'loan_adacurrent', patronId: P.ada, itemId: 'item_analyticalengine', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-5), dueAt: at(16) }, at(-5)),
+      withBand({ id: 'loan_adareturned', patronId: P.ada, itemId: 'item_notesonbabbage', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-60), dueAt: at(-39), returnedAt: at(-41) }, at(-60)),
+      withBand({ id: 'loan_bencurrent', patronId: P.ben, itemId: 'item_thingsfallapart', itemType: 'book', branch: 'EAST', checkedOutAt: at(-3), dueAt: at(18) }, at(-3)),
+      withBand({ id: 'loan_benoverdue', patronId: P.ben, itemId: 'item_jazzrecords', itemType: 'cd', branch: 'EAST', checkedOutAt: at(-40), dueAt: at(-19) }, at(-40)),
       // Ben keeps no history: his returned loan is already anonymised.
-      { id: 'loan_anonymised', patronId: null, itemId: 'item_citymap', itemType: 'map', branch: 'EAST', checkedOutAt: at(-90), dueAt: at(-69), returnedAt: at(-70), anonymisedAt: at(-70) },
-      { id: 'loan_danicurrent', patronId: P.dani, itemId: 'item_dragonstories', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-2), dueAt: at(19) },
-      { id: 'loan_danireturned', patronId: P.dani, itemId: 'item_picturebook', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-30), dueAt: at(-9), returnedAt: at(-10) },
+      withBand({ id: 'loan_anonymised', patronId: null, itemId: 'item_citymap', itemType: 'map', branch: 'EAST', checkedOutAt: at(-90), dueAt: at(-69), returnedAt: at(-70), anonymisedAt: at(-70) }, at(-90), P.ben),
+      withBand({ id: 'loan_danicurrent', patronId: P.dani, itemId: 'item_dragonstories', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-2), dueAt: at(19) }, at(-2)),
+      withBand({ id: 'loan_danireturned', patronId: P.dani, itemId: 'item_picturebook', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-30), dueAt: at(-9), returnedAt: at(-10) }, at(-30)),
     ]);
 
     await tx.insert(fines).values([
-      { id: 'fine_benowed', patronId: P.ben, loanId: 'loan_benoverdue', amountCents: 450, reason: 'Overdue item', assessedAt: at(-10) },
-      { id: 'fine_adapaid', patronId: P.ada, loanId: 'loan_adareturned', amountCents: 100, reason: 'Overdue item', status: 'PAID', assessedAt: at(-41), closedAt: at(-40) },
-      { id: 'fine_evewaived', patronId: P.eve, amountCents: 2500, reason: 'Damaged item', status: 'WAIVED', assessedAt: at(-20), closedAt: at(-15), waivedBy: S.circulation, waiverReason: 'Damage predated checkout' },
-      { id: 'fine_daniowed', patronId: P.dani, amountCents: 50, reason: 'Overdue item', assessedAt: at(-9) },
+      withBand({ id: 'fine_benowed', patronId: P.ben, loanId: 'loan_benoverdue', branch: 'EAST', itemType: 'cd', amountCents: 450, reason: 'Overdue item', assessedAt: at(-10) }, at(-10)),
+      withBand({ id: 'fine_adapaid', patronId: P.ada, loanId: 'loan_adareturned', branch: 'MAIN', itemType: 'book', amountCents: 100, reason: 'Overdue item', status: 'PAID', assessedAt: at(-41), closedAt: at(-40) }, at(-41)),
+      withBand({ id: 'fine_evewaived', patronId: P.eve, amountCents: 2500, reason: 'Damaged item', status: 'WAIVED', assessedAt: at(-20), closedAt: at(-15), waivedBy: S.circulation, waiverReason: 'Damage predated checkout' }, at(-20)),
+      withBand({ id: 'fine_daniowed', patronId: P.dani, amountCents: 50, reason: 'Overdue item', assessedAt: at(-9) }, at(-9)),
     ]);
     await tx.insert(payments).values([
       { id: 'pay_adapaid', fineId: 'fine_adapaid', amountCents: 100, processorToken: 'tok_demo_ada_0001', cardLast4: '4242', paidAt: at(-40), receivedBy: S.circulation },
     ]);
 
     await tx.insert(referenceConsults).values([
-      { id: 'rc_adainperson', patronId: P.ada, librarianId: S.reference, channel: 'IN_PERSON', question: 'Where are the papers on the difference engine?', answerSummary: 'Special collections, box 4.', status: 'FINISHED', startedAt: at(-12), finishedAt: at(-12) },
-      { id: 'rc_benphone', patronId: P.ben, librarianId: S.reference, channel: 'PHONE', question: 'Do you hold county tax records from 1990?', answerSummary: 'Referred to the county archive.', status: 'FINISHED', startedAt: at(-8), finishedAt: at(-8) },
-      { id: 'rc_adaemail', patronId: P.ada, librarianId: 'staff_refother', channel: 'EMAIL', question: 'Can I get an interlibrary loan of a rare manuscript?', status: 'OPEN', startedAt: at(-1) },
-      { id: 'rc_anonchat', patronId: null, librarianId: S.reference, channel: 'CHAT', question: 'What are the opening hours on holidays?', answerSummary: 'Closed on federal holidays.', status: 'FINISHED', startedAt: at(-3), finishedAt: at(-3) },
+      withBand({ id: 'rc_adainperson', patronId: P.ada, librarianId: S.reference, channel: 'IN_PERSON', question: 'Where are the papers on the difference engine?', answerSummary: 'Special collections, box 4.', status: 'FINISHED', startedAt: at(-12), finishedAt: at(-12) }, at(-12)),
+      withBand({ id: 'rc_benphone', patronId: P.ben, librarianId: S.reference, channel: 'PHONE', question: 'Do you hold county tax records from 1990?', answerSummary: 'Referred to the county archive.', status: 'FINISHED', startedAt: at(-8), finishedAt: at(-8) }, at(-8)),
+      withBand({ id: 'rc_adaemail', patronId: P.ada, librarianId: 'staff_refother', channel: 'EMAIL', question: 'Can I get an interlibrary loan of a rare manuscript?', status: 'OPEN', startedAt: at(-1) }, at(-1)),
+      withBand({ id: 'rc_anonchat', patronId: null, librarianId: S.reference, channel: 'CHAT', question: 'What are the opening hours on holidays?', answerSummary: 'Closed on federal holidays.', status: 'FINISHED', startedAt: at(-3), finishedAt: at(-3) }, at(-3)),
     ]);
 
     await tx.insert(designations).values([

@@ -1,5 +1,6 @@
 import { index, pgTable, text } from 'drizzle-orm/pg-core';
-import { id, instant } from './columns.js';
+import { sql } from 'drizzle-orm';
+import { AGE_BANDS, id, instant } from './columns.js';
 import { patrons } from './patrons.sql.js';
 
 export const referenceConsults = pgTable(
@@ -15,10 +16,13 @@ export const referenceConsults = pgTable(
     startedAt: instant('started_at').notNull().defaultNow(),
     finishedAt: instant('finished_at'),
     anonymisedAt: instant('anonymised_at'),
+    /** The patron's age band when recorded (null for anonymous consults): survives anonymisation. */
+    patronAgeBand: text('patron_age_band', { enum: AGE_BANDS }),
   },
   (t) => [
     index('consults_patron_idx').on(t.patronId, t.startedAt),
     index('consults_librarian_idx').on(t.librarianId),
+    index('consults_finished_unredacted_idx').on(t.id).where(sql`${t.status} = 'FINISHED' AND ${t.anonymisedAt} IS NULL`),
   ],
 );
 

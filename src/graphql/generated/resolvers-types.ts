@@ -1263,6 +1263,11 @@ export type Query = {
   referenceConsult?: Maybe<ReferenceConsult>;
   /** The requests of one requester, newest first: the requester itself, or the custodian. */
   requesterDisclosureRequests: DisclosureRequestConnection;
+  /**
+   * Aggregate counts for a calendar year, grouped by one or two dimensions, with small cells
+   * suppressed. Library staff.
+   */
+  statistics: StatisticsTable;
   /** The vendor registry: every vendor for staff; active vendors only for patrons (to enrol). */
   vendors: Array<Vendor>;
 };
@@ -1322,6 +1327,14 @@ export type QueryRequesterDisclosureRequestsArgs = {
   filter?: InputMaybe<DisclosureRequestFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   requesterId: Scalars['ID']['input'];
+};
+
+
+export type QueryStatisticsArgs = {
+  columns?: InputMaybe<StatisticsDimension>;
+  measure: StatisticsMeasure;
+  rows: StatisticsDimension;
+  year: Scalars['Int']['input'];
 };
 
 /** A written request as it is taken in at the desk. */
@@ -1430,6 +1443,94 @@ export type RegisterPatronInput = {
   postalCode?: InputMaybe<Scalars['String']['input']>;
   /** State or region. */
   region?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** One cell of a statistics table. */
+export type StatisticsCell = {
+  __typename?: 'StatisticsCell';
+  /** Its column key. */
+  column: Scalars['String']['output'];
+  /** The count; null when suppressed. */
+  count?: Maybe<Scalars['Int']['output']>;
+  /** Its row key. */
+  row: Scalars['String']['output'];
+  /** Whether the count is suppressed (why is not said: that would tell a small count from its complement). */
+  suppressed: Scalars['Boolean']['output'];
+};
+
+/**
+ * A dimension a statistics table is grouped by. BRANCH and ITEM_TYPE apply to loans and fines (a
+ * fine not arising from a loan counts under NONE); CHANNEL applies to reference consults; MONTH and
+ * AGE_BAND to all three.
+ */
+export type StatisticsDimension =
+  /** The patron's age band when the event happened: CHILD (under 13), TEEN (13–17), ADULT (18–64), SENIOR (65+), or UNKNOWN. */
+  | 'AGE_BAND'
+  /** Branch code of the checkout desk. */
+  | 'BRANCH'
+  /** How a reference consultation took place. */
+  | 'CHANNEL'
+  /** Material type of the item (book, dvd, ...). */
+  | 'ITEM_TYPE'
+  /** Calendar month, YYYY-MM (UTC). */
+  | 'MONTH';
+
+/** What a statistics table counts. */
+export type StatisticsMeasure =
+  /** Fines, by the month they were assessed. */
+  | 'FINES'
+  /** Checkouts, by the month they were checked out. */
+  | 'LOANS'
+  /** Reference consultations, by the month they started. */
+  | 'REFERENCE_CONSULTS';
+
+/**
+ * An aggregate table of counts for staff dashboards (MNG-1 regulation 9): counts only, never an id,
+ * a name or a record. Every count below the threshold is suppressed (primary suppression), and so is
+ * every further cell or total that would let a suppressed count be recovered by subtraction from a
+ * row or column total (secondary suppression: no row or column, totals included, has exactly one
+ * suppressed entry). The same counts result before and after anonymisation, because the table is
+ * built only from what anonymisation keeps (branch, date, item type, age band, channel).
+ *
+ * Classified @internal: the counts are not personal information once suppressed, but they are the
+ * library's operational data, meant for its staff (any staff role, volunteers included, since no
+ * personal field is involved), not for patrons, vendors or third parties.
+ */
+export type StatisticsTable = {
+  __typename?: 'StatisticsTable';
+  /** Every row × column cell, row by row. */
+  cells: Array<StatisticsCell>;
+  /** The dimension of the columns; null for a one-column table (its column key is ALL). */
+  columnDimension?: Maybe<StatisticsDimension>;
+  /** Column keys, in display order. */
+  columnKeys: Array<Scalars['String']['output']>;
+  /** The total of each column, in columnKeys order. */
+  columnTotals: Array<StatisticsTotal>;
+  /** What is counted. */
+  measure: StatisticsMeasure;
+  /** The dimension of the rows. */
+  rowDimension: StatisticsDimension;
+  /** Row keys, in display order. */
+  rowKeys: Array<Scalars['String']['output']>;
+  /** The total of each row, in rowKeys order. */
+  rowTotals: Array<StatisticsTotal>;
+  /** Cells counting fewer than this are suppressed (configured by STATISTICS_MIN_CELL). */
+  threshold: Scalars['Int']['output'];
+  /** The grand total. */
+  total: StatisticsTotal;
+  /** The calendar year counted (UTC). */
+  year: Scalars['Int']['output'];
+};
+
+/** A row, column or grand total of a statistics table. */
+export type StatisticsTotal = {
+  __typename?: 'StatisticsTotal';
+  /** The total; null when suppressed. */
+  count?: Maybe<Scalars['Int']['output']>;
+  /** The row or column key (ALL for the grand total). */
+  key: Scalars['String']['output'];
+  /** Whether the total is suppressed. */
+  suppressed: Scalars['Boolean']['output'];
 };
 
 /** Changes to a patron's registration; absent fields stay as they are, null clears an optional one. */
@@ -1688,6 +1789,11 @@ export type ResolversTypes = ResolversObject<{
   ReferenceConsultConnection: ResolverTypeWrapper<Omit<ReferenceConsultConnection, 'nodes'> & { nodes: Array<ResolversTypes['ReferenceConsult']> }>;
   ReferenceConsultFilter: ReferenceConsultFilter;
   RegisterPatronInput: RegisterPatronInput;
+  StatisticsCell: ResolverTypeWrapper<StatisticsCell>;
+  StatisticsDimension: StatisticsDimension;
+  StatisticsMeasure: StatisticsMeasure;
+  StatisticsTable: ResolverTypeWrapper<StatisticsTable>;
+  StatisticsTotal: ResolverTypeWrapper<StatisticsTotal>;
   UpdatePatronInput: UpdatePatronInput;
   UpdateVendorInput: UpdateVendorInput;
   Vendor: ResolverTypeWrapper<VendorRow>;
@@ -1752,6 +1858,9 @@ export type ResolversParentTypes = ResolversObject<{
   ReferenceConsultConnection: Omit<ReferenceConsultConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['ReferenceConsult']> };
   ReferenceConsultFilter: ReferenceConsultFilter;
   RegisterPatronInput: RegisterPatronInput;
+  StatisticsCell: StatisticsCell;
+  StatisticsTable: StatisticsTable;
+  StatisticsTotal: StatisticsTotal;
   UpdatePatronInput: UpdatePatronInput;
   UpdateVendorInput: UpdateVendorInput;
   Vendor: VendorRow;
@@ -2074,6 +2183,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   patrons?: Resolver<ResolversTypes['PatronConnection'], ParentType, ContextType, RequireFields<QueryPatronsArgs, 'first' | 'search'>>;
   referenceConsult?: Resolver<Maybe<ResolversTypes['ReferenceConsult']>, ParentType, ContextType, RequireFields<QueryReferenceConsultArgs, 'id'>>;
   requesterDisclosureRequests?: Resolver<ResolversTypes['DisclosureRequestConnection'], ParentType, ContextType, RequireFields<QueryRequesterDisclosureRequestsArgs, 'first' | 'requesterId'>>;
+  statistics?: Resolver<ResolversTypes['StatisticsTable'], ParentType, ContextType, RequireFields<QueryStatisticsArgs, 'measure' | 'rows' | 'year'>>;
   vendors?: Resolver<Array<ResolversTypes['Vendor']>, ParentType, ContextType>;
 }>;
 
@@ -2093,6 +2203,33 @@ export type ReferenceConsultResolvers<ContextType = GraphQLContext, ParentType e
 export type ReferenceConsultConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReferenceConsultConnection'] = ResolversParentTypes['ReferenceConsultConnection']> = ResolversObject<{
   nodes?: Resolver<Array<ResolversTypes['ReferenceConsult']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type StatisticsCellResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StatisticsCell'] = ResolversParentTypes['StatisticsCell']> = ResolversObject<{
+  column?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  suppressed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type StatisticsTableResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StatisticsTable'] = ResolversParentTypes['StatisticsTable']> = ResolversObject<{
+  cells?: Resolver<Array<ResolversTypes['StatisticsCell']>, ParentType, ContextType>;
+  columnDimension?: Resolver<Maybe<ResolversTypes['StatisticsDimension']>, ParentType, ContextType>;
+  columnKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  columnTotals?: Resolver<Array<ResolversTypes['StatisticsTotal']>, ParentType, ContextType>;
+  measure?: Resolver<ResolversTypes['StatisticsMeasure'], ParentType, ContextType>;
+  rowDimension?: Resolver<ResolversTypes['StatisticsDimension'], ParentType, ContextType>;
+  rowKeys?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rowTotals?: Resolver<Array<ResolversTypes['StatisticsTotal']>, ParentType, ContextType>;
+  threshold?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['StatisticsTotal'], ParentType, ContextType>;
+  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type StatisticsTotalResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StatisticsTotal'] = ResolversParentTypes['StatisticsTotal']> = ResolversObject<{
+  count?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  suppressed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
 export type VendorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor']> = ResolversObject<{
@@ -2142,6 +2279,9 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   Query?: QueryResolvers<ContextType>;
   ReferenceConsult?: ReferenceConsultResolvers<ContextType>;
   ReferenceConsultConnection?: ReferenceConsultConnectionResolvers<ContextType>;
+  StatisticsCell?: StatisticsCellResolvers<ContextType>;
+  StatisticsTable?: StatisticsTableResolvers<ContextType>;
+  StatisticsTotal?: StatisticsTotalResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   VendorEnrolment?: VendorEnrolmentResolvers<ContextType>;
 }>;

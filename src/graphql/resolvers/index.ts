@@ -11,10 +11,11 @@ import * as loan from './loan.js';
 import * as me from './me.js';
 import * as patron from './patron.js';
 import * as reference from './reference.js';
+import * as statistics from './statistics.js';
 import { DateScalar, DateTime } from './scalars.js';
 import * as vendor from './vendor.js';
 
-const modules = [patron, loan, fine, reference, disclosure, disclosureWorkflow, designation, consent, me, vendor, audit];
+const modules = [patron, loan, fine, reference, disclosure, disclosureWorkflow, designation, consent, me, vendor, audit, statistics];
 
 export const resolvers: Resolvers = {
   DateTime,

@@ -1,0 +1,30 @@
+// npm run retention -- --dry-run | --confirm (see src/retention/cli.ts).
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { USAGE, runRetentionCli } from '../retention/cli.js';
+
+const argv = process.argv.slice(2);
+const io = { out: (t: string) => void process.stdout.write(t), err: (t: string) => void process.stderr.write(t) };
+if (!argv.includes('--dry-run') && !argv.includes('--confirm')) {
+  // Refuse before touching any database.
+  io.err(USAGE);
+  process.exit(64);
+}
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    io.err(`${err.message}\n`);
+    process.exit(78);
+  }
+  throw err;
+}
+const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
+try {
+  await migrateDatabase(database);
+  process.exitCode = await runRetentionCli(argv, { config, database, now: new Date(), io });
+} finally {
+  await database.close();
+}

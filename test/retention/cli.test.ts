@@ -1,0 +1,96 @@
+// `npm run retention`: refuses without --dry-run or --confirm (Koha's cleanup_database.pl style),
+// prints counts only; and the server's optional schedule.
+import { afterAll, beforeAll, expect, test, vi } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { runRetentionCli } from '../../src/retention/cli.js';
+import { startRetentionSchedule } from '../../src/retention/schedule.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const NOW = new Date('2030-06-15T12:00:00Z');
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase({ seed: true, now: NOW });
+});
+afterAll(() => t?.drop());
+
+const config = loadConfig({ NODE_ENV: 'test', RETENTION_CONSULT_DAYS: '7' });
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runRetentionCli(argv, { config, database: t.database, now: NOW, io: { out: (s) => void (out += s), err: (s) => void (err += s) } });
+  return { code, out, err };
+}
+const linked = async () => (await t.raw(`select count(*)::int as n from loans where patron_id is not null`))[0]!.n as number;
+
+test('reg. 5: without --dry-run or --confirm, or with both, the command refuses and changes nothing', async () => {
+  const before = await linked();
+  for (const argv of [[], ['--dry-run', '--confirm'], ['--force']]) {
+    const r = await cli(...argv);
+    expect({ code: r.code, out: r.out, usage: r.err.includes('usage: npm run retention -- --dry-run | --confirm') }).toEqual({ code: 64, out: '', usage: true });
+  }
+  expect(await linked()).toBe(before);
+});
+
+test('reg. 5: --dry-run prints the counts per category and changes nothing; --confirm applies the same counts', async () => {
+  const before = await linked();
+  const dry = await cli('--dry-run');
+  expect(dry.code).toBe(0);
+  expect(dry.out).toBe(
+    'Retention dry run at 2030-06-15T12:00:00.000Z (loans 0 d, fines 30 d, consults 7 d, disclosures 365 d)\n' +
+      '  category    change                    count\n' +
+      '  loans       loansAnonymised               1\n' +
+      '  fines       finesAnonymised               1\n' +
+      '  fines       paymentsScrubbed              1\n' +
+      '  consults    consultsRedacted              2\n' +
+      '  consults    patronLinksRemoved            2\n' +
+      '  disclosures requestsPurged                0\n' +
+      '  disclosures patronLinksRemoved            0\n' +
+      '  disclosures eventsRemoved                 0\n' +
+      'Nothing was changed. Run with --confirm to apply.\n',
+  );
+  expect(await linked()).toBe(before);
+  const applied = await cli('--confirm');
+  expect(applied.out.split('\n').slice(1, 10)).toEqual(dry.out.split('\n').slice(1, 10));
+  expect(applied.err.split('\n').filter(Boolean)).toEqual([
+    'retention: loans done, 1 batch(es), loansAnonymised=1',
+    'retention: fines done, 1 batch(es), finesAnonymised=1 paymentsScrubbed=1',
+    'retention: consults done, 1 batch(es), consultsRedacted=2 patronLinksRemoved=2',
+    'retention: disclosures done, 1 batch(es), requestsPurged=0 patronLinksRemoved=0 eventsRemoved=0',
+  ]);
+  expect(await linked()).toBe(before - 1);
+});
+
+test('reg. 5: the server runs retention every RETENTION_INTERVAL_MINUTES and logs counts only', async () => {
+  await t.raw(`update patrons set keep_checkout_history = false where id = 'pat_adalovelace'`);
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('info', { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } as never);
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  try {
+    const schedule = startRetentionSchedule({ config: loadConfig({ NODE_ENV: 'test', RETENTION_INTERVAL_MINUTES: '60' }), database: t.database, logger, now: () => NOW });
+    vi.advanceTimersByTime(59 * 60_000);
+    await schedule.stop(); // nothing ran yet: stop returns at once
+    expect(lines).toEqual([]);
+    const again = startRetentionSchedule({ config: loadConfig({ NODE_ENV: 'test', RETENTION_INTERVAL_MINUTES: '60' }), database: t.database, logger, now: () => NOW });
+    vi.advanceTimersByTime(60 * 60_000);
+    await vi.waitFor(() => expect(lines.map((l) => l.msg)).toContain('retention run finished'), { timeout: 20_000 });
+    await again.stop();
+  } finally {
+    vi.useRealTimers();
+  }
+  expect(lines.map((l) => [l.msg, l.category ?? null, l.counts ?? null])).toEqual([
+    ['retention applied', 'loans', { loansAnonymised: 1 }],
+    ['retention run finished', null, null],
+  ]);
+  expect(await t.raw(`select id from loans where patron_id is not null and returned_at is not null`)).toEqual([]);
+});
+
+test('reg. 5: retention settings are validated at start, naming the variable and never its value', async () => {
+  const { ConfigError } = await import('../../src/config.js');
+  const bad = () => loadConfig({ RETENTION_FINE_DAYS: '-1', RETENTION_BATCH_SIZE: 'lots', STATISTICS_MIN_CELL: '1' });
+  expect(bad).toThrow(ConfigError);
+  expect(() => bad()).toThrow(/RETENTION_FINE_DAYS[\s\S]*RETENTION_BATCH_SIZE[\s\S]*STATISTICS_MIN_CELL/);
+  expect(() => bad()).not.toThrow(/lots/);
+  const defaults = loadConfig({});
+  expect([defaults.RETENTION_LOAN_DAYS, defaults.RETENTION_FINE_DAYS, defaults.RETENTION_CONSULT_DAYS, defaults.RETENTION_DISCLOSURE_DAYS, defaults.RETENTION_BATCH_SIZE, defaults.RETENTION_INTERVAL_MINUTES, defaults.STATISTICS_MIN_CELL]).toEqual([0, 30, 14, 365, 5000, 0, 10]);
+});
