@@ -98,6 +98,8 @@ const schema = z
     /** Closed disclosure requests (records schedule), from closing or the end of a nondisclosure order. */
     RETENTION_DISCLOSURE_DAYS: days.default(365),
     /** Rows changed per statement: each batch is its own short transaction. */
+    /** Audit-log rows stop naming a patron this many days after the month of the access ends. */
+    RETENTION_AUDIT_LINK_DAYS: days.default(180),
     RETENTION_BATCH_SIZE: z.coerce.number().int().min(100).max(50_000).default(5000),
     /** Run retention inside the server every N minutes; 0 (default) leaves it to `npm run retention`. */
     RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(0),

@@ -134,7 +134,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   lifecycle.accepting = true;
   const { port } = http.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}/graphql`;
-  const retention = startRetentionSchedule({ config, database, logger, now });
+  const retention = startRetentionSchedule({ config, database, logger, audit, now });
   return {
     url,
     http,

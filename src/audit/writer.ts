@@ -12,6 +12,9 @@ import { writeCheckpoint, type CheckpointKey } from './checkpoints.js';
 import { queryRows } from './sql.js';
 
 /** What the request adds to each row: who asked, why, and what operation. */
+/** Who acted: a request's context, or the retention job under the system principal. */
+export type AuditActor = Pick<GraphQLContext, 'principal' | 'requestId' | 'purpose' | 'viaRouter' | 'now'>;
+
 export interface RequestFacts {
   operationName: string | null;
   documentHash: string | null;
@@ -46,7 +49,7 @@ export class AuditWriter {
   }
 
   /** Appends the request's rows in one round trip; throws if they are not durable. */
-  async append(ctx: GraphQLContext, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
+  async append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
     if (!rows.length) return;
     const p = ctx.principal;
     // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.

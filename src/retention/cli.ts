@@ -4,6 +4,8 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { RetentionProgress, RetentionReport } from './job.js';
+import type { AuditWriter } from '../audit/writer.js';
+import { recordRetentionActions } from './audit.js';
 import { retentionJob, retentionPolicy } from './schedule.js';
 
 export const USAGE = `usage: npm run retention -- --dry-run | --confirm
@@ -17,7 +19,10 @@ export interface CliIo {
 }
 
 /** Returns the process exit code: 0 done, 64 usage (EX_USAGE). */
-export async function runRetentionCli(argv: readonly string[], deps: { config: Config; database: Database; now: Date; io: CliIo }): Promise<number> {
+export async function runRetentionCli(
+  argv: readonly string[],
+  deps: { config: Config; database: Database; audit: AuditWriter; now: Date; io: CliIo },
+): Promise<number> {
   const { io } = deps;
   const dry = argv.includes('--dry-run');
   const confirm = argv.includes('--confirm');
@@ -33,7 +38,7 @@ export async function runRetentionCli(argv: readonly string[], deps: { config: C
     lastLine = t;
     io.err(`retention: ${p.category} ${p.done ? 'done' : 'running'}, ${p.batches} batch(es), ${formatCounts(p.counts)}\n`);
   };
-  const job = retentionJob(deps.config, deps.database, { onProgress: progress });
+  const job = retentionJob(deps.config, deps.database, { onProgress: progress, onAction: recordRetentionActions(deps.audit, () => deps.now) });
   const report = await job.run({ dryRun: dry, now: deps.now });
   io.out(formatReport(report, deps.config));
   return 0;
@@ -48,7 +53,7 @@ export function formatReport(report: RetentionReport, config: Config): string {
   const p = retentionPolicy(config);
   const head =
     `Retention ${report.dryRun ? 'dry run' : 'run'} at ${report.at.toISOString()} ` +
-    `(loans ${p.loanDays} d, fines ${p.fineDays} d, consults ${p.consultDays} d, disclosures ${p.disclosureDays} d)\n`;
+    `(loans ${p.loanDays} d, fines ${p.fineDays} d, consults ${p.consultDays} d, disclosures ${p.disclosureDays} d, audit links ${p.auditLinkDays} d)\n`;
   if (report.skipped) return `${head}Another retention run holds the lock; nothing done.\n`;
   const rows = report.categories.flatMap((c) => Object.entries(c.counts).map(([what, n]) => [c.category, what, String(n)]));
   const widths = [12, 22];

@@ -4,8 +4,8 @@
 import type { Database } from '../db/client.js';
 import { retentionSteps, type RetentionPolicy, type RetentionStep, type StepCounts } from './steps.js';
 
-/** Advisory lock key of the retention run (the migration lock is 72_001_001). */
-export const RETENTION_LOCK = 72_001_002;
+/** Advisory lock key of the retention run (migrations hold 72_001_001, audit appends 72_001_002). */
+export const RETENTION_LOCK = 72_001_003;
 
 export interface RetentionProgress {
   category: string;

@@ -3,6 +3,8 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logger.js';
+import type { AuditWriter } from '../audit/writer.js';
+import { recordRetentionActions } from './audit.js';
 import { RetentionJob, type RetentionJobOptions } from './job.js';
 import type { RetentionPolicy } from './steps.js';
 
@@ -12,6 +14,7 @@ export function retentionPolicy(config: Config): RetentionPolicy {
     fineDays: config.RETENTION_FINE_DAYS,
     consultDays: config.RETENTION_CONSULT_DAYS,
     disclosureDays: config.RETENTION_DISCLOSURE_DAYS,
+    auditLinkDays: config.RETENTION_AUDIT_LINK_DAYS,
   };
 }
 
@@ -25,12 +28,22 @@ export interface RetentionSchedule {
 }
 
 /** Starts the interval when configured; a no-op handle otherwise. */
-export function startRetentionSchedule(deps: { config: Config; database: Database; logger: Logger; now: () => Date }): RetentionSchedule {
+export function startRetentionSchedule(deps: {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  audit: AuditWriter;
+  now: () => Date;
+}): RetentionSchedule {
   const minutes = deps.config.RETENTION_INTERVAL_MINUTES;
   if (minutes === 0) return { stop: async () => undefined };
   const log = deps.logger.child({ job: 'retention' });
+  const record = recordRetentionActions(deps.audit, deps.now);
   const job = retentionJob(deps.config, deps.database, {
-    onAction: (category, counts) => log.info({ category, counts }, 'retention applied'),
+    onAction: async (category, counts) => {
+      await record(category, counts);
+      log.info({ category, counts }, 'retention applied');
+    },
   });
   let running: Promise<void> | null = null;
   const tick = () => {

@@ -6,6 +6,7 @@
 // dry run counts exactly what a confirmed run changes.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { auditLinkStep } from './audit.js';
 
 const DAY = 86_400_000;
 
@@ -47,6 +48,8 @@ export interface RetentionPolicy {
   consultDays: number;
   /** Closed disclosure requests: days after closing, or after a nondisclosure order ends. */
   disclosureDays: number;
+  /** Audit-log links to patrons: days after the month of the access ended (keys destroyed). */
+  auditLinkDays: number;
 }
 
 const cutoff = (now: Date, days: number) => new Date(now.getTime() - days * DAY).toISOString();
@@ -224,5 +227,11 @@ export function disclosureStep(days: number): RetentionStep {
 
 /** The schedule of every category, in the order a run applies them. */
 export function retentionSteps(policy: RetentionPolicy): RetentionStep[] {
-  return [loanStep(policy.loanDays), fineStep(policy.fineDays), consultStep(policy.consultDays), disclosureStep(policy.disclosureDays)];
+  return [
+    loanStep(policy.loanDays),
+    fineStep(policy.fineDays),
+    consultStep(policy.consultDays),
+    disclosureStep(policy.disclosureDays),
+    auditLinkStep(policy.auditLinkDays),
+  ];
 }

@@ -1,6 +1,9 @@
 // npm run retention -- --dry-run | --confirm (see src/retention/cli.ts).
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
+import { AuditWriter } from '../audit/writer.js';
+import { loadCheckpointKey } from '../audit/checkpoints.js';
+import { createLogger } from '../logger.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { USAGE, runRetentionCli } from '../retention/cli.js';
 
@@ -22,9 +25,15 @@ try {
   throw err;
 }
 const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
+// Retention's own actions go to the audit log, signed like the server's (a final checkpoint on close).
+const audit = new AuditWriter(database.db, loadCheckpointKey(config), createLogger(config.LOG_LEVEL), {
+  checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+  checkpointIntervalMs: 0,
+});
 try {
   await migrateDatabase(database);
-  process.exitCode = await runRetentionCli(argv, { config, database, now: new Date(), io });
+  process.exitCode = await runRetentionCli(argv, { config, database, audit, now: new Date(), io });
 } finally {
+  await audit.close();
   await database.close();
 }

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 const NOW = new Date('2030-06-15T12:00:00Z');
 const DAY = 86_400_000;
 const at = (days: number) => new Date(NOW.getTime() + days * DAY);
-const POLICY: RetentionPolicy = { loanDays: 7, fineDays: 30, consultDays: 14, disclosureDays: 30 };
+const POLICY: RetentionPolicy = { loanDays: 7, fineDays: 30, consultDays: 14, disclosureDays: 30, auditLinkDays: 90 };
 
 let t: TestDatabase;
 beforeEach(async () => {
@@ -164,6 +164,7 @@ describe('the run', () => {
       fines: { finesAnonymised: 2, paymentsScrubbed: 1 },
       consults: { consultsRedacted: 3, patronLinksRemoved: 2 },
       disclosures: { requestsPurged: 4, patronLinksRemoved: 4, eventsRemoved: 10 },
+      audit_links: { subjectKeysDestroyed: 0 },
     };
     expect(countsOf(dry)).toEqual(expected);
     expect(countsOf(await run(100))).toEqual(expected);
@@ -175,6 +176,7 @@ describe('the run', () => {
       fines: { finesAnonymised: 0, paymentsScrubbed: 0 },
       consults: { consultsRedacted: 0, patronLinksRemoved: 0 },
       disclosures: { requestsPurged: 0, patronLinksRemoved: 0, eventsRemoved: 0 },
+      audit_links: { subjectKeysDestroyed: 0 },
     });
     expect(await snapshot()).toEqual(after);
   });
