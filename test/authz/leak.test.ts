@@ -152,7 +152,8 @@ function soloBatches(): Omit<Batch, 'truth'>[] {
   };
   const requesters = ['req_police', 'req_court', 'req_lawfirm'];
   return [
-    solo('Query.vendors', 'vendors', 'Vendor', vendorsOutcome),
+    // Patrons see active vendors only, staff every vendor: no single truth.
+    solo('Query.vendors', 'vendors', 'Vendor', vendorsOutcome, true),
     solo('Query.designations', 'designations(includeInactive: true)', 'Designation', custodianOutcome),
     solo('Query.disclosureQueue', 'disclosureQueue', 'DisclosureQueue', custodianOutcome),
     solo('Query.auditEvents', 'auditEvents(first: 100)', 'AuditEventConnection', custodianOutcome, true),
@@ -216,7 +217,7 @@ describe('reg. 3, 4, 6, 7, 14: no personal field reaches anyone the oracle does 
  */
 describe('reg. 3, 4, 7: mutation results (CheckInResult, CardVerification) carry only what the oracle permits', () => {
   test.each(PRINCIPALS.map((p, i) => [p.label, p, i] as const))('%s', async (_label, who, i) => {
-    const loanId = `loan_leakcheckin${i}`;
+    const loanId = `loan_leakcheckin${'abcdefghijklmnopqrstuvwxyz'[i]}`; // ids are base32
     await t.db.raw(
       `insert into loans (id, patron_id, item_id, item_type, branch, checked_out_at, due_at) values ($1, 'pat_adalovelace', 'item_leak', 'book', 'MAIN', $2, $3)`,
       [loanId, new Date(w.seededAt.getTime() - 86_400_000), new Date(w.seededAt.getTime() + 86_400_000)],

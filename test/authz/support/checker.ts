@@ -28,7 +28,7 @@ export function verdictFor(w: World, who: Who, type: string, field: string, rec:
   const category = categoryOf(type, field);
   if (category === null) return ALLOWED;
   if (!rec) throw new Error(`no record facts for ${type}.${field}`);
-  if (OF_REQUEST.has(type)) return disclosureVerdict(w, who, rec);
+  if (OF_REQUEST.has(type)) return disclosureVerdict(w, who, rec, `${type}.${field}`);
   return fieldVerdict(w, who, rec, category, field);
 }
 
@@ -61,6 +61,11 @@ export class Checker {
   /** A root field (or `_entities` item) whose access was decided by `outcome`; truth null: values are not compared. */
   root(trail: string, path: Path, outcome: Outcome, sel: PlanSelection, truth: Json | undefined, actual: Json | undefined, parent?: RecordRow) {
     if (outcome !== 'ALLOW') return this.expectDenied(path, actual ?? null, outcome);
+    if (Array.isArray(actual)) {
+      const items = (truth === undefined ? actual : truth) as Json[];
+      if (!Array.isArray(items) || items.length !== actual.length) return this.problem(path, `expected ${JSON.stringify(items)?.slice(0, 80)}, got ${actual.length} items`);
+      return items.forEach((n, i) => this.object(trail, [...path, i], sel, n, actual[i]!, parent, truth === undefined));
+    }
     if (truth === undefined) return this.object(trail, path, sel, actual ?? null, actual ?? null, parent, true);
     this.object(trail, path, sel, truth ?? null, actual ?? null, parent, false);
   }
@@ -133,6 +138,10 @@ export class Checker {
 
   /** Fine.payments: narrowed like the patron's fines (a requester's date ranges). */
   private keeps(f: PlanField, rec: RecordRow | undefined, node: Obj): boolean {
+    // A patron named on a request with others sees only themself among its patrons.
+    if (`${f.type}.${f.name}` === 'DisclosureRequest.patrons') {
+      return disclosureVerdict(this.w, this.who, rec!).basis !== 'SELF' || node[keyOf(fieldOf(f.child!, 'id'), this.style)] === this.who.patronId;
+    }
     if (`${f.type}.${f.name}` !== 'Fine.payments' || !rec?.patronId) return true;
     const patron = this.w.records.get(rec.patronId)!;
     const basis = fieldVerdict(this.w, this.who, patron, 'FINES', 'fines').basis;

@@ -99,6 +99,8 @@ export async function buildWorld(db: TestDatabase, seededAt: Date): Promise<Worl
   await db.raw(`insert into vendors (id, name, scopes, active) values ('ven_defunct', 'Defunct audio', '{card:verify,card:read}', false)`);
   await db.raw(`insert into vendor_enrolments (id, vendor_id, patron_id, enrolled_at) values ('enr_adadefunct', 'ven_defunct', 'pat_adalovelace', $1)`, [at(-10)]);
 
+  // A request naming two patrons: each of them may read it, and sees only themself among its patrons.
+  await db.raw(`insert into disclosure_request_patrons (request_id, patron_id) values ('dr_withdrawn', 'pat_carmendiaz')`);
   // A consent to a third party no principal of the test is: its requester id can be a canary.
   await db.raw(
     `insert into consents (id, patron_id, requester_id, categories, granted_at) values ('con_adacanary', 'pat_adalovelace', 'CANARY-con_adacanary-Consent.requesterId', '{IDENTITY}', $1)`,

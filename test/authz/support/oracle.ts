@@ -156,11 +156,25 @@ export function fieldVerdict(w: World, who: Who, rec: RecordRow, category: Categ
   return deny('FORBIDDEN');
 }
 
-/** Any field of a disclosure request (or its events). */
-export function disclosureVerdict(w: World, who: Who, req: RecordRow): Verdict {
+/**
+ * What a requester does not read of its own request: the library's internal review trail and the
+ * staff behind it (DESIGN: a requester sees the scope of an approved request, nothing else).
+ */
+const INTERNAL_TO_LIBRARY = new Set([
+  'DisclosureEvent.actorId',
+  'DisclosureEvent.designationId',
+  'DisclosureEvent.note',
+  'DisclosureRequest.receivedBy',
+  'DisclosureRequest.decidedBy',
+  'DisclosureRequest.decisionDesignationId',
+  'DisclosureRequest.emergencyReviewedBy',
+]);
+
+/** Any field of a disclosure request (or its events and releases); `field` as Type.field. */
+export function disclosureVerdict(w: World, who: Who, req: RecordRow, field = ''): Verdict {
   if (!who.token) return deny('UNAUTHENTICATED');
   if (who.custodian) return who.purpose ? allow('CUSTODIAN') : deny('PURPOSE_REQUIRED');
-  if (who.requesterId && req.requesterId === who.requesterId) return allow('DISCLOSURE');
+  if (who.requesterId && req.requesterId === who.requesterId) return INTERNAL_TO_LIBRARY.has(field) ? deny('FORBIDDEN') : allow('DISCLOSURE');
   if (who.staffId && req.receivedBy === who.staffId) return who.purpose ? allow('STAFF') : deny('PURPOSE_REQUIRED');
   const gagged = req.nondisclosureUntil !== null && req.nondisclosureUntil!.getTime() > Date.now();
   if (who.patronId && req.namedPatrons!.includes(who.patronId) && !gagged) return allow('SELF');
