@@ -375,6 +375,32 @@ export class AccessControl {
   }
 }
 
+/**
+ * What a requester does not read of its own request: the library's internal review trail (notes
+ * and actors of each step) and the staff behind it. Its paperwork (status, scope, decision and
+ * its note, access window) stays readable; the patrons' records come only through an approval.
+ */
+const WITHHELD_FROM_REQUESTER = new Set([
+  'DisclosureEvent.actorId',
+  'DisclosureEvent.designationId',
+  'DisclosureEvent.note',
+  'DisclosureRequest.receivedBy',
+  'DisclosureRequest.decidedBy',
+  'DisclosureRequest.decisionDesignationId',
+  'DisclosureRequest.emergencyReviewedBy',
+]);
+
+/** A field of a disclosure request, for the decision on the request as a whole. */
+export function disclosureFieldDecision(request: Decision, typeName: string, fieldName: string): Decision {
+  if (request.granted && request.basis === 'DISCLOSURE' && WITHHELD_FROM_REQUESTER.has(`${typeName}.${fieldName}`)) return FORBIDDEN;
+  return request;
+}
+
+/** The patrons a request names, as this decision lets its holder see them: a named patron sees only themself. */
+export function visibleNamedPatrons<T extends { id: string }>(request: Decision, principal: Principal, patrons: T[]): T[] {
+  return request.granted && request.basis === 'SELF' ? patrons.filter((p) => p.id === principal.patronId) : patrons;
+}
+
 export function nondisclosureInForce(r: DisclosureRequestRow, at: Date): boolean {
   return r.nondisclosureUntil !== null && r.nondisclosureUntil > at;
 }

@@ -11,7 +11,7 @@ import { forbidden, purposeRequired, unauthenticated } from '../graphql/errors.j
 import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
 import type { Decision } from './decision.js';
 import { isFactsType, recordFacts, type FactsType } from './records.js';
-import type { FieldFlags } from './policy.js';
+import { disclosureFieldDecision, type FieldFlags } from './policy.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 
@@ -41,7 +41,7 @@ export const disclosureRule = rule('pii:DISCLOSURE:request', NO_CACHE)(
     const request = 'requestId' in parent ? await repo.byId.load(parent.requestId) : parent;
     if (!request) return forbidden();
     const patronIds = await repo.patronIdsOf.load(request.id);
-    const decision = await ctx.authz.decideDisclosure(request, patronIds);
+    const decision = disclosureFieldDecision(await ctx.authz.decideDisclosure(request, patronIds), info.parentType.name, info.fieldName);
     for (const patronId of patronIds.length ? patronIds : [null]) {
       ctx.audit.record(patronId, info.parentType.name, info.fieldName, 'DISCLOSURE', 'pii:DISCLOSURE:request', decision, info.path);
     }

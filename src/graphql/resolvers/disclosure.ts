@@ -1,3 +1,4 @@
+import { visibleNamedPatrons } from '../../authz/policy.js';
 import type { DisclosureRequestResolvers, QueryResolvers } from '../generated/resolvers-types.js';
 
 export const Query: Pick<QueryResolvers, 'disclosureRequest' | 'disclosureQueue' | 'requesterDisclosureRequests'> = {
@@ -10,6 +11,10 @@ export const Query: Pick<QueryResolvers, 'disclosureRequest' | 'disclosureQueue'
 export const DisclosureRequest: DisclosureRequestResolvers = {
   __resolveReference: async (ref, ctx) => (await ctx.services.disclosures.request(ref.id)) ?? null,
   decisionDesignationId: (r) => r.designationId,
-  patrons: (r, _, ctx) => ctx.services.disclosures.patrons(r),
+  // A patron named on a request with others sees only themself among them.
+  patrons: async (r, _, ctx) => {
+    const decision = await ctx.authz.decideDisclosure(r, await ctx.repos.disclosures.patronIdsOf.load(r.id));
+    return visibleNamedPatrons(decision, ctx.principal, await ctx.services.disclosures.patrons(r));
+  },
   events: (r, _, ctx) => ctx.services.disclosures.events(r),
 };

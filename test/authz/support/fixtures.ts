@@ -25,6 +25,7 @@ const CANARY_COLUMNS: Record<string, Record<string, string>> = {
   loans: { branch: 'Loan.branch', item_id: 'Item.id' },
   fines: { reason: 'Fine.reason', waived_by: 'Fine.waivedBy', waiver_reason: 'Fine.waiverReason' },
   reference_consults: { question: 'ReferenceConsult.question', answer_summary: 'ReferenceConsult.answerSummary' },
+  guardian_grants: { granted_by: 'GuardianGrant.grantedBy' },
   disclosure_requests: {
     requester_name: 'DisclosureRequest.requesterName',
     agency: 'DisclosureRequest.agency',
@@ -43,7 +44,7 @@ export interface CanaryOwner {
 }
 
 export interface RecordRow {
-  type: 'Patron' | 'Loan' | 'Fine' | 'Payment' | 'ReferenceConsult' | 'DisclosureRequest';
+  type: 'Patron' | 'Loan' | 'Fine' | 'Payment' | 'ReferenceConsult' | 'DisclosureRequest' | 'GuardianGrant' | 'Consent' | 'VendorEnrolment';
   id: string;
   patronId: string | null;
   at: Date | null;
@@ -55,6 +56,8 @@ export interface RecordRow {
   receivedBy?: string;
   namedPatrons?: string[];
   nondisclosureUntil?: Date | null;
+  /** Guardian grants only: the child and the guardian (a grant is read from either one's record). */
+  parties?: [string, string];
 }
 
 export interface World {
@@ -96,7 +99,14 @@ export async function buildWorld(db: TestDatabase, seededAt: Date): Promise<Worl
   await db.raw(`insert into vendors (id, name, scopes, active) values ('ven_defunct', 'Defunct audio', '{card:verify,card:read}', false)`);
   await db.raw(`insert into vendor_enrolments (id, vendor_id, patron_id, enrolled_at) values ('enr_adadefunct', 'ven_defunct', 'pat_adalovelace', $1)`, [at(-10)]);
 
-  const canaries = new Map<string, CanaryOwner>();
+  // A request naming two patrons: each of them may read it, and sees only themself among its patrons.
+  await db.raw(`insert into disclosure_request_patrons (request_id, patron_id) values ('dr_withdrawn', 'pat_carmendiaz')`);
+  // A consent to a third party no principal of the test is: its requester id can be a canary.
+  await db.raw(
+    `insert into consents (id, patron_id, requester_id, categories, granted_at) values ('con_adacanary', 'pat_adalovelace', 'CANARY-con_adacanary-Consent.requesterId', '{IDENTITY}', $1)`,
+    [at(-6)],
+  );
+  const canaries = new Map<string, CanaryOwner>([['CANARY-con_adacanary-Consent.requesterId', { field: 'Consent.requesterId', recordId: 'con_adacanary' }]]);
   for (const [table, columns] of Object.entries(CANARY_COLUMNS)) {
     const ids = (await db.raw(`select id from ${table}`)).map((r) => String(r.id));
     for (const id of ids) {
@@ -108,6 +118,9 @@ export async function buildWorld(db: TestDatabase, seededAt: Date): Promise<Worl
       await db.raw(`update ${table} set ${sets.map(([c, , i]) => `${c} = $${i + 2}`).join(', ')} where id = $1`, [id, ...sets.map(([, v]) => v)]);
     }
   }
+  // disclosure_events is append-only (a trigger refuses UPDATE): the canaries go in with it switched
+  // off for the seeding only, as the superuser the tests run as.
+  await db.raw(`alter table disclosure_events disable trigger disclosure_events_no_update_delete`);
   const events = await db.raw(`select id, request_id from disclosure_events`);
   for (const e of events) {
     const owner = String(e.request_id);
@@ -117,6 +130,7 @@ export async function buildWorld(db: TestDatabase, seededAt: Date): Promise<Worl
       await db.raw(`update disclosure_events set ${column} = $2 where id = $1`, [e.id, value]);
     }
   }
+  await db.raw(`alter table disclosure_events enable trigger disclosure_events_no_update_delete`);
   const cardNumbers = new Map<string, string>();
   for (const [i, id] of PATRONS.entries()) {
     const card = demoCardNumber(7000 + i);
@@ -145,6 +159,17 @@ async function readRecords(db: TestDatabase): Promise<Map<string, RecordRow>> {
   }
   for (const r of await db.raw(`select id, patron_id, librarian_id, started_at, status from reference_consults`)) {
     out.set(String(r.id), { type: 'ReferenceConsult', id: String(r.id), patronId: (r.patron_id as string) ?? null, at: d(r.started_at), current: r.status === 'OPEN', librarianId: String(r.librarian_id) });
+  }
+  for (const r of await db.raw(`select id, child_id, guardian_id, granted_at from guardian_grants`)) {
+    // Whose record a grant is depends on which list it was read from: the checker sets patronId.
+    const parties: [string, string] = [String(r.child_id), String(r.guardian_id)];
+    out.set(String(r.id), { type: 'GuardianGrant', id: String(r.id), patronId: null, at: d(r.granted_at), current: true, librarianId: null, parties });
+  }
+  for (const r of await db.raw(`select id, patron_id, granted_at from consents`)) {
+    out.set(String(r.id), { type: 'Consent', id: String(r.id), patronId: String(r.patron_id), at: d(r.granted_at), current: true, librarianId: null });
+  }
+  for (const r of await db.raw(`select id, patron_id, enrolled_at from vendor_enrolments`)) {
+    out.set(String(r.id), { type: 'VendorEnrolment', id: String(r.id), patronId: String(r.patron_id), at: d(r.enrolled_at), current: true, librarianId: null });
   }
   const named = await db.raw(`select request_id, patron_id from disclosure_request_patrons`);
   for (const r of await db.raw(`select id, requester_id, received_by, received_at, nondisclosure_until from disclosure_requests`)) {

@@ -28,6 +28,8 @@ export interface Who {
   grants?: { child: string; categories: Category[] }[];
   /** Patrons enrolled in this (active) vendor's service, when the token carries card:read. */
   vendorCards?: string[];
+  /** An active vendor whose token and registry entry grant card:verify. */
+  cardVerify?: boolean;
 }
 
 const ada = 'pat_adalovelace';
@@ -59,9 +61,9 @@ export const PRINCIPALS: Who[] = [
   },
   { label: 'requester with a request under review only', token: AS.court, requesterId: 'req_court' },
   { label: 'requester with patron consent (ben: FINES)', token: AS.lawfirm, requesterId: 'req_lawfirm', consents: [{ patron: ben, categories: ['FINES'] }] },
-  { label: 'vendor (ada, ben enrolled)', token: AS.vendor, vendorCards: [ada, ben] },
+  { label: 'vendor (ada, ben enrolled)', token: AS.vendor, vendorCards: [ada, ben], cardVerify: true },
   { label: 'inactive vendor (ada enrolled)', token: { sub: 'svc_defunct', roles: ['vendor'], vendorId: 'ven_defunct', scope: 'card:verify card:read' } },
-  { label: 'vendor token without card:read', token: { ...AS.vendor, scope: 'card:verify' } },
+  { label: 'vendor token without card:read', token: { ...AS.vendor, scope: 'card:verify' }, cardVerify: true },
   { label: 'anonymous', token: null },
 ];
 
@@ -74,18 +76,48 @@ export const TYPE_CATEGORY: Record<string, Category> = {
   ReferenceConsult: 'REFERENCE',
   DisclosureRequest: 'DISCLOSURE',
   DisclosureEvent: 'DISCLOSURE',
+  // A guardian grant is part of the patron's identity record (who may look at it), a consent is
+  // part of their disclosure record, an enrolment is an online service they use (reg. 4).
+  GuardianGrant: 'IDENTITY',
+  Consent: 'DISCLOSURE',
+  VendorEnrolment: 'ONLINE_SERVICES',
+  // The audit log and what it says about disclosures belong to the disclosure record.
+  AccessLogEntry: 'DISCLOSURE',
+  AuditEvent: 'DISCLOSURE',
+  DisclosureRelease: 'DISCLOSURE',
+  CheckInResult: 'CIRCULATION',
 };
 export const FIELD_CATEGORY: Record<string, Category> = {
   'Patron.loans': 'CIRCULATION',
   'Patron.fines': 'FINES',
   'Patron.referenceConsults': 'REFERENCE',
   'Patron.disclosureRequests': 'DISCLOSURE',
+  'Patron.onlineServices': 'ONLINE_SERVICES',
+  'Patron.consents': 'DISCLOSURE',
+  'Patron.accessLog': 'DISCLOSURE',
 };
-const PUBLIC_TYPES = new Set(['PageInfo', 'Item', 'LoanConnection', 'FineConnection', 'ReferenceConsultConnection', 'DisclosureRequestConnection', 'PatronConnection']);
+/** Types with nothing personal: vendor registry entries, card verification answers, lists and pages. */
+const PUBLIC_TYPES = new Set([
+  'PageInfo',
+  'Item',
+  'LoanConnection',
+  'FineConnection',
+  'ReferenceConsultConnection',
+  'DisclosureRequestConnection',
+  'PatronConnection',
+  'AccessLogConnection',
+  'AuditEventConnection',
+  'DisclosureQueue',
+  'Vendor',
+  'CardVerification',
+]);
+const PUBLIC_FIELDS = new Set(['DisclosureEvent.sequence', 'AuditEvent.seq', 'CheckInResult.returnedAt', 'CheckInResult.anonymised']);
+/** Library operations data, not about a patron: staff only (designations, when a vendor was registered). */
+export const isInternalField = (type: string, field: string) => (type === 'Designation' && field !== 'id') || `${type}.${field}` === 'Vendor.createdAt';
 export const isPublicField = (type: string, field: string) =>
-  PUBLIC_TYPES.has(type) || field === 'id' || (type === 'DisclosureEvent' && field === 'sequence');
+  !isInternalField(type, field) && (PUBLIC_TYPES.has(type) || field === 'id' || PUBLIC_FIELDS.has(`${type}.${field}`));
 export const categoryOf = (type: string, field: string): Category | null =>
-  isPublicField(type, field) ? null : (FIELD_CATEGORY[`${type}.${field}`] ?? TYPE_CATEGORY[type] ?? null);
+  isPublicField(type, field) || isInternalField(type, field) ? null : (FIELD_CATEGORY[`${type}.${field}`] ?? TYPE_CATEGORY[type] ?? null);
 
 const DAY = 86_400_000;
 const staffOutcome = (who: Who): Outcome => (who.purpose ? 'ALLOW' : 'PURPOSE_REQUIRED');
@@ -124,15 +156,63 @@ export function fieldVerdict(w: World, who: Who, rec: RecordRow, category: Categ
   return deny('FORBIDDEN');
 }
 
-/** Any field of a disclosure request (or its events). */
-export function disclosureVerdict(w: World, who: Who, req: RecordRow): Verdict {
+/**
+ * What a requester does not read of its own request: the library's internal review trail and the
+ * staff behind it (DESIGN: a requester sees the scope of an approved request, nothing else).
+ */
+const INTERNAL_TO_LIBRARY = new Set([
+  'DisclosureEvent.actorId',
+  'DisclosureEvent.designationId',
+  'DisclosureEvent.note',
+  'DisclosureRequest.receivedBy',
+  'DisclosureRequest.decidedBy',
+  'DisclosureRequest.decisionDesignationId',
+  'DisclosureRequest.emergencyReviewedBy',
+]);
+
+/** Any field of a disclosure request (or its events and releases); `field` as Type.field. */
+export function disclosureVerdict(w: World, who: Who, req: RecordRow, field = ''): Verdict {
   if (!who.token) return deny('UNAUTHENTICATED');
   if (who.custodian) return who.purpose ? allow('CUSTODIAN') : deny('PURPOSE_REQUIRED');
-  if (who.requesterId && req.requesterId === who.requesterId) return allow('DISCLOSURE');
+  if (who.requesterId && req.requesterId === who.requesterId) return INTERNAL_TO_LIBRARY.has(field) ? deny('FORBIDDEN') : allow('DISCLOSURE');
   if (who.staffId && req.receivedBy === who.staffId) return who.purpose ? allow('STAFF') : deny('PURPOSE_REQUIRED');
   const gagged = req.nondisclosureUntil !== null && req.nondisclosureUntil!.getTime() > Date.now();
   if (who.patronId && req.namedPatrons!.includes(who.patronId) && !gagged) return allow('SELF');
   return deny('FORBIDDEN');
+}
+
+/** An @internal field: any staff member (volunteers included), never a patron, vendor or third party. */
+export function internalVerdict(who: Who): Verdict {
+  if (!who.token) return deny('UNAUTHENTICATED');
+  return who.staffId ? allow('STAFF') : deny('FORBIDDEN');
+}
+
+/** Root fields of the custodian (`auditEvents`, `designations`, `disclosureQueue`): the Director or an active designee, with a purpose. */
+export function custodianOutcome(who: Who): Outcome {
+  if (!who.token) return 'UNAUTHENTICATED';
+  return who.custodian ? staffOutcome(who) : 'FORBIDDEN';
+}
+
+/** `requesterDisclosureRequests(requesterId:)`: the custodian, or that requester itself. */
+export function requesterListOutcome(who: Who, requesterId: string): Outcome {
+  if (who.token && who.requesterId === requesterId) return 'ALLOW';
+  return custodianOutcome(who);
+}
+
+/** `me`: any patron; `vendors`: staff or a patron (the registry is not personal). */
+export function meOutcome(who: Who): Outcome {
+  if (!who.token) return 'UNAUTHENTICATED';
+  return who.patronId ? 'ALLOW' : 'FORBIDDEN';
+}
+export function vendorsOutcome(who: Who): Outcome {
+  if (!who.token) return 'UNAUTHENTICATED';
+  return who.patronId || who.staffId ? 'ALLOW' : 'FORBIDDEN';
+}
+
+/** `verifyCard`: a vendor whose token and registry entry both grant card:verify, while active. */
+export function verifyCardOutcome(who: Who): Outcome {
+  if (!who.token) return 'UNAUTHENTICATED';
+  return who.cardVerify ? 'ALLOW' : 'FORBIDDEN';
 }
 
 /** `patron(id:)`: some basis towards the patron; the same answer for an unknown id. */

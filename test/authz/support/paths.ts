@@ -4,7 +4,20 @@
 import { getNamedType, isLeafType, isListType, isNonNullType, isObjectType, type GraphQLObjectType, type GraphQLOutputType, type GraphQLSchema } from 'graphql';
 
 /** Types that hold a patron's records: a hop into one of them counts towards the depth. */
-export const RECORD_TYPES = new Set(['Patron', 'Loan', 'Fine', 'Payment', 'ReferenceConsult', 'DisclosureRequest', 'DisclosureEvent']);
+export const RECORD_TYPES = new Set([
+  'Patron',
+  'Loan',
+  'Fine',
+  'Payment',
+  'ReferenceConsult',
+  'DisclosureRequest',
+  'DisclosureEvent',
+  'DisclosureRelease',
+  'GuardianGrant',
+  'Consent',
+  'VendorEnrolment',
+  'Designation',
+]);
 
 export interface PlanField {
   /** The parent type and the field, e.g. Loan.patron. */
