@@ -11,7 +11,15 @@ let prod: TestServer;
 beforeAll(async () => {
   [dev, prod] = await Promise.all([
     startTestServer(),
-    startTestServer({ env: { NODE_ENV: 'production', ROUTER_SECRET: SECRET, JWT_PUBLIC_KEY: 'verifier supplied by the test' } }),
+    startTestServer({
+      env: {
+        NODE_ENV: 'production',
+        ROUTER_SECRET: SECRET,
+        JWT_PUBLIC_KEY: 'verifier supplied by the test',
+        AUDIT_CHECKPOINT_KEY: 'production-test-audit-key-0123456789abcdef',
+        VENDOR_PSEUDONYM_KEY: Buffer.alloc(32, 3).toString('base64'),
+      },
+    }),
   ]);
 });
 afterAll(() => Promise.all([dev?.stop(), prod?.stop()]));
