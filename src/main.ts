@@ -28,7 +28,7 @@ if (embedded && config.SEED_DEMO && (await isEmpty(database.db))) {
 }
 const server = await startServer({ config, logger, database, verifier: await verifierFromConfig(config) });
 logger.info({ url: server.url, database: database.kind }, 'patron-records subgraph ready');
-if (embedded && process.stdout.isTTY !== undefined) {
+if (embedded) {
   process.stdout.write(
     `\nPatron-records subgraph: ${server.url}\n\n` +
       `Try, in another terminal:\n` +
