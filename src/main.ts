@@ -1,6 +1,6 @@
 // npm start: the subgraph on the embedded default (PGlite in DATA_DIR, demo data on first start),
 // or on PostgreSQL when DATABASE_URL is set.
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
@@ -8,16 +8,7 @@ import { verifierFromConfig } from './auth/verifier.js';
 import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
 import { startServer } from './server.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78); // EX_CONFIG
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
 const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
 await migrateDatabase(database);

@@ -10,17 +10,10 @@ import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';
 import * as v from './validation.js';
+import { contactFields } from './patrons.js';
 
 const contactInput = z
-  .object({
-    email: v.email.nullable().optional(),
-    phone: v.phone.nullable().optional(),
-    addressLine1: v.text(200).nullable().optional(),
-    addressLine2: v.text(200).nullable().optional(),
-    city: v.text(100).nullable().optional(),
-    region: v.text(100).nullable().optional(),
-    postalCode: v.postalCode.nullable().optional(),
-  })
+  .object(contactFields)
   .refine((c) => Object.values(c).some((x) => x !== undefined), 'give at least one field to change');
 
 const preferencesInput = z

@@ -10,7 +10,8 @@ import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../rep
 import { newId } from './ids.js';
 import * as v from './validation.js';
 
-const contact = {
+/** Contact fields as staff and the patron themself may change them (null clears one). */
+export const contactFields = {
   email: v.email.nullable().optional(),
   phone: v.phone.nullable().optional(),
   addressLine1: v.text(200).nullable().optional(),
@@ -18,9 +19,9 @@ const contact = {
   city: v.text(100).nullable().optional(),
   region: v.text(100).nullable().optional(),
   postalCode: v.postalCode.nullable().optional(),
-  notifyByEmail: z.boolean().optional(),
-  notifyBySms: z.boolean().optional(),
 };
+
+const contact = { ...contactFields, notifyByEmail: z.boolean().optional(), notifyBySms: z.boolean().optional() };
 
 const registerInput = z.object({ name: v.text(200), birthDate: v.isoDate, ...contact });
 const updateInput = z.object({ name: v.text(200).optional(), status: z.enum(['ACTIVE', 'SUSPENDED', 'EXPIRED']).optional(), ...contact });

@@ -1,21 +1,12 @@
 // npm run audit:verify: proves the audit log intact against the signed checkpoints, or prints the
 // first bad sequence number. Exit code 0 when intact, 1 when not, 78 on bad configuration.
 // On the embedded database, stop the server first (PGlite allows one process per data folder).
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { loadCheckpointKey } from '../audit/checkpoints.js';
 import { verifyAuditLog } from '../audit/verify.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78);
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
 try {
   const result = await verifyAuditLog(database.db, loadCheckpointKey(config));

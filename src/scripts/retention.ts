@@ -1,5 +1,5 @@
 // npm run retention -- --dry-run | --confirm (see src/retention/cli.ts).
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { AuditWriter } from '../audit/writer.js';
 import { loadCheckpointKey } from '../audit/checkpoints.js';
@@ -14,16 +14,7 @@ if (!argv.includes('--dry-run') && !argv.includes('--confirm')) {
   io.err(USAGE);
   process.exit(64);
 }
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    io.err(`${err.message}\n`);
-    process.exit(78);
-  }
-  throw err;
-}
+const config = loadConfigOrExit();
 const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
 // Retention's own actions go to the audit log, signed like the server's (a final checkpoint on close).
 const audit = new AuditWriter(database.db, loadCheckpointKey(config), createLogger(config.LOG_LEVEL), {

@@ -1,7 +1,7 @@
 // npm run token -- --role director --sub staff_director
 // Mints a development token signed with the local key in DATA_DIR (embedded default only).
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { loadOrCreateDevKey } from '../auth/keys.js';
 import { mintToken } from '../auth/jwt.js';
 import { ROLES, type Role } from '../auth/principal.js';
@@ -18,7 +18,7 @@ const { values } = parseArgs({
   },
 });
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 if (config.NODE_ENV === 'production' || config.JWT_JWKS_URL || config.JWT_PUBLIC_KEY) {
   process.stderr.write('npm run token mints development tokens only; production tokens come from the identity provider.\n');
   process.exit(1);
