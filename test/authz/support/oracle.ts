@@ -113,7 +113,10 @@ const PUBLIC_TYPES = new Set([
 ]);
 const PUBLIC_FIELDS = new Set(['DisclosureEvent.sequence', 'AuditEvent.seq', 'CheckInResult.returnedAt', 'CheckInResult.anonymised']);
 /** Library operations data, not about a patron: staff only (designations, when a vendor was registered). */
-export const isInternalField = (type: string, field: string) => (type === 'Designation' && field !== 'id') || `${type}.${field}` === 'Vendor.createdAt';
+/** The aggregate statistics of reg. 9: counts for staff, no field of them about a person. */
+const STATISTICS_TYPES = new Set(['StatisticsTable', 'StatisticsCell', 'StatisticsTotal']);
+export const isInternalField = (type: string, field: string) =>
+  (type === 'Designation' && field !== 'id') || `${type}.${field}` === 'Vendor.createdAt' || STATISTICS_TYPES.has(type);
 export const isPublicField = (type: string, field: string) =>
   !isInternalField(type, field) && (PUBLIC_TYPES.has(type) || field === 'id' || PUBLIC_FIELDS.has(`${type}.${field}`));
 export const categoryOf = (type: string, field: string): Category | null =>
@@ -197,6 +200,12 @@ export function custodianOutcome(who: Who): Outcome {
 export function requesterListOutcome(who: Who, requesterId: string): Outcome {
   if (who.token && who.requesterId === requesterId) return 'ALLOW';
   return custodianOutcome(who);
+}
+
+/** `statistics`: any staff member (volunteers too: counts only), nobody else. */
+export function staffMemberOutcome(who: Who): Outcome {
+  if (!who.token) return 'UNAUTHENTICATED';
+  return who.staffId ? 'ALLOW' : 'FORBIDDEN';
 }
 
 /** `me`: any patron; `vendors`: staff or a patron (the registry is not personal). */
