@@ -57,7 +57,7 @@ const ROOT_RULES = {
     requesterDisclosureRequests: or(isCustodian, isThatRequester),
     designations: isCustodian,
     auditEvents: isCustodian,
-    // Aggregate counts, small cells suppressed (regulation 9): any staff member, no purpose needed.
+    // Aggregate counts, small cells suppressed (regulation 9): every staff role, no purpose needed.
     statistics: internalRule,
   },
   Mutation: {

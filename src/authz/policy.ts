@@ -246,7 +246,7 @@ export class AccessControl {
     return this.run(FIELD_CLAUSES, record, category, flags);
   }
 
-  /** Whether the principal has any basis towards this patron (for lookups by id). */
+  /** Whether the principal has some basis towards this patron (for lookups by id). */
   reach(patronId: string): Promise<Decision> {
     return this.run(REACH_CLAUSES, patronFacts(patronId), 'IDENTITY', LIST_FLAGS);
   }

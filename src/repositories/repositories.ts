@@ -34,7 +34,7 @@ export function createRepositories(db: Db, now: () => Date) {
 
 export type Repositories = ReturnType<typeof createRepositories>;
 
-/** Runs fn with repositories bound to one transaction: any error rolls every write back. */
+/** Runs fn with repositories bound to one transaction: a thrown error rolls every write back. */
 export type Transact = <T>(fn: (repos: Repositories) => Promise<T>) => Promise<T>;
 
 export function transactor(db: Db, now: () => Date): Transact {
