@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { demoCardNumber } from '../src/seed/demo.js';
-import { startTestServer, type TestServer } from './support/server.js';
-import { AS } from './support/tokens.js';
-import { decisionsOf, nextRequestId } from './support/audit.js';
-import type { TokenSpec } from './support/tokens.js';
+import { demoCardNumber } from '../../src/seed/demo.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { AS } from '../support/tokens.js';
+import { decisionsOf, nextRequestId } from '../support/audit.js';
+import type { TokenSpec } from '../support/tokens.js';
 
 let t: TestServer;
 beforeAll(async () => {

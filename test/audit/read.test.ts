@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { releasesOf } from '../src/audit/releases.js';
-import { startTestServer, type TestServer } from './support/server.js';
-import { AS, type TokenSpec } from './support/tokens.js';
-import { decisionsOf, nextRequestId } from './support/audit.js';
+import { releasesOf } from '../../src/audit/releases.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { AS, type TokenSpec } from '../support/tokens.js';
+import { decisionsOf, nextRequestId } from '../support/audit.js';
 
 let t: TestServer;
 const ADA = 'pat_adalovelace';

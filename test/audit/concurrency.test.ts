@@ -5,11 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, expect, test } from 'vitest';
-import { checkpointKey } from '../src/audit/checkpoints.js';
-import { verifyAuditLog } from '../src/audit/verify.js';
-import { mintToken } from '../src/auth/jwt.js';
-import { createTestDatabase, onPostgres, type TestDatabase } from './support/database.js';
-import { AUDIENCE, AS, ISSUER } from './support/tokens.js';
+import { checkpointKey } from '../../src/audit/checkpoints.js';
+import { verifyAuditLog } from '../../src/audit/verify.js';
+import { mintToken } from '../../src/auth/jwt.js';
+import { createTestDatabase, onPostgres, type TestDatabase } from '../support/database.js';
+import { AUDIENCE, AS, ISSUER } from '../support/tokens.js';
 
 const PROCESSES = 4;
 const REQUESTS_PER_PROCESS = 40;

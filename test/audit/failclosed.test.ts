@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { demoCardNumber } from '../src/seed/demo.js';
-import { startTestServer, type TestServer } from './support/server.js';
-import { AS, type TokenSpec } from './support/tokens.js';
-import { nextRequestId } from './support/audit.js';
+import { demoCardNumber } from '../../src/seed/demo.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { AS, type TokenSpec } from '../support/tokens.js';
+import { nextRequestId } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {

@@ -3,16 +3,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chainHash } from '../src/audit/canonical.js';
-import { checkpointHead, checkpointKey, signCheckpoint } from '../src/audit/checkpoints.js';
-import { shredSubjectKeys } from '../src/audit/keys.js';
-import { releasesOf } from '../src/audit/releases.js';
-import { verifyAuditLog } from '../src/audit/verify.js';
-import { auditEvents } from '../src/db/schema/audit.sql.js';
+import { chainHash } from '../../src/audit/canonical.js';
+import { checkpointHead, checkpointKey, signCheckpoint } from '../../src/audit/checkpoints.js';
+import { shredSubjectKeys } from '../../src/audit/keys.js';
+import { releasesOf } from '../../src/audit/releases.js';
+import { verifyAuditLog } from '../../src/audit/verify.js';
+import { auditEvents } from '../../src/db/schema/audit.sql.js';
 import { asc } from 'drizzle-orm';
-import { startTestServer, type TestServer } from './support/server.js';
-import { AS, type TokenSpec } from './support/tokens.js';
-import { onPostgres } from './support/database.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { AS, type TokenSpec } from '../support/tokens.js';
+import { onPostgres } from '../support/database.js';
 
 const SECRET = 'test-audit-checkpoint-key-0123456789abcdef';
 const key = checkpointKey(SECRET);
@@ -174,8 +174,8 @@ describe('npm run audit:verify', () => {
     } else {
       // The in-memory test database is out of reach of another process: copy the log into a data folder.
       dir = mkdtempSync(join(tmpdir(), 'audit-verify-'));
-      const { openDatabase } = await import('../src/db/client.js');
-      const { migrateDatabase } = await import('../src/db/migrate.js');
+      const { openDatabase } = await import('../../src/db/client.js');
+      const { migrateDatabase } = await import('../../src/db/migrate.js');
       const copy = await openDatabase({ dataDir: dir });
       if (copy.kind !== 'pglite') throw new Error('unreachable');
       await migrateDatabase(copy);
@@ -197,7 +197,7 @@ describe('npm run audit:verify', () => {
       if (onPostgres) {
         await asSuperuser('delete from audit_events where seq = 2');
       } else {
-        const { openDatabase } = await import('../src/db/client.js');
+        const { openDatabase } = await import('../../src/db/client.js');
         const copy = await openDatabase({ dataDir: dir! });
         if (copy.kind !== 'pglite') throw new Error('unreachable');
         await copy.client.query('alter table audit_events disable trigger all');
