@@ -66,10 +66,21 @@ async function coldStart(serverEnv: Record<string, string>): Promise<number> {
     await waitForHealth(`http://127.0.0.1:${port}`, child);
     return (performance.now() - started) / 1000;
   } finally {
+    // npm → tsx → node: stop the whole group, and make sure (SIGKILL) once the process is done with.
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      const hard = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(hard);
+        resolve();
+      });
       process.kill(-child.pid!, 'SIGTERM');
     });
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
   }
 }
 
@@ -86,7 +97,8 @@ async function benchTarget(target: BenchTarget, scenarios: Scenario[], common: R
     for (const v of VARIANTS) servers.set(v, await startVariant(v, envOf(v)));
     for (const s of scenarios) {
       const summaries = new Map<VariantName, string>();
-      for (const v of VARIANTS) summaries.set(v, await probe(servers.get(v)!, s));
+      // A failed probe is reported in the table instead of ending the run.
+      for (const v of VARIANTS) summaries.set(v, await probe(servers.get(v)!, s).catch((err: Error) => `PROBE FAILED: ${err.message}`));
       for (const v of VARIANTS) await drive(servers.get(v)!, s, CONNECTIONS, 1); // warm-up (JIT, pools, caches)
       const runs = new Map<VariantName, LoadResult[]>(VARIANTS.map((v) => [v, []]));
       for (let r = 0; r < RUNS; r++) {
