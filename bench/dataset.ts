@@ -1,7 +1,7 @@
 // The benchmark's databases: an embedded PGlite folder, or a scratch database on the PostgreSQL
 // server of DATABASE_URL (created here, dropped at the end), each migrated and loaded with the
 // demo library plus the scale dataset.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ export interface BenchTarget {
   kind: 'pglite' | 'postgres';
   patrons: number;
   loans: number;
-  /** Env for a server on this dataset; `copy` gives each process its own PGlite folder. */
+  /** Env for a server on this dataset; `copy` names the process's own PGlite folder. */
   env(copy: string): Record<string, string>;
   seedSeconds: number;
   dispose(): Promise<void>;
@@ -41,22 +41,22 @@ async function load(open: Parameters<typeof openDatabase>[0], patrons: number, l
   return (performance.now() - started) / 1000;
 }
 
-export async function pgliteTarget(patrons: number, loansPerPatron: number): Promise<BenchTarget> {
+/**
+ * PGlite is one process per folder, so every server gets its own folder, each seeded the same way
+ * (a copied folder of a closed PGlite instance turned out inconsistent: rows missing after copy).
+ */
+export async function pgliteTarget(patrons: number, loansPerPatron: number, copies: readonly string[]): Promise<BenchTarget> {
   const root = mkdtempSync(join(tmpdir(), 'bench-pglite-'));
-  const seedDir = join(root, 'seed');
-  const seedSeconds = await load({ dataDir: seedDir }, patrons, loansPerPatron);
-  const copies = new Set<string>();
+  let seedSeconds = 0;
+  for (const copy of copies) seedSeconds = await load({ dataDir: join(root, copy) }, patrons, loansPerPatron);
   return {
     kind: 'pglite',
     patrons,
     loans: patrons * loansPerPatron,
     seedSeconds,
     env(copy) {
-      const dir = join(root, copy);
-      // PGlite is one process per folder: every server gets its own copy of the seeded folder.
-      if (!copies.has(copy)) cpSync(seedDir, dir, { recursive: true });
-      copies.add(copy);
-      return { DATA_DIR: dir };
+      if (!copies.includes(copy)) throw new Error(`no PGlite folder seeded for ${copy}`);
+      return { DATA_DIR: join(root, copy) };
     },
     async dispose() {
       rmSync(root, { recursive: true, force: true });

@@ -16,7 +16,9 @@ const env = process.env;
 const SECONDS = Number(env.BENCH_SECONDS ?? 3);
 const RUNS = Math.max(3, Number(env.BENCH_RUNS ?? 3));
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 16);
-const PGLITE_PATRONS = Number(env.BENCH_PGLITE_PATRONS ?? 10_000);
+// 10,000 patrons load, but the file-backed PGlite 0.5.17 then misses rows on index scans (by id,
+// by name) in the benchmark; 2,000 is what it holds reliably here.
+const PGLITE_PATRONS = Number(env.BENCH_PGLITE_PATRONS ?? 2_000);
 const PG_PATRONS = Number(env.BENCH_PG_PATRONS ?? 100_000);
 const LOANS_PER_PATRON = 10;
 const ONLY = env.BENCH_ONLY?.split(',').map(Number); // scenario ids, for profiling sessions
@@ -208,7 +210,7 @@ const common: Record<string, string> = {
 
 const results: TargetResult[] = [];
 const targets: (() => Promise<BenchTarget>)[] = [];
-if (env.BENCH_SKIP_PGLITE !== '1') targets.push(() => pgliteTarget(PGLITE_PATRONS, LOANS_PER_PATRON));
+if (env.BENCH_SKIP_PGLITE !== '1') targets.push(() => pgliteTarget(PGLITE_PATRONS, LOANS_PER_PATRON, VARIANTS));
 if (env.DATABASE_URL) targets.push(() => postgresTarget(env.DATABASE_URL!, PG_PATRONS, LOANS_PER_PATRON));
 for (const make of targets) {
   const target = await make();
