@@ -44,10 +44,19 @@ export class AuditBuffer {
     d: Decision,
     path?: ResolvePath,
   ): void {
+    this.addField(this.rowOf(subjectId, typeName, category, rule, d), fieldName, d.granted, path);
+  }
+
+  /** The row a decision goes to: a rule that decides once per object reuses it for each field. */
+  rowOf(subjectId: string | null, typeName: string, category: PiiCategory | null, rule: string, d: Decision): AuditRow {
     const outcome: AuditOutcome = d.granted ? 'GRANTED' : 'DENIED';
-    const row = this.row(subjectId, typeName, category, outcome, d.granted ? d.basis : null, d.granted ? d.ref : null, rule);
+    return this.row(subjectId, typeName, category, outcome, d.granted ? d.basis : null, d.granted ? d.ref : null, rule);
+  }
+
+  /** Records one field resolution on a row from rowOf (of this buffer). */
+  addField(row: AuditRow, fieldName: string, granted: boolean, path?: ResolvePath): void {
     row.fields.add(fieldName);
-    if (d.granted && path) this.granted.push(path, row, fieldName);
+    if (granted && path) this.granted.push(path, row, fieldName);
   }
 
   /**

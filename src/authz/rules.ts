@@ -10,6 +10,7 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { forbidden, purposeRequired, unauthenticated } from '../graphql/errors.js';
 import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
 import type { Decision } from './decision.js';
+import type { AuditRow } from '../audit/buffer.js';
 import { isFactsType, recordFacts, type FactsType } from './records.js';
 import { disclosureFieldDecision, type FieldFlags } from './policy.js';
 
@@ -21,16 +22,53 @@ export function toRuleResult(d: Decision): true | Error {
   return d.reason === 'PURPOSE_REQUIRED' ? purposeRequired(ACCESS_PURPOSES) : forbidden();
 }
 
+/**
+ * One decision per (object, rule) per request. A decision depends only on the record's facts, the
+ * category and flags (both fixed by the rule's name) and the request, so the fields of one patron
+ * that share a rule share its decision: 5 fields of 100 patrons are 100 decisions, not 500. Keyed
+ * by the parent object itself (each request loads its own rows), held only while the request is.
+ */
+interface Decided {
+  patronId: string | null;
+  decision: Decision | null;
+  pending: Promise<Decision>;
+  /** The audit row of this decision, found once. */
+  row: AuditRow | null;
+}
+const decisions = new WeakMap<GraphQLContext, WeakMap<object, Map<string, Decided>>>();
+
+function decidedFor(ctx: GraphQLContext, parent: object, name: string, typeName: FactsType, category: PiiCategory, flags: FieldFlags): Decided {
+  let byParent = decisions.get(ctx);
+  if (!byParent) decisions.set(ctx, (byParent = new WeakMap()));
+  let byRule = byParent.get(parent);
+  if (!byRule) byParent.set(parent, (byRule = new Map()));
+  // The type is part of the key: the facts of an object depend on the type it is resolved as.
+  const key = `${typeName}|${name}`;
+  let d = byRule.get(key);
+  if (!d) {
+    const record = recordFacts[typeName](parent as never);
+    const entry: Decided = { patronId: record.patronId, decision: null, pending: ctx.authz.decide(record, category, flags), row: null };
+    entry.pending.then((decision) => (entry.decision = decision), () => undefined);
+    byRule.set(key, (d = entry));
+  }
+  return d;
+}
+
 /** A field classified @pii(category) on a patron-linked type (Patron, Loan, Fine, Payment, ReferenceConsult). */
 export function piiRule(category: PiiCategory, flags: FieldFlags) {
   const name = `pii:${category}${flags.staffVisible ? '' : ':custodian'}${flags.vendorShared ? ':vendor' : ''}`;
-  return rule(name, NO_CACHE)(async (parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
-    const typeName = info.parentType.name;
-    if (!isFactsType(typeName)) return forbidden();
-    const record = recordFacts[typeName](parent as never);
-    const decision = await ctx.authz.decide(record, category, flags);
-    ctx.audit.record(record.patronId, typeName, info.fieldName, category, name, decision, info.path);
+  const answer = (ctx: GraphQLContext, d: Decided, decision: Decision, typeName: string, info: GraphQLResolveInfo) => {
+    d.row ??= ctx.audit.rowOf(d.patronId, typeName, category, name, decision);
+    ctx.audit.addField(d.row, info.fieldName, decision.granted, info.path);
     return toRuleResult(decision);
+  };
+  return rule(name, NO_CACHE)((parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
+    const typeName = info.parentType.name;
+    if (!isFactsType(typeName) || typeof parent !== 'object' || parent === null) return forbidden();
+    const d = decidedFor(ctx, parent, name, typeName, category, flags);
+    // Already decided (another field of the same object): answer without another promise.
+    if (d.decision) return answer(ctx, d, d.decision, typeName, info);
+    return d.pending.then((decision) => answer(ctx, d, decision, typeName, info));
   });
 }
 

@@ -1,8 +1,9 @@
 // The executable subgraph schema: SDL + resolvers, wrapped in the graphql-shield rule tree.
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
+import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
 import { buildPermissions } from '../authz/permissions.js';
+import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './sdl.js';
 
@@ -13,5 +14,7 @@ export function buildUnprotectedSchema(): GraphQLSchema {
 
 export function buildSchema(): GraphQLSchema {
   const schema = buildUnprotectedSchema();
-  return applyMiddleware(schema, buildPermissions(schema));
+  // The shield's own field middleware, minus the wrappers that can only ever allow (pass-through.ts).
+  const fieldMiddleware = buildPermissions(schema).generate(schema) as IMiddlewareFieldMap;
+  return applyMiddleware(schema, withoutPassThrough(fieldMiddleware, alwaysAllowedFields(schema)));
 }

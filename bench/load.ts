@@ -1,0 +1,117 @@
+// Server processes and load: spawn a server (the real src/main.ts, or a bench variant), wait for
+// /health, drive it with autocannon, sample its resident memory from /proc while it runs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import type { Scenario } from './scenarios.js';
+
+export interface ServerProcess {
+  pid: number;
+  base: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForHealth(base: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/health`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('server did not become healthy');
+}
+
+/** `node --import tsx <entry> ...args`: the pid is the server itself (no tsx relay process). */
+export async function startProcess(entry: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHealth(base, child);
+  return {
+    pid: child.pid!,
+    base,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  peakRss: number;
+  non2xx: number;
+  errors: number;
+}
+
+export async function drive(server: ServerProcess, s: Scenario, connections: number, seconds: number): Promise<LoadResult> {
+  let peakRss = rssBytes(server.pid);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(server.pid))), 50);
+  try {
+    const r = await autocannon({
+      url: `${server.base}/graphql`,
+      method: 'POST',
+      headers: s.headers,
+      body: s.body,
+      connections,
+      duration: seconds,
+    });
+    return { rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, peakRss, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  } finally {
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, rssBytes(server.pid));
+  }
+}
+
+/** One request, checked: HTTP 200, no errors, and a summary of what came back (to compare variants). */
+export async function probe(server: ServerProcess, s: Scenario): Promise<string> {
+  const res = await fetch(`${server.base}/graphql`, { method: 'POST', headers: s.headers, body: s.body });
+  const body = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+  if (res.status !== 200 || body.errors?.length) {
+    throw new Error(`scenario ${s.id}: HTTP ${res.status} ${JSON.stringify(body.errors?.map((e) => e.extensions?.code))}`);
+  }
+  return summarise(body.data);
+}
+
+/** Counts of non-null leaf values: equal across variants when they served the same data. */
+export function summarise(data: unknown): string {
+  let values = 0;
+  let nulls = 0;
+  const walk = (v: unknown): void => {
+    if (v === null) nulls++;
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object') Object.values(v as object).forEach(walk);
+    else values++;
+  };
+  walk(data);
+  return `${values} values, ${nulls} nulls`;
+}

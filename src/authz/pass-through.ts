@@ -1,0 +1,36 @@
+// graphql-shield wraps EVERY field of the schema in an async middleware, even a field whose rule is
+// `allow`: that wrapper only awaits `allow` and then the resolver, yet it turns each such field
+// (ids, connections, page info: a third of a 100-patron page) into a promise. Dropping exactly
+// those wrappers changes no decision: `allow` admits everything, and a resolver error reaches
+// graphql-js the same way (shield with allowExternalErrors returns it; unwrapped, it is thrown).
+// Fields with any other rule, and fields with no rule (fallbackRule: deny), keep their wrapper.
+import type { GraphQLSchema } from 'graphql';
+import { allow } from 'graphql-shield';
+import type { IMiddlewareFieldMap } from 'graphql-middleware';
+import { classifyFields } from './classification.js';
+import { ROOT_RULES, derivedTypeRules } from './permissions.js';
+
+/** "Type.field" of every field whose rule is exactly `allow`. */
+export function alwaysAllowedFields(schema: GraphQLSchema): Set<string> {
+  const tree: Record<string, Record<string, unknown>> = { ...derivedTypeRules(classifyFields(schema)), ...ROOT_RULES };
+  const out = new Set<string>();
+  for (const [typeName, fields] of Object.entries(tree)) {
+    for (const [fieldName, r] of Object.entries(fields)) if (r === allow) out.add(`${typeName}.${fieldName}`);
+  }
+  return out;
+}
+
+/** The shield's field middleware without the wrappers of always-allowed fields. */
+export function withoutPassThrough(middleware: IMiddlewareFieldMap, allowed: ReadonlySet<string>): IMiddlewareFieldMap {
+  const out: IMiddlewareFieldMap = {};
+  for (const [typeName, fields] of Object.entries(middleware)) {
+    if (typeof fields === 'function') {
+      out[typeName] = fields;
+      continue;
+    }
+    const kept: Record<string, unknown> = {};
+    for (const [fieldName, m] of Object.entries(fields)) if (!allowed.has(`${typeName}.${fieldName}`)) kept[fieldName] = m;
+    out[typeName] = kept as IMiddlewareFieldMap[string];
+  }
+  return out;
+}
