@@ -61,7 +61,7 @@ const schema = z
      */
     AUDIT_CHECKPOINT_KEY: z.string().min(32).optional(),
     /** Sign a checkpoint every this many audit rows (per process). */
-    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(100),
+    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
     /** ...and at least this often while rows arrive (ms; 0 turns the timer off). */
     AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
