@@ -1,5 +1,5 @@
 // The executable subgraph schema: SDL + resolvers, wrapped in the graphql-shield rule tree.
-import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
 import { buildPermissions } from '../authz/permissions.js';
@@ -7,9 +7,12 @@ import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.j
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './sdl.js';
 
+/** The module shape buildSubgraphSchema takes (its resolver map type is not exported by the package). */
+type SubgraphModule = Exclude<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { kind: string }>;
+
 /** The schema without authorization: only the benchmark's baseline and the policy tests use it. */
 export function buildUnprotectedSchema(): GraphQLSchema {
-  return buildSubgraphSchema([{ typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<unknown> }]);
+  return buildSubgraphSchema([{ typeDefs: loadTypeDefs(), resolvers: resolvers as SubgraphModule['resolvers'] }]);
 }
 
 export function buildSchema(): GraphQLSchema {
