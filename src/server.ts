@@ -83,6 +83,9 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT (drain, final audit checkpoint, close the database, exit); two
+    // handlers raced, and Apollo re-sends the signal after its own stop.
+    stopOnTerminationSignals: false,
     parseOptions: { maxLexicalTokens: config.MAX_QUERY_TOKENS },
     validationRules: limitValidationRules(config, metrics),
     plugins: [

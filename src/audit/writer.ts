@@ -83,7 +83,10 @@ export class AuditWriter {
       this.db,
       sql`select last_seq, last_hash from audit_append(${JSON.stringify(batch)}::jsonb)`,
     );
-    this.head = { seq: Number(head!.last_seq), hash: head!.last_hash };
+    // Concurrent requests of this process may finish out of order: keep the highest head, or the
+    // final checkpoint would sign an earlier row and leave the tail unsigned.
+    const seq = Number(head!.last_seq);
+    if (!this.head || seq > this.head.seq) this.head = { seq, hash: head!.last_hash };
     if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery) this.checkpointNow();
   }
 
