@@ -67,9 +67,15 @@ export class Metrics implements AuditFlushMetrics {
 
   /** The decisions a request's audit buffer aggregated (rows list their fields: one decision each). */
   accessDecisions(rows: readonly AuditRow[]): void {
+    // Summed per label set first: a 100-patron page has hundreds of rows but a handful of label sets.
+    const sums = new Map<string, { labels: { category: string; basis: string; outcome: string }; n: number }>();
     for (const row of rows) {
-      this.decisions.inc({ category: row.category ?? 'NONE', basis: row.basis ?? 'NONE', outcome: row.outcome }, row.fields.size);
+      const key = `${row.category}|${row.basis}|${row.outcome}`;
+      const sum = sums.get(key);
+      if (sum) sum.n += row.fields.size;
+      else sums.set(key, { labels: { category: row.category ?? 'NONE', basis: row.basis ?? 'NONE', outcome: row.outcome }, n: row.fields.size });
     }
+    for (const { labels, n } of sums.values()) this.decisions.inc(labels, n);
   }
 
   auditFlush(durationMs: number, ok: boolean): void {

@@ -1,12 +1,37 @@
 // The canonical text of an audit row, rebuilt from its stored columns. It must equal, byte for
-// byte, what audit_append (drizzle/0002_audit_functions.sql) hashed: a JSON array in column order,
-// each value as JSON.stringify writes it (which is also how PostgreSQL's to_json escapes text).
+// byte, what the append function hashed: a JSON array in column order, each value as
+// JSON.stringify writes it (which is also how PostgreSQL's to_json escapes text). Each row says
+// its format, and a format fixes the array: format 1 (drizzle/0004, 0006) one subject per row,
+// format 2 (drizzle/0008) one row per decision group with its subjects listed and a leading 2.
 import { createHash } from 'node:crypto';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
 export function canonicalText(r: AuditEventRow): string {
+  if (r.format === 2) {
+    return JSON.stringify([
+      2,
+      r.seq,
+      r.atMs,
+      r.requestId,
+      r.operationName,
+      r.documentHash,
+      r.principalKind,
+      r.principalId,
+      r.principalRoles,
+      r.purpose,
+      r.subjects,
+      r.typeName,
+      r.fields,
+      r.category,
+      r.outcome,
+      r.basis,
+      r.basisRef,
+      r.rule,
+      r.viaRouter,
+    ]);
+  }
   return JSON.stringify([
     r.seq,
     r.atMs,

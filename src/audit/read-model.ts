@@ -58,7 +58,7 @@ export class AuditLogReader {
     const e = auditEvents;
     const f = filter ?? {};
     const where: (SQL | undefined)[] = [
-      f.patronId ? sql`${e.subject} in (select audit_pseudonyms_of(${f.patronId}))` : undefined,
+      f.patronId ? sql`${e.seq} in (select audit_events_about(${f.patronId}))` : undefined,
       f.principalId
         ? sql`(${e.principalId} = ${f.principalId} or ${e.principalId} in (select audit_pseudonyms_of(${f.principalId})))`
         : undefined,
@@ -115,14 +115,19 @@ export class AuditLogReader {
       with owners as (
         select k.patron_id as owner, audit_pseudonym(k.pads, k.patron_id) as pseudonym
         from audit_subject_keys k where k.patron_id = any(${sql.param(patronIds)})
+      ), about as (
+        -- Format 1 names one subject a row, format 2 lists them (GIN index); a row is one or the other.
+        select o.owner, e.* from owners o join audit_events e on e.subject = o.pseudonym
+        union all
+        select o.owner, e.* from owners o join audit_events e on e.subjects @> array[o.pseudonym]
       ), entries as (
-        select o.owner, e.request_id, min(e.at_ms) as at_ms, e.principal_id, e.principal_roles, e.basis, e.basis_ref,
+        select e.owner, e.request_id, min(e.at_ms) as at_ms, e.principal_id, e.principal_roles, e.basis, e.basis_ref,
           array_agg(distinct e.category) filter (where e.category is not null) as categories, max(e.seq) as last_seq
-        from audit_events e join owners o on e.subject = o.pseudonym
+        from about e
         where e.outcome = 'GRANTED' and e.basis <> 'SELF'
           and not (e.basis = 'DISCLOSURE' and e.basis_ref in (
             select d.id from disclosure_requests d where d.nondisclosure_until > ${this.now().toISOString()}::timestamptz))
-        group by o.owner, e.request_id, e.principal_kind, e.principal_id, e.principal_roles, e.basis, e.basis_ref
+        group by e.owner, e.request_id, e.principal_kind, e.principal_id, e.principal_roles, e.basis, e.basis_ref
         having ${afterSeq === null ? sql`true` : sql`max(e.seq) < ${afterSeq}`}
       ), ranked as (
         select entries.*, row_number() over (partition by owner order by last_seq desc) as rank from entries

@@ -27,7 +27,9 @@ export async function releasesOf(db: Db, requestId: string): Promise<DisclosureR
     )
     select distinct n.patron_id, e.type_name, f.field
     from audit_events e cross join lateral unnest(e.fields) as f(field)
-    left join names n on n.pseudonym = e.subject
+      -- format 1: one subject a row; format 2: the group's subjects (none: an anonymised record)
+      cross join lateral unnest(coalesce(nullif(e.subjects, '{}'::text[]), array[e.subject])) as s(pseudonym)
+    left join names n on n.pseudonym = s.pseudonym
     where e.basis = 'DISCLOSURE' and e.basis_ref = ${requestId} and e.outcome = 'GRANTED'
       and e.type_name <> all(${sql.param(REQUEST_TYPES)})
     order by n.patron_id, e.type_name, f.field`,

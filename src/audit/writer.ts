@@ -1,5 +1,5 @@
-// Makes a request's audit rows durable: one statement (audit_append) per request, whatever the
-// number of fields, and now and then a signed checkpoint of the chain's head.
+// Makes a request's audit decisions durable: one statement (audit_append_request) per request,
+// whatever the number of fields or patrons, and now and then a signed checkpoint of the chain's head.
 import { createHash } from 'node:crypto';
 import { Kind, print, visit, type DocumentNode } from 'graphql';
 import { sql } from 'drizzle-orm';
@@ -11,7 +11,6 @@ import type { AuditRow } from './buffer.js';
 import { writeCheckpoint, type CheckpointKey } from './checkpoints.js';
 import { queryRows } from './sql.js';
 
-/** What the request adds to each row: who asked, why, and what operation. */
 /** Who acted: a request's context, or the retention job under the system principal. */
 export type AuditActor = Pick<GraphQLContext, 'principal' | 'requestId' | 'purpose' | 'viaRouter' | 'now'>;
 
@@ -48,13 +47,13 @@ export class AuditWriter {
     }
   }
 
-  /** Appends the request's rows in one round trip; throws if they are not durable. */
+  /** Appends the request's decisions in one round trip; throws if they are not durable. */
   async append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
     if (!rows.length) return;
     const p = ctx.principal;
     // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
     const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
-    const common = {
+    const request = {
       atMs: ctx.now().getTime(),
       requestId: ctx.requestId,
       operationName: facts.operationName,
@@ -65,23 +64,12 @@ export class AuditWriter {
       principalRoles: [...p.roles].sort(),
       purpose: ctx.purpose,
       viaRouter: ctx.viaRouter,
+      groups: decisionGroups(rows),
     };
-    // Resolution order depends on I/O timing; a fixed order makes the same request log the same rows.
-    const batch = [...rows].sort(byRowOrder).map((r) => ({
-      ...common,
-      subject: r.subjectId,
-      typeName: r.typeName,
-      fields: [...r.fields].sort(),
-      category: r.category,
-      outcome: r.outcome,
-      basis: r.basis,
-      basisRef: r.basisRef,
-      rule: r.rule,
-    }));
     this.stats.appends++;
     const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
       this.db,
-      sql`select last_seq, last_hash from audit_append(${JSON.stringify(batch)}::jsonb)`,
+      sql`select last_seq, last_hash from audit_append_request(${JSON.stringify(request)}::jsonb)`,
     );
     // Concurrent requests of this process may finish out of order: keep the highest head, or the
     // final checkpoint would sign an earlier row and leave the tail unsigned.
@@ -111,10 +99,46 @@ export class AuditWriter {
   }
 }
 
-function byRowOrder(a: AuditRow, b: AuditRow): number {
-  const ka = `${a.typeName}|${a.category}|${a.outcome}|${a.subjectId}|${a.basis}|${a.basisRef}|${a.rule}`;
-  const kb = `${b.typeName}|${b.category}|${b.outcome}|${b.subjectId}|${b.basis}|${b.basisRef}|${b.rule}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+export interface DecisionGroup {
+  typeName: string;
+  fields: string[];
+  category: AuditRow['category'];
+  outcome: AuditRow['outcome'];
+  basis: AuditRow['basis'];
+  basisRef: string | null;
+  rule: string;
+  /** Raw patron ids (the database turns them into pseudonyms); empty for anonymised records. */
+  subjects: string[];
+}
+
+/**
+ * One group per (type, fields, category, outcome, basis, basis ref, rule): the patrons that had
+ * exactly the same decision over exactly the same fields. Every (patron, field, decision) of the
+ * request stays recoverable, while 100 patrons read alike are one row. Sorted, so the same request
+ * logs the same rows whatever order its resolvers finished in.
+ */
+export function decisionGroups(rows: readonly AuditRow[]): DecisionGroup[] {
+  const groups = new Map<string, DecisionGroup>();
+  // Fields arrive in the order of the query, so the rows of a page share a few field lists: sort each once.
+  const sorted = new Map<string, { fields: string[]; key: string }>();
+  for (const r of rows) {
+    const asResolved = [...r.fields].join(',');
+    let f = sorted.get(asResolved);
+    if (!f) {
+      const fields = [...r.fields].sort();
+      sorted.set(asResolved, (f = { fields, key: fields.join(',') }));
+    }
+    const fields = f.fields;
+    const key = `${r.typeName}|${f.key}|${r.category}|${r.outcome}|${r.basis}|${r.basisRef}|${r.rule}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { typeName: r.typeName, fields: [...fields], category: r.category, outcome: r.outcome, basis: r.basis, basisRef: r.basisRef, rule: r.rule, subjects: [] };
+      groups.set(key, g);
+    }
+    // A buffer row is one subject's, so a subject appears in a group at most once.
+    if (r.subjectId !== null) g.subjects.push(r.subjectId);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
 }
 
 const documentHashes = new Map<string, string>();

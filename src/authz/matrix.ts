@@ -108,7 +108,7 @@ export const MATRIX_ROWS: Row[] = [
 
 interface Column {
   title: string;
-  decide: (ac: AccessControl, recordDays: number) => Promise<Decision>;
+  decide: (ac: AccessControl, recordDays: number) => Decision | Promise<Decision>;
 }
 
 /** Columns: one per field class of the SDL, split by the conditions the rules look at. */

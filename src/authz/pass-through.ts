@@ -4,15 +4,11 @@
 // those wrappers changes no decision: `allow` admits everything, and a resolver error reaches
 // graphql-js the same way (shield with allowExternalErrors returns it; unwrapped, it is thrown).
 // Fields with any other rule, and fields with no rule (fallbackRule: deny), keep their wrapper.
-import type { GraphQLSchema } from 'graphql';
 import { allow } from 'graphql-shield';
 import type { IMiddlewareFieldMap } from 'graphql-middleware';
-import { classifyFields } from './classification.js';
-import { ROOT_RULES, derivedTypeRules } from './permissions.js';
 
-/** "Type.field" of every field whose rule is exactly `allow`. */
-export function alwaysAllowedFields(schema: GraphQLSchema): Set<string> {
-  const tree: Record<string, Record<string, unknown>> = { ...derivedTypeRules(classifyFields(schema)), ...ROOT_RULES };
+/** "Type.field" of every field whose rule is exactly `allow`, in a rule tree (permissions.ts ruleTree). */
+export function alwaysAllowedFields(tree: Record<string, Record<string, unknown>>): Set<string> {
   const out = new Set<string>();
   for (const [typeName, fields] of Object.entries(tree)) {
     for (const [fieldName, r] of Object.entries(fields)) if (r === allow) out.add(`${typeName}.${fieldName}`);

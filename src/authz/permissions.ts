@@ -124,9 +124,13 @@ export function derivedTypeRules(classes: Map<string, FieldClass>): Record<strin
   return out;
 }
 
-export function buildPermissions(schema: GraphQLSchema) {
-  const rules = { ...derivedTypeRules(classifyFields(schema)), ...ROOT_RULES };
-  return shield(rules, {
+/** The whole rule tree: the derived type rules, then the root rules. */
+export function ruleTree(schema: GraphQLSchema): Record<string, Record<string, FieldRule>> {
+  return { ...derivedTypeRules(classifyFields(schema)), ...ROOT_RULES };
+}
+
+export function buildPermissions(schema: GraphQLSchema, tree: IRules = ruleTree(schema)) {
+  return shield(tree, {
     fallbackRule: deny,
     // Resolver errors are already typed (NOT_FOUND, CONFLICT, ...); unexpected ones are masked by
     // the server's formatError, so shield need not replace them with its own message.

@@ -222,6 +222,18 @@ export interface ListScope {
   ranges: readonly DateRange[] | null;
 }
 
+const NO_FACTS: Facts = Object.freeze({ designation: null, approvals: [], consents: [], grants: [], vendor: null });
+
+/** The first clause that applies decides; a clause that needs the database makes the answer a promise. */
+function firstApplying(clauses: readonly Clause[], input: ClauseInput, from: number): Decision | Promise<Decision> {
+  for (let i = from; i < clauses.length; i++) {
+    const d = clauses[i]!.apply(input);
+    if (d instanceof Promise) return d.then((r) => r ?? firstApplying(clauses, input, i + 1));
+    if (d) return d;
+  }
+  return FORBIDDEN;
+}
+
 export class AccessControl {
   private facts: Facts | null = null;
   private loading: Promise<Facts> | null = null;
@@ -241,13 +253,17 @@ export class AccessControl {
     return this.custodianOf(await this.load());
   }
 
-  /** May the principal read a field of `category` on this record? */
-  decide(record: RecordFacts, category: PiiCategory, flags: FieldFlags): Promise<Decision> {
+  /**
+   * May the principal read a field of `category` on this record? Answered synchronously once the
+   * request's facts are loaded and no clause needs the database (most decisions of a request), so
+   * a page of records is decided without a promise per record.
+   */
+  decide(record: RecordFacts, category: PiiCategory, flags: FieldFlags): Decision | Promise<Decision> {
     return this.run(FIELD_CLAUSES, record, category, flags);
   }
 
   /** Whether the principal has some basis towards this patron (for lookups by id). */
-  reach(patronId: string): Promise<Decision> {
+  reach(patronId: string): Decision | Promise<Decision> {
     return this.run(REACH_CLAUSES, patronFacts(patronId), 'IDENTITY', LIST_FLAGS);
   }
 
@@ -319,10 +335,11 @@ export class AccessControl {
     };
   }
 
-  private async run(clauses: readonly Clause[], record: RecordFacts, category: PiiCategory, flags: FieldFlags): Promise<Decision> {
+  private run(clauses: readonly Clause[], record: RecordFacts, category: PiiCategory, flags: FieldFlags): Decision | Promise<Decision> {
     const p = this.principal;
     if (p.kind !== 'user') return p.kind === 'anonymous' ? UNAUTHENTICATED : FORBIDDEN;
-    const facts = await this.load();
+    const facts = this.facts;
+    if (!facts) return this.load().then(() => this.run(clauses, record, category, flags));
     const input: ClauseInput = {
       p,
       purpose: this.purpose,
@@ -331,13 +348,9 @@ export class AccessControl {
       category,
       flags,
       custodian: this.custodianOf(facts),
-      enrolled: (id) => this.enrolledWithVendor(id),
+      enrolled: this.enrolled,
     };
-    for (const clause of clauses) {
-      const d = await clause.apply(input);
-      if (d) return d;
-    }
-    return FORBIDDEN;
+    return firstApplying(clauses, input, 0);
   }
 
   private custodianOf(f: Facts): Decision {
@@ -345,6 +358,9 @@ export class AccessControl {
     if (f.designation) return this.purpose ? grant('DESIGNEE', f.designation.id) : PURPOSE_REQUIRED;
     return FORBIDDEN;
   }
+
+  /** enrolledWithVendor, bound once (a clause input is made per decision). */
+  private readonly enrolled = (patronId: string) => this.enrolledWithVendor(patronId);
 
   private enrolledWithVendor(patronId: string): Promise<boolean> {
     const vendorId = this.principal.vendorId;
@@ -355,17 +371,28 @@ export class AccessControl {
 
   private load(): Promise<Facts> {
     if (this.facts) return Promise.resolve(this.facts);
+    // A principal with nothing to look up (the Director, plain staff without a designation
+    // candidate, ...) has its facts at once: its decisions never wait.
+    if (!this.needsLookups()) return Promise.resolve((this.facts = NO_FACTS));
     this.loading ??= this.fetchFacts().then((f) => (this.facts = f));
     return this.loading;
+  }
+
+  private needsLookups(): boolean {
+    const p = this.principal;
+    return this.designationCandidate() || p.requesterId !== null || p.patronId !== null || p.vendorId !== null;
+  }
+
+  /** Only employees are designated (reg. 2); a volunteer's token never carries the Director's powers. */
+  private designationCandidate(): boolean {
+    const p = this.principal;
+    return p.id !== null && (p.roles.has('circulation') || p.roles.has('reference')) && !p.roles.has('director');
   }
 
   private async fetchFacts(): Promise<Facts> {
     const p = this.principal;
     const [designation, approvals, consents, grants, vendor] = await Promise.all([
-      // Only employees are designated (reg. 2); a volunteer's token never carries the Director's powers.
-      p.id && (p.roles.has('circulation') || p.roles.has('reference')) && !p.roles.has('director')
-        ? this.access.activeDesignation(p.id)
-        : null,
+      this.designationCandidate() ? this.access.activeDesignation(p.id!) : null,
       p.requesterId ? this.access.approvalsFor(p.requesterId) : [],
       p.requesterId ? this.access.consentsFor(p.requesterId) : [],
       p.patronId ? this.access.grantsTo(p.patronId) : [],

@@ -30,45 +30,76 @@ export function toRuleResult(d: Decision): true | Error {
  */
 interface Decided {
   patronId: string | null;
+  /** Set once decided (at once when the policy answered synchronously). */
   decision: Decision | null;
-  pending: Promise<Decision>;
+  /** The decision still being made (facts loading, or a clause reading the database). */
+  pending: Promise<Decision> | null;
   /** The audit row of this decision, found once. */
   row: AuditRow | null;
 }
 const decisions = new WeakMap<GraphQLContext, WeakMap<object, Map<string, Decided>>>();
 
-function decidedFor(ctx: GraphQLContext, parent: object, name: string, typeName: FactsType, category: PiiCategory, flags: FieldFlags): Decided {
+function decidedFor(ctx: GraphQLContext, parent: object, key: string, typeName: FactsType, category: PiiCategory, flags: FieldFlags): Decided {
   let byParent = decisions.get(ctx);
   if (!byParent) decisions.set(ctx, (byParent = new WeakMap()));
   let byRule = byParent.get(parent);
   if (!byRule) byParent.set(parent, (byRule = new Map()));
-  // The type is part of the key: the facts of an object depend on the type it is resolved as.
-  const key = `${typeName}|${name}`;
   let d = byRule.get(key);
   if (!d) {
     const record = recordFacts[typeName](parent as never);
-    const entry: Decided = { patronId: record.patronId, decision: null, pending: ctx.authz.decide(record, category, flags), row: null };
-    entry.pending.then((decision) => (entry.decision = decision), () => undefined);
+    const decision = ctx.authz.decide(record, category, flags);
+    const entry: Decided = { patronId: record.patronId, decision: null, pending: null, row: null };
+    if (decision instanceof Promise) {
+      entry.pending = decision;
+      decision.then((x) => (entry.decision = x), () => undefined);
+    } else {
+      entry.decision = decision;
+    }
     byRule.set(key, (d = entry));
   }
   return d;
 }
 
+/**
+ * A graphql-shield rule that can also answer without a promise: `answerNow` gives the rule's
+ * result (true, or the denial's error) when it is already known, and undefined when only the
+ * shield's own (asynchronous) evaluation of the rule can tell. sync-answer.ts uses it.
+ */
+export type SyncAnswerRule = ReturnType<ReturnType<typeof rule>> & {
+  answerNow(parent: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo): true | Error | undefined;
+};
+
 /** A field classified @pii(category) on a patron-linked type (Patron, Loan, Fine, Payment, ReferenceConsult). */
-export function piiRule(category: PiiCategory, flags: FieldFlags) {
+export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRule {
   const name = `pii:${category}${flags.staffVisible ? '' : ':custodian'}${flags.vendorShared ? ':vendor' : ''}`;
+  // Every resolution is recorded on the decision's audit row, whichever path answered.
   const answer = (ctx: GraphQLContext, d: Decided, decision: Decision, typeName: string, info: GraphQLResolveInfo) => {
     d.row ??= ctx.audit.rowOf(d.patronId, typeName, category, name, decision);
     ctx.audit.addField(d.row, info.fieldName, decision.granted, info.path);
     return toRuleResult(decision);
   };
-  return rule(name, NO_CACHE)((parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
+  // The memo key per type this rule guards: the facts of an object depend on the type it is
+  // resolved as. Made once per type, not once per field resolution.
+  const keys = new Map<string, string>();
+  const decided = (parent: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo): Decided | null => {
     const typeName = info.parentType.name;
-    if (!isFactsType(typeName) || typeof parent !== 'object' || parent === null) return forbidden();
-    const d = decidedFor(ctx, parent, name, typeName, category, flags);
-    // Already decided (another field of the same object): answer without another promise.
-    if (d.decision) return answer(ctx, d, d.decision, typeName, info);
-    return d.pending.then((decision) => answer(ctx, d, decision, typeName, info));
+    if (!isFactsType(typeName) || typeof parent !== 'object' || parent === null) return null;
+    let key = keys.get(typeName);
+    if (key === undefined) keys.set(typeName, (key = `${typeName}|${name}`));
+    return decidedFor(ctx, parent, key, typeName, category, flags);
+  };
+  const shieldRule = rule(name, NO_CACHE)((parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
+    const d = decided(parent, ctx, info);
+    if (!d) return forbidden();
+    if (d.decision) return answer(ctx, d, d.decision, info.parentType.name, info);
+    return d.pending!.then((decision) => answer(ctx, d, decision, info.parentType.name, info));
+  });
+  return Object.assign(shieldRule, {
+    answerNow(parent: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo): true | Error | undefined {
+      const d = decided(parent, ctx, info);
+      if (!d) return forbidden();
+      return d.decision ? answer(ctx, d, d.decision, info.parentType.name, info) : undefined;
+    },
   });
 }
 

@@ -14,6 +14,7 @@ import { auditEvents } from '../db/schema/audit.sql.js';
 import { referenceConsults } from '../db/schema/reference.sql.js';
 import { vendorEnrolments, vendorPinFailures, vendors } from '../db/schema/vendors.sql.js';
 import { notFound } from '../graphql/errors.js';
+import { queryRows } from '../audit/sql.js';
 
 export const EXPORT_FORMAT = 'mpl-patron-data-export/1';
 
@@ -25,6 +26,11 @@ interface Section {
   rows: (patronId: string, now: Date) => SQL | undefined;
   /** The patron section is one object, the others lists. */
   single?: boolean;
+  /**
+   * An audit row of format 2 lists every patron one decision covered: the export keeps only the
+   * patron's own pseudonyms of that list (the others are other patrons').
+   */
+  ownSubjectsOnly?: boolean;
 }
 
 /** Requests naming the patron that the patron may be told about (no nondisclosure order in force). */
@@ -72,10 +78,11 @@ export const SECTIONS: readonly Section[] = [
     // as a principal; accesses under a nondisclosure order in force are left out (reg. 4 and 6).
     name: 'accessLog',
     table: auditEvents,
+    ownSubjectsOnly: true,
     rows: (id, now) =>
       and(
         or(
-          sql`${auditEvents.subject} in (select audit_pseudonyms_of(${id}))`,
+          sql`${auditEvents.seq} in (select audit_events_about(${id}))`,
           sql`${auditEvents.principalId} in (select audit_pseudonyms_of(${id}))`,
         ),
         sql`not (${auditEvents.basis} = 'DISCLOSURE' and ${auditEvents.basisRef} in (select ${disclosureRequests.id} from ${disclosureRequests} where ${disclosureRequests.nondisclosureUntil} > ${now}))`,
@@ -115,6 +122,7 @@ const NOTES = [
   'Returned loans are listed only while you keep checkout history; an anonymised loan is no longer linked to you and is not yours to export.',
   "Disclosure requests under a court's nondisclosure order are left out while the order is in force, as the law requires.",
   'Dates and times are ISO 8601 in UTC; amounts are in cents.',
+  'An access-log entry that covered several patrons at once lists only your own pseudonym among its subjects.',
 ];
 
 export class DataExportService {
@@ -132,8 +140,10 @@ export class DataExportService {
     const sections = await this.db.transaction(
       async (tx) => {
         const out: Record<string, unknown> = {};
+        const own = await ownPseudonyms(tx, patronId);
         for (const s of SECTIONS) {
           const rows = (await tx.select().from(s.table).where(s.rows(patronId, at))) as Record<string, unknown>[];
+          if (s.ownSubjectsOnly) for (const r of rows) r.subjects = (r.subjects as string[] | null)?.filter((p) => own.has(p)) ?? null;
           const projected = rows.map((r) => project(s.table, r));
           if (s.table === patrons && projected[0]) projected[0].hasPin = rows[0]!.pinHash != null;
           out[s.name] = s.single ? (projected[0] ?? null) : projected;
@@ -154,6 +164,12 @@ export class DataExportService {
       excluded: Object.entries(EXCLUDED).map(([column, reason]) => ({ ...split(column), reason })),
     };
   }
+}
+
+/** The patron's pseudonyms under every audit key still alive. */
+async function ownPseudonyms(db: Db, patronId: string): Promise<Set<string>> {
+  const rows = await queryRows<{ p: string }>(db, sql`select audit_pseudonyms_of(${patronId}) as p`);
+  return new Set(rows.map((r) => r.p));
 }
 
 /** A row with its excluded columns dropped and instants as ISO strings, keyed as in the dictionary. */

@@ -2,8 +2,9 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
-import { buildPermissions } from '../authz/permissions.js';
+import { buildPermissions, ruleTree } from '../authz/permissions.js';
 import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.js';
+import { withSyncAnswers } from '../authz/sync-answer.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './sdl.js';
 
@@ -17,7 +18,9 @@ export function buildUnprotectedSchema(): GraphQLSchema {
 
 export function buildSchema(): GraphQLSchema {
   const schema = buildUnprotectedSchema();
-  // The shield's own field middleware, minus the wrappers that can only ever allow (pass-through.ts).
-  const fieldMiddleware = buildPermissions(schema).generate(schema) as IMiddlewareFieldMap;
-  return applyMiddleware(schema, withoutPassThrough(fieldMiddleware, alwaysAllowedFields(schema)));
+  const tree = ruleTree(schema);
+  // The shield's own field middleware, minus the wrappers that can only ever allow (pass-through.ts),
+  // answering without a promise where the rule already knows its answer (sync-answer.ts).
+  const fieldMiddleware = buildPermissions(schema, tree).generate(schema) as IMiddlewareFieldMap;
+  return applyMiddleware(schema, withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(tree)), tree));
 }

@@ -85,12 +85,27 @@ describe('inv. 3: every resolution of a protected field is recorded, no more, no
     });
   });
 
+  test('reg. 4: a page of patrons is one row per decision group, listing every patron it covered', async () => {
+    const page = await asking('page', '{ patrons(search: { status: ACTIVE }, first: 10) { nodes { id name email birthDate } } }', AS.circulation, 'CIRCULATION_DESK');
+    const ids = (page.res.body.data as { patrons: { nodes: { id: string }[] } }).patrons.nodes.map((n) => n.id);
+    expect(ids.length).toBeGreaterThan(2);
+    const rows = await t.db.raw('select format, type_name, fields, outcome, cardinality(subjects) as n from audit_events where request_id = $1 order by seq', [page.requestId]);
+    expect(rows).toEqual([
+      { format: 2, type_name: 'Patron', fields: ['birthDate'], outcome: 'DENIED', n: ids.length },
+      { format: 2, type_name: 'Patron', fields: ['email', 'name'], outcome: 'GRANTED', n: ids.length },
+    ]);
+    expect(page.decisions).toEqual(
+      ids.flatMap((id) => [`${id}|Patron|birthDate|DENIED|-|-`, `${id}|Patron|email|GRANTED|STAFF_PURPOSE|-`, `${id}|Patron|name|GRANTED|STAFF_PURPOSE|-`]).sort(),
+    );
+  });
+
   test('reg. 4: no raw patron id reaches an audit row; a patron principal is a pseudonym too', async () => {
     const self = await asking('selfpid', `{ patron(id: "${ADA}") { email } }`, AS.ada);
     const rows = await t.db.raw('select * from audit_events where request_id = $1', [self.requestId]);
     expect(rows).toHaveLength(1);
     const [pseudonym] = await t.db.raw("select audit_pseudonym(pads, patron_id) as p from audit_subject_keys where patron_id = $1", [ADA]);
-    expect(rows[0]!.subject).toEqual(pseudonym!.p);
+    expect(rows[0]!.subjects).toEqual([pseudonym!.p]);
+    expect(rows[0]!.subject).toBeNull();
     expect(rows[0]!.principal_id).toEqual(pseudonym!.p);
     const all = JSON.stringify(await t.db.raw('select * from audit_events'));
     for (const id of ['pat_adalovelace', 'pat_danidiaz', 'pat_carmendiaz', 'user_ada', demoCardNumber(1)]) expect(all).not.toContain(id);

@@ -40,7 +40,7 @@ const exportOf = async (as: TokenSpec): Promise<ExportDoc> => {
 /** Patron-reference column names, whether or not a foreign key declares them. */
 const PERSON_COLUMN = /(^|_)(patron|child|guardian|subject|borrower|member)_id$/;
 /** Columns that name a patron by a keyed pseudonym instead of an id (the audit log). */
-const PSEUDONYM_COLUMN = /^subject$/;
+const PSEUDONYM_COLUMN = /^subjects?$/;
 
 /** Which rows of each table are about patron $1, stated independently of the export's own queries. */
 const VISIBLE_REQUESTS = `select request_id from disclosure_request_patrons d join disclosure_requests r on r.id = d.request_id
@@ -60,9 +60,10 @@ const ROWS_OF: Record<string, string> = {
   disclosure_events: `request_id in (${VISIBLE_REQUESTS})`,
   disclosure_request_patrons: `patron_id = $1 and request_id in (${VISIBLE_REQUESTS})`,
   audit_subject_keys: 'patron_id = $1',
-  // Rows whose subject, or whose patron principal, is one of the patron's live pseudonyms; not
-  // accesses under a nondisclosure order still in force.
-  audit_events: `(subject in (select audit_pseudonyms_of($1)) or principal_id in (select audit_pseudonyms_of($1)))
+  // Rows whose subject (format 1), one of whose subjects (format 2), or whose patron principal is
+  // one of the patron's live pseudonyms; not accesses under a nondisclosure order still in force.
+  audit_events: `(subject in (select audit_pseudonyms_of($1)) or subjects && array(select audit_pseudonyms_of($1))
+    or principal_id in (select audit_pseudonyms_of($1)))
     and not (basis = 'DISCLOSURE' and basis_ref in (select id from disclosure_requests where nondisclosure_until > now()))`,
 };
 
@@ -91,6 +92,9 @@ async function catalogue() {
   }
   return { byTable, scope };
 }
+
+const OWN_SUBJECTS_ONLY = `to_jsonb(x) || jsonb_build_object('subjects', case when x.subjects is null then null else
+  to_jsonb(array(select s from unnest(x.subjects) with ordinality u(s, i) where s in (select audit_pseudonyms_of($1)) order by i)) end)`;
 
 /** Database values in the export's representation: instants as ISO strings in UTC. */
 const normalise = (v: unknown) => (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? new Date(v).toISOString() : v);
@@ -133,7 +137,9 @@ describe('completeness', () => {
       );
       // The export's own access is recorded after the document was made, so it cannot be in it.
       const own = dict.table === 'audit_events' ? ` and request_id <> '${exportRequest.get(doc)}'` : '';
-      const rows = await t.db.raw(`select to_jsonb(x) as row from ${dict.table} x where (${ROWS_OF[dict.table]})${own}`, [patronId]);
+      // A format-2 audit row lists every patron of its decision group; the patron gets their own pseudonyms of it.
+      const row = dict.table === 'audit_events' ? OWN_SUBJECTS_ONLY : 'to_jsonb(x)';
+      const rows = await t.db.raw(`select ${row} as row from ${dict.table} x where (${ROWS_OF[dict.table]})${own}`, [patronId]);
       const expected = rows.map((r) =>
         Object.fromEntries(Object.entries(r.row as Record<string, unknown>).filter(([c]) => !excluded.has(`${dict.table}.${c}`)).map(([c, v]) => [c, normalise(v)])),
       );
@@ -175,6 +181,17 @@ describe('content', () => {
     expect((doc.disclosureRequests as { id: string }[]).map((r) => r.id)).toEqual(['dr_approved']);
     expect(new Set((doc.disclosureEvents as { requestId: string }[]).map((e) => e.requestId))).toEqual(new Set(['dr_approved']));
     expect(JSON.stringify(doc)).not.toContain('dr_fulfilled');
+  });
+
+  test('reg. 11 and 4: an access that covered several patrons at once shows the patron only their own pseudonym', async () => {
+    const page = await t.gql('{ patrons(search: { status: ACTIVE }, first: 10) { nodes { name } } }', { as: AS.circulation, purpose: 'CIRCULATION_DESK' });
+    expect(page.body.errors).toBeUndefined();
+    const requestId = page.body.extensions!.requestId as string;
+    const [stored] = await t.db.raw(`select seq, cardinality(subjects) as n from audit_events where request_id = $1 and type_name = 'Patron'`, [requestId]);
+    expect(stored!.n).toBeGreaterThan(1);
+    const [ada] = await t.db.raw('select audit_pseudonym(pads, patron_id) as p from audit_subject_keys where patron_id = $1', [DEMO.patrons.ada]);
+    const row = (await exportOf(AS.ada)).accessLog as { requestId: string; seq: number; subjects: string[] }[];
+    expect(row.filter((r) => r.requestId === requestId).map((r) => r.subjects)).toEqual([[ada!.p]]);
   });
 
   test('reg. 14: a guardian grant is in both the child’s and the guardian’s export; nothing else of the child is in the guardian’s', async () => {

@@ -1,7 +1,7 @@
-// The audit log (append-only, hash-chained; written only by the SQL function audit_append of the
-// custom migration), its signed checkpoints, and the per-patron pseudonym keys that retention
-// destroys. No column of audit_events holds a raw patron id: subjects are HMAC pseudonyms.
-import { bigint, boolean, customType, index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+// The audit log (append-only, hash-chained; written only by the SQL function audit_append_request
+// of the custom migrations), its signed checkpoints, and the per-patron pseudonym keys that
+// retention destroys. No column of audit_events holds a raw patron id: subjects are HMAC pseudonyms.
+import { bigint, boolean, customType, index, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, instant } from './columns.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -23,8 +23,16 @@ export const auditEvents = pgTable(
     principalId: text('principal_id'),
     principalRoles: text('principal_roles').array().notNull(),
     purpose: text('purpose'),
-    /** HMAC(key of the subject patron for this period, patron id), hex; null for anonymised records. */
+    /**
+     * Row layout, which fixes the canonical text the hash covers (src/audit/canonical.ts).
+     * 1: one subject per row (`subject`); 2: one row per decision group of a request, listing
+     * every patron it was about (`subjects`), so a 100-patron page is a handful of rows.
+     */
+    format: smallint('format').notNull().default(1),
+    /** Format 1: HMAC(key of the subject patron for this period, patron id), hex; null for anonymised records. */
     subject: text('subject'),
+    /** Format 2: the pseudonyms (as `subject`) of every patron of the group, sorted; empty for anonymised records. */
+    subjects: text('subjects').array(),
     typeName: text('type_name').notNull(),
     fields: text('fields').array().notNull(),
     category: text('category'),
@@ -38,6 +46,7 @@ export const auditEvents = pgTable(
   },
   (t) => [
     index('audit_events_subject_idx').on(t.subject, t.seq),
+    index('audit_events_subjects_idx').using('gin', t.subjects),
     index('audit_events_principal_idx').on(t.principalId, t.seq),
     index('audit_events_basis_ref_idx').on(t.basisRef),
     index('audit_events_at_idx').on(t.atMs),

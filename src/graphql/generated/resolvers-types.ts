@@ -155,10 +155,17 @@ export type AuditEvent = {
   /** Position in the log's hash chain: 1, 2, 3, ... with no gap. */
   seq: Scalars['ID']['output'];
   /**
-   * Pseudonym of the patron the record is about: HMAC under that patron's key for the month. Once
-   * retention destroys the key, the row still verifies but names nobody. Null for anonymised records.
+   * Rows written before decision groups (format 1) name one subject here; `subjects` lists it too.
+   * @deprecated Use `subjects`: rows now list every patron of a decision group.
    */
   subject?: Maybe<Scalars['String']['output']>;
+  /**
+   * Pseudonyms of the patrons this decision was about, each an HMAC under that patron's key for the
+   * month. One row covers every patron of a request that had the same decision over the same fields
+   * (a 100-patron page is a handful of rows). Once retention destroys a key, the row still verifies
+   * but that pseudonym names nobody. Empty for anonymised records.
+   */
+  subjects?: Maybe<Array<Scalars['String']['output']>>;
   /** The GraphQL type whose fields were resolved. */
   typeName?: Maybe<Scalars['String']['output']>;
   /** Whether the request came through the federated router. */
@@ -1916,6 +1923,7 @@ export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends
   rule?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subjects?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   typeName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   viaRouter?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 }>;
