@@ -1,12 +1,14 @@
-// Assembles the subgraph: database, schema, Apollo Server and the HTTP app; returns a handle that
-// stops it gracefully (leave the pool, drain in-flight requests, then close the database).
+// Assembles the subgraph: the protected schema, the audit log and its retention schedule, on the
+// HTTP app every instance shares (createSubgraphApp); the handle stops it gracefully (leave the
+// pool, drain in-flight requests, then close the database).
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Database } from './db/client.js';
@@ -41,6 +43,23 @@ export interface ServerDeps {
   metrics?: Metrics;
 }
 
+export interface SubgraphAppOptions extends ServerDeps {
+  /** The executable schema; authorization, if any, is the schema's own field middleware. */
+  schema: GraphQLSchema;
+  /** Added after the request-flow plugins every instance has. */
+  plugins: ApolloServerPlugin<GraphQLContext>[];
+}
+
+export interface SubgraphApp {
+  url: string;
+  http: Server;
+  metrics: Metrics;
+  /** Readiness answers 503 from here on, so a replica leaves the pool before it drains. */
+  stopAccepting(): void;
+  /** Stops accepting, drains in-flight requests and stops Apollo Server; the database stays open. */
+  stop(): Promise<void>;
+}
+
 export interface RunningServer {
   url: string;
   http: Server;
@@ -51,9 +70,48 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** The subgraph: its schema under the audit log, listening on config.HOST:PORT. */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
-  const { config, logger, database, verifier } = deps;
+  const { config, logger, database } = deps;
   const now = deps.now ?? (() => new Date());
+  const metrics = deps.metrics ?? new Metrics();
+  const audit = new AuditWriter(database.db, loadCheckpointKey(config), logger, {
+    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+    checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+  }, now);
+  const app = await createSubgraphApp({
+    ...deps,
+    now,
+    metrics,
+    schema: buildSchema(),
+    plugins: [decisionMetricsPlugin(metrics), auditPlugin(audit, logger, metrics)],
+  });
+  const retention = startRetentionSchedule({ config, database, logger, audit, now });
+  return {
+    url: app.url,
+    http: app.http,
+    metrics,
+    audit,
+    async stop() {
+      app.stopAccepting();
+      // Retention appends to the audit log: it finishes before Apollo's stop writes the final checkpoint.
+      await retention.stop();
+      await app.stop();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * Apollo Server and the HTTP app around a given schema: limits, error masking, request ids,
+ * operations endpoints, router secret. startServer is its one production caller; the benchmark
+ * builds its unprotected comparison servers with it, so they differ from the subgraph only in the
+ * schema's middleware and the plugins passed here.
+ */
+export async function createSubgraphApp(options: SubgraphAppOptions): Promise<SubgraphApp> {
+  const { config, logger, database, verifier, schema, plugins } = options;
+  const now = options.now ?? (() => new Date());
+  const metrics = options.metrics ?? new Metrics();
   const vendorSettings = vendorSettingsFrom(config);
   const disclosureSettings = {
     emergencyAccessHours: config.EMERGENCY_ACCESS_HOURS,
@@ -61,20 +119,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     expiryWarningDays: config.DISCLOSURE_EXPIRY_WARNING_DAYS,
     maxAccessDays: config.DISCLOSURE_MAX_ACCESS_DAYS,
   };
-  const metrics = deps.metrics ?? new Metrics();
   const lifecycle: Lifecycle = { accepting: false };
   const errors = createErrorHandling(logger);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   const http = createServer(app);
-  const audit = new AuditWriter(database.db, loadCheckpointKey(config), logger, {
-    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
-    checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
-  }, now);
 
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: buildSchema(),
+    schema,
     logger: apolloLogger(logger),
     formatError: errors.formatError,
     includeStacktraceInErrorResponses: false,
@@ -98,11 +151,10 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       entitiesLimitPlugin(config.MAX_ENTITY_REPRESENTATIONS, metrics),
       tokenLimitMetricsPlugin(metrics),
       executionTimeoutPlugin(config.EXECUTION_TIMEOUT_MS, metrics),
-      decisionMetricsPlugin(metrics),
       requestIdPlugin,
       noStorePlugin,
       requestLogPlugin,
-      auditPlugin(audit, logger, metrics),
+      ...plugins,
     ],
   });
   await apollo.start();
@@ -136,18 +188,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   await new Promise<void>((resolve) => http.listen(config.PORT, config.HOST, resolve));
   lifecycle.accepting = true;
   const { port } = http.address() as AddressInfo;
-  const url = `http://${config.HOST}:${port}/graphql`;
-  const retention = startRetentionSchedule({ config, database, logger, audit, now });
   return {
-    url,
+    url: `http://${config.HOST}:${port}/graphql`,
     http,
     metrics,
-    audit,
+    stopAccepting() {
+      lifecycle.accepting = false;
+    },
     async stop() {
       lifecycle.accepting = false;
-      await retention.stop();
       await apollo.stop();
-      await database.close();
     },
   };
 }
