@@ -1,7 +1,7 @@
 // Server processes and load: spawn a server (the real src/main.ts, or a bench variant), wait for
 // /health, drive it with autocannon, sample its resident memory from /proc while it runs.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import type { Scenario } from './scenarios.js';
@@ -59,6 +59,26 @@ export async function startProcess(entry: string, args: string[], env: Record<st
   };
 }
 
+/** CPU time (user + system, ms) a process has used, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU time of every PostgreSQL server process on this machine (the local server the bench uses). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(pid));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
@@ -71,11 +91,19 @@ export interface LoadResult {
   peakRss: number;
   non2xx: number;
   errors: number;
+  /**
+   * CPU milliseconds per request, of the server process and of the PostgreSQL server (PGlite runs
+   * inside the server process). Unlike req/s, these hardly move when other work shares the cores.
+   */
+  serverCpuMs: number;
+  postgresCpuMs: number;
 }
 
 export async function drive(server: ServerProcess, s: Scenario, connections: number, seconds: number): Promise<LoadResult> {
   let peakRss = rssBytes(server.pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(server.pid))), 50);
+  const cpu0 = cpuMs(server.pid);
+  const pg0 = postgresCpuMs();
   try {
     const r = await autocannon({
       url: `${server.base}/graphql`,
@@ -85,7 +113,17 @@ export async function drive(server: ServerProcess, s: Scenario, connections: num
       connections,
       duration: seconds,
     });
-    return { rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, peakRss, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+    const n = Math.max(1, r.requests.total);
+    return {
+      rps: r.requests.total / r.duration,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      peakRss,
+      non2xx: r.non2xx,
+      errors: r.errors + r.timeouts,
+      serverCpuMs: (cpuMs(server.pid) - cpu0) / n,
+      postgresCpuMs: (postgresCpuMs() - pg0) / n,
+    };
   } finally {
     clearInterval(sampler);
     peakRss = Math.max(peakRss, rssBytes(server.pid));

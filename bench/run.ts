@@ -113,7 +113,7 @@ async function benchTarget(target: BenchTarget, scenarios: Scenario[], common: R
         for (const v of order) {
           const res = await drive(servers.get(v)!, s, CONNECTIONS, SECONDS);
           runs.get(v)!.push(res);
-          log(`${target.kind} s${s.id} ${v} run ${r + 1}: ${res.rps.toFixed(0)} req/s p99 ${res.p99} ms rss ${(res.peakRss / 2 ** 20).toFixed(0)} MB${res.non2xx || res.errors ? ` non2xx ${res.non2xx} errors ${res.errors}` : ''}`);
+          log(`${target.kind} s${s.id} ${v} run ${r + 1}: ${res.rps.toFixed(0)} req/s p99 ${res.p99} ms rss ${(res.peakRss / 2 ** 20).toFixed(0)} MB cpu ${res.serverCpuMs.toFixed(1)}+${res.postgresCpuMs.toFixed(1)} ms/req${res.non2xx || res.errors ? ` non2xx ${res.non2xx} errors ${res.errors}` : ''}`);
         }
       }
       for (const v of VARIANTS) rows.push({ scenario: s, variant: v, runs: runs.get(v)!, counts: counts.get(v)!.get(s.id), summary: summaries.get(v)! });
@@ -135,16 +135,18 @@ const mb = (b: number) => fmt(b / 2 ** 20);
 
 function table(result: TargetResult): string {
   const lines = [
-    '| scenario | server | req/s | p50 ms | p99 ms | peak RSS MB | SQL statements/req | round trips/req | audit writes/req | req/s ÷ baseline | p99 ÷ baseline | response |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| scenario | server | req/s | p50 ms | p99 ms | peak RSS MB | server CPU ms/req | PostgreSQL CPU ms/req | SQL statements/req | round trips/req | audit writes/req | req/s ÷ baseline | p99 ÷ baseline | CPU ÷ baseline | response |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const row of result.rows) {
     const base = result.rows.find((r) => r.scenario.id === row.scenario.id && r.variant === 'baseline')!;
     const rps = median(row.runs.map((r) => r.rps));
     const p99 = median(row.runs.map((r) => r.p99));
     const c = row.counts;
+    const cpu = (r: Row) => median(r.runs.map((x) => x.serverCpuMs + (result.target.kind === 'postgres' ? x.postgresCpuMs : 0)));
+    const pgCpu = result.target.kind === 'postgres' ? fmt(median(row.runs.map((r) => r.postgresCpuMs)), 1) : '—';
     lines.push(
-      `| ${row.scenario.id}. ${row.scenario.name} | ${row.variant} | ${fmt(rps)} | ${fmt(median(row.runs.map((r) => r.p50)))} | ${fmt(p99)} | ${mb(median(row.runs.map((r) => r.peakRss)))} | ${c ? fmt(c.statements, 1) : '?'} | ${c?.roundTrips != null ? fmt(c.roundTrips, 1) : '—'} | ${c?.auditWrites != null ? fmt(c.auditWrites, 1) : '—'} | ${fmt(rps / median(base.runs.map((r) => r.rps)), 2)} | ${fmt(p99 / median(base.runs.map((r) => r.p99)), 2)} | ${row.summary} |`,
+      `| ${row.scenario.id}. ${row.scenario.name} | ${row.variant} | ${fmt(rps)} | ${fmt(median(row.runs.map((r) => r.p50)))} | ${fmt(p99)} | ${mb(median(row.runs.map((r) => r.peakRss)))} | ${fmt(median(row.runs.map((r) => r.serverCpuMs)), 1)} | ${pgCpu} | ${c ? fmt(c.statements, 1) : '?'} | ${c?.roundTrips != null ? fmt(c.roundTrips, 1) : '—'} | ${c?.auditWrites != null ? fmt(c.auditWrites, 1) : '—'} | ${fmt(rps / median(base.runs.map((r) => r.rps)), 2)} | ${fmt(p99 / median(base.runs.map((r) => r.p99)), 2)} | ${fmt(cpu(row) / cpu(base), 2)} | ${row.summary} |`,
     );
   }
   return lines.join('\n');
@@ -265,7 +267,10 @@ The issue's scenario-1 target "≥ 3× the default graphql-shield setup" is chec
 references. Statements and round trips per request are counted by running each server
 in the bench process on the same database (bench/count.ts); round trips are node-postgres queries
 (BEGIN/COMMIT included; PGlite has none, it runs in-process); "audit writes" are the audit writer's
-appends plus the checkpoints they trigger. Scenario 4 checks the PIN with scrypt (N=16384) as the
+appends plus the checkpoints they trigger. CPU ms/req is the CPU time the server process (and, on
+PostgreSQL, every PostgreSQL server process of the machine) used during a run, divided by the
+requests served: the machine is shared, and CPU time per request moves far less with other work on
+the cores than requests per second do ("CPU ÷ baseline" compares server + database). Scenario 4 checks the PIN with scrypt (N=16384) as the
 server does in production, so its throughput is bound by scrypt, not by authorization.
 
 ## Machine

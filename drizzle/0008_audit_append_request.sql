@@ -37,22 +37,20 @@ DECLARE
   n int;
 BEGIN
   -- Keys and pseudonyms need no chain lock: a (patron, month) key is created at most once (unique
-  -- index), whichever process gets there first. Usually every key exists and one lookup is all.
+  -- index), whichever process gets there first. Usually every key exists, and one indexed lookup
+  -- gives every pseudonym (computed when its key was made, migration 0007).
   patrons := ARRAY(
     SELECT s FROM jsonb_array_elements(request->'groups') g, jsonb_array_elements_text(g->'subjects') s
     UNION SELECT request->>'principalPatron' WHERE request->>'principalPatron' IS NOT NULL);
   FOR attempt IN 1..2 LOOP
-    -- audit_pseudonym(pads, patron_id), written out: a call per patron costs more than the HMAC.
-    SELECT coalesce(jsonb_object_agg(k.patron_id,
-        encode(sha256(substring(k.pads FROM 65 FOR 64) || sha256(substring(k.pads FROM 1 FOR 64) || convert_to(k.patron_id, 'UTF8'))), 'hex')), '{}'::jsonb),
-      count(*)
+    SELECT coalesce(jsonb_object_agg(k.patron_id, k.pseudonym), '{}'::jsonb), count(*)
     INTO names, found
     FROM audit_subject_keys k WHERE k.period_start = period AND k.patron_id = ANY(patrons);
     EXIT WHEN found = cardinality(patrons);
-    INSERT INTO audit_subject_keys (id, patron_id, period_start, period_end, pads)
-    SELECT 'ask_' || replace(gen_random_uuid()::text, '-', ''), p, period, period + interval '1 month', audit_new_key_pads()
-    FROM unnest(patrons) p
-    WHERE NOT EXISTS (SELECT 1 FROM audit_subject_keys k WHERE k.patron_id = p AND k.period_start = period)
+    INSERT INTO audit_subject_keys (id, patron_id, period_start, period_end, pads, pseudonym)
+    SELECT 'ask_' || replace(gen_random_uuid()::text, '-', ''), x.p, period, period + interval '1 month', x.pads, audit_pseudonym(x.pads, x.p)
+    FROM (SELECT p, audit_new_key_pads() AS pads FROM unnest(patrons) p
+          WHERE NOT EXISTS (SELECT 1 FROM audit_subject_keys k WHERE k.patron_id = p AND k.period_start = period)) x
     ON CONFLICT (patron_id, period_start) DO NOTHING;
   END LOOP;
 
@@ -106,6 +104,12 @@ DROP FUNCTION audit_append(jsonb);
 -- A group's pseudonyms are 100 random hex strings for a 100-patron page: compressing them costs
 -- more CPU than the bytes it saves. Stored out of line, uncompressed.
 ALTER TABLE audit_events ALTER COLUMN subjects SET STORAGE EXTERNAL;
+--> statement-breakpoint
+
+-- The pseudonyms of a patron under every key still alive, now read instead of recomputed.
+CREATE OR REPLACE FUNCTION audit_pseudonyms_of(patron text) RETURNS SETOF text LANGUAGE sql STABLE AS $$
+  SELECT k.pseudonym FROM audit_subject_keys k WHERE k.patron_id = patron
+$$;
 --> statement-breakpoint
 
 -- Rows about a patron, whichever format: the pseudonyms of every key still alive, matched against

@@ -113,7 +113,7 @@ export class AuditLogReader {
       this.db,
       sql`
       with owners as (
-        select k.patron_id as owner, audit_pseudonym(k.pads, k.patron_id) as pseudonym
+        select k.patron_id as owner, k.pseudonym
         from audit_subject_keys k where k.patron_id = any(${sql.param(patronIds)})
       ), about as (
         -- Format 1 names one subject a row, format 2 lists them (GIN index); a row is one or the other.

@@ -21,7 +21,7 @@ export async function releasesOf(db: Db, requestId: string): Promise<DisclosureR
     db,
     sql`
     with names as (
-      select p.patron_id, audit_pseudonym(k.pads, p.patron_id) as pseudonym
+      select p.patron_id, k.pseudonym
       from disclosure_request_patrons p join audit_subject_keys k on k.patron_id = p.patron_id
       where p.request_id = ${requestId}
     )

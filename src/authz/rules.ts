@@ -29,6 +29,10 @@ export function toRuleResult(d: Decision): true | Error {
  * by the parent object itself (each request loads its own rows), held only while the request is.
  */
 interface Decided {
+  /** "Type|rule": the facts of an object depend on the type it is resolved as. */
+  key: string;
+  /** The object's next decision (another rule): objects have one to three, so a list, not a Map. */
+  next: Decided | null;
   patronId: string | null;
   /** Set once decided (at once when the policy answered synchronously). */
   decision: Decision | null;
@@ -37,27 +41,24 @@ interface Decided {
   /** The audit row of this decision, found once. */
   row: AuditRow | null;
 }
-const decisions = new WeakMap<GraphQLContext, WeakMap<object, Map<string, Decided>>>();
+const decisions = new WeakMap<GraphQLContext, WeakMap<object, Decided>>();
 
 function decidedFor(ctx: GraphQLContext, parent: object, key: string, typeName: FactsType, category: PiiCategory, flags: FieldFlags): Decided {
   let byParent = decisions.get(ctx);
   if (!byParent) decisions.set(ctx, (byParent = new WeakMap()));
-  let byRule = byParent.get(parent);
-  if (!byRule) byParent.set(parent, (byRule = new Map()));
-  let d = byRule.get(key);
-  if (!d) {
-    const record = recordFacts[typeName](parent as never);
-    const decision = ctx.authz.decide(record, category, flags);
-    const entry: Decided = { patronId: record.patronId, decision: null, pending: null, row: null };
-    if (decision instanceof Promise) {
-      entry.pending = decision;
-      decision.then((x) => (entry.decision = x), () => undefined);
-    } else {
-      entry.decision = decision;
-    }
-    byRule.set(key, (d = entry));
+  const first = byParent.get(parent);
+  for (let d: Decided | null = first ?? null; d; d = d.next) if (d.key === key) return d;
+  const record = recordFacts[typeName](parent as never);
+  const decision = ctx.authz.decide(record, category, flags);
+  const entry: Decided = { key, next: first ?? null, patronId: record.patronId, decision: null, pending: null, row: null };
+  if (decision instanceof Promise) {
+    entry.pending = decision;
+    decision.then((x) => (entry.decision = x), () => undefined);
+  } else {
+    entry.decision = decision;
   }
-  return d;
+  byParent.set(parent, entry);
+  return entry;
 }
 
 /**

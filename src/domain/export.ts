@@ -99,6 +99,8 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
   'audit_subject_keys.period_start': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
   'audit_subject_keys.period_end': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
   'audit_subject_keys.pads': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.pseudonym':
+    'The name an audit key gives you in the audit log until retention destroys the key; your access-log rows above carry it as their subject.',
   'payments.processor_token':
     "The payment processor's reference for the transaction, usable only with the library's processor account; the amount, date and the card's last four digits are exported.",
 };

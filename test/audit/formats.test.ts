@@ -25,8 +25,12 @@ let d: TestDatabase;
 
 beforeAll(async () => {
   d = await createTestDatabase();
-  // The previous release: its audit_append, exactly as migration 0006 created it.
+  // The previous release: its audit_append, exactly as migration 0006 created it. The keys it made
+  // are here already, as migration 0007 leaves them (with their pseudonym filled in).
   await d.raw(readFileSync(new URL('../../drizzle/0006_audit_append_set_based.sql', import.meta.url), 'utf8'));
+  await d.raw(`insert into audit_subject_keys (id, patron_id, period_start, period_end, pads, pseudonym)
+    select 'ask_' || p, p, date_trunc('month', $2::timestamptz, 'UTC'), date_trunc('month', $2::timestamptz, 'UTC') + interval '1 month', pads, audit_pseudonym(pads, p)
+    from (select p, audit_new_key_pads() as pads from unnest($1::text[]) p) k`, [[ADA, BEN], now().toISOString()]);
   const v1 = (subject: string | null, fields: string[]) => ({
     atMs: now().getTime() - 60_000, requestId: 'req-format-1', operationName: 'Desk', documentHash: null, principalKind: 'user',
     principalId: 'staff_circ', principalPatron: null, principalRoles: ['circulation'], purpose: 'CIRCULATION_DESK', subject,

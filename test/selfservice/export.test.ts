@@ -167,6 +167,7 @@ describe('content', () => {
       'audit_subject_keys.period_start',
       'audit_subject_keys.period_end',
       'audit_subject_keys.pads',
+      'audit_subject_keys.pseudonym',
       'payments.processor_token',
     ]);
     const raw = JSON.stringify(doc);

@@ -78,6 +78,12 @@ export const auditSubjectKeys = pgTable(
     periodStart: instant('period_start').notNull(),
     periodEnd: instant('period_end').notNull(),
     pads: bytea('pads').notNull(),
+    /**
+     * HMAC(key, patron_id), hex: the pseudonym the key gives the patron, computed once when the key
+     * is made instead of on every append and every read. It links rows to the patron exactly as
+     * the key does, and goes with the key when retention destroys it.
+     */
+    pseudonym: text('pseudonym').notNull(),
   },
   (t) => [uniqueIndex('audit_subject_keys_patron_period').on(t.patronId, t.periodStart), index('audit_subject_keys_end_idx').on(t.periodEnd)],
 );
