@@ -65,17 +65,29 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** CPU time of every PostgreSQL server process on this machine (the local server the bench uses). */
-function postgresCpuMs(): number {
-  let total = 0;
+/**
+ * CPU time of the PostgreSQL backends serving `database` (their process title names it), by pid:
+ * a backend of another database, or one that ends during the run, must not count.
+ */
+function postgresCpuByPid(database: string): Map<number, number> {
+  const out = new Map<number, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(pid));
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (title.includes(` ${database} `)) out.set(Number(pid), cpuMs(Number(pid)));
     } catch {
       // the process ended meanwhile
     }
   }
+  return out;
+}
+
+/** CPU the backends of `database` used between two snapshots (a backend new since the first counts from zero). */
+function postgresCpuSince(database: string, before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of postgresCpuByPid(database)) total += ms - (before.get(pid) ?? 0);
   return total;
 }
 
@@ -99,11 +111,12 @@ export interface LoadResult {
   postgresCpuMs: number;
 }
 
-export async function drive(server: ServerProcess, s: Scenario, connections: number, seconds: number): Promise<LoadResult> {
+/** `database`: the PostgreSQL database the server uses, whose backends' CPU is measured (none for PGlite). */
+export async function drive(server: ServerProcess, s: Scenario, connections: number, seconds: number, database?: string): Promise<LoadResult> {
   let peakRss = rssBytes(server.pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(server.pid))), 50);
   const cpu0 = cpuMs(server.pid);
-  const pg0 = postgresCpuMs();
+  const pg0 = database ? postgresCpuByPid(database) : new Map<number, number>();
   try {
     const r = await autocannon({
       url: `${server.base}/graphql`,
@@ -122,7 +135,7 @@ export async function drive(server: ServerProcess, s: Scenario, connections: num
       non2xx: r.non2xx,
       errors: r.errors + r.timeouts,
       serverCpuMs: (cpuMs(server.pid) - cpu0) / n,
-      postgresCpuMs: (postgresCpuMs() - pg0) / n,
+      postgresCpuMs: database ? postgresCpuSince(database, pg0) / n : 0,
     };
   } finally {
     clearInterval(sampler);

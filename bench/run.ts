@@ -97,6 +97,9 @@ async function benchTarget(target: BenchTarget, scenarios: Scenario[], common: R
     log(`${target.kind}: counting statements, ${v}`);
     counts.set(v, await countPerRequest(v === 'protected' ? 'protected' : v, envOf(v), scenarios));
   }
+  // Whose PostgreSQL backends to measure: the scratch database's (PGlite runs inside the server).
+  const url = target.env('protected').DATABASE_URL;
+  const database = url ? new URL(url).pathname.slice(1) : undefined;
   const servers = new Map<VariantName, ServerProcess>();
   const rows: Row[] = [];
   try {
@@ -111,7 +114,7 @@ async function benchTarget(target: BenchTarget, scenarios: Scenario[], common: R
         // Interleaved, order rotated each run: background load hits every variant alike.
         const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length]!);
         for (const v of order) {
-          const res = await drive(servers.get(v)!, s, CONNECTIONS, SECONDS);
+          const res = await drive(servers.get(v)!, s, CONNECTIONS, SECONDS, database);
           runs.get(v)!.push(res);
           log(`${target.kind} s${s.id} ${v} run ${r + 1}: ${res.rps.toFixed(0)} req/s p99 ${res.p99} ms rss ${(res.peakRss / 2 ** 20).toFixed(0)} MB cpu ${res.serverCpuMs.toFixed(1)}+${res.postgresCpuMs.toFixed(1)} ms/req${res.non2xx || res.errors ? ` non2xx ${res.non2xx} errors ${res.errors}` : ''}`);
         }
@@ -268,7 +271,7 @@ references. Statements and round trips per request are counted by running each s
 in the bench process on the same database (bench/count.ts); round trips are node-postgres queries
 (BEGIN/COMMIT included; PGlite has none, it runs in-process); "audit writes" are the audit writer's
 appends plus the checkpoints they trigger. CPU ms/req is the CPU time the server process (and, on
-PostgreSQL, every PostgreSQL server process of the machine) used during a run, divided by the
+PostgreSQL, the backends serving the scratch database) used during a run, divided by the
 requests served: the machine is shared, and CPU time per request moves far less with other work on
 the cores than requests per second do ("CPU ÷ baseline" compares server + database). Scenario 4 checks the PIN with scrypt (N=16384) as the
 server does in production, so its throughput is bound by scrypt, not by authorization.

@@ -2,9 +2,9 @@
 -- Format 1 wrote one row per (patron, type, category, decision): a 100-patron page was ~300 rows,
 -- each canonicalised and hashed while holding the chain's lock, so every request of every process
 -- queued behind ~35 ms of hashing. Format 2 writes one row per (type, fields, category, outcome,
--- basis, basis_ref, rule) listing the pseudonyms of all the patrons it was about, and does all the
--- per-patron work (keys, pseudonyms, canonical text) BEFORE taking the lock. Under the lock remain
--- only reading the head, one sha256 per row (a handful), and the INSERT.
+-- basis, basis_ref, rule) listing the pseudonyms of all the patrons it was about, does all the
+-- per-patron work (keys, pseudonyms, canonical text) BEFORE taking the lock, and appends the
+-- requests that queued up meanwhile together.
 --
 -- request: {atMs, requestId, operationName, documentHash, principalKind, principalId,
 -- principalPatron, principalRoles[], purpose, viaRouter, groups: [{typeName, fields[], category,
@@ -15,12 +15,19 @@
 --    principalRoles, purpose, subjects, typeName, fields, category, outcome, basis, basisRef, rule, viaRouter]
 -- (src/audit/canonical.ts rebuilds it; format-1 rows keep their own form).
 
--- A decision group on its way into the log: its position in the request, its decision, and its
--- subjects' pseudonyms.
-CREATE TYPE audit_group AS (i int, e jsonb, subjects text[]);
+-- A row on its way into the log: every column but seq and row_hash, and the canonical text that
+-- follows "[2,<seq>," (everything after seq is known before the chain's lock is taken).
+CREATE TYPE audit_pending_row AS (
+  at_ms bigint, request_id text, operation_name text, document_hash text, principal_kind text, principal_id text,
+  principal_roles text[], purpose text, subjects text[], type_name text, fields text[], category text, outcome text,
+  basis text, basis_ref text, rule text, via_router boolean, canonical_tail text
+);
 --> statement-breakpoint
 
-CREATE FUNCTION audit_append_request(request jsonb) RETURNS TABLE (last_seq bigint, last_hash text) LANGUAGE plpgsql AS $$
+-- One request's rows, pseudonymised, in the request's group order. No lock: a (patron, month) key
+-- is created at most once (unique index), whichever process gets there first; usually every key
+-- exists, and one indexed lookup gives every pseudonym (computed when its key was made, 0007).
+CREATE FUNCTION audit_pending_rows(request jsonb) RETURNS audit_pending_row[] LANGUAGE plpgsql AS $$
 DECLARE
   at_ms bigint := (request->>'atMs')::bigint;
   period timestamptz := date_trunc('month', to_timestamp(at_ms / 1000.0), 'UTC');
@@ -28,23 +35,13 @@ DECLARE
   names jsonb;
   found int;
   principal_id text;
-  prefix text;
-  groups audit_group[];
-  suffixes text[];
-  head_seq bigint;
-  head_hash text;
-  hashes text[] := ARRAY[]::text[];
-  n int;
+  head text;
 BEGIN
-  -- Keys and pseudonyms need no chain lock: a (patron, month) key is created at most once (unique
-  -- index), whichever process gets there first. Usually every key exists, and one indexed lookup
-  -- gives every pseudonym (computed when its key was made, migration 0007).
   patrons := ARRAY(
     SELECT s FROM jsonb_array_elements(request->'groups') g, jsonb_array_elements_text(g->'subjects') s
     UNION SELECT request->>'principalPatron' WHERE request->>'principalPatron' IS NOT NULL);
   FOR attempt IN 1..2 LOOP
-    SELECT coalesce(jsonb_object_agg(k.patron_id, k.pseudonym), '{}'::jsonb), count(*)
-    INTO names, found
+    SELECT coalesce(jsonb_object_agg(k.patron_id, k.pseudonym), '{}'::jsonb), count(*) INTO names, found
     FROM audit_subject_keys k WHERE k.period_start = period AND k.patron_id = ANY(patrons);
     EXIT WHEN found = cardinality(patrons);
     INSERT INTO audit_subject_keys (id, patron_id, period_start, period_end, pads, pseudonym)
@@ -55,40 +52,65 @@ BEGIN
   END LOOP;
 
   principal_id := CASE WHEN request->>'principalPatron' IS NOT NULL THEN names->>(request->>'principalPatron') ELSE request->>'principalId' END;
-  -- Each group with its subjects' pseudonyms sorted (byte order, so the stored array is the same
-  -- whatever the database's collation), made once for the canonical text and the INSERT.
-  groups := ARRAY(
-    SELECT ROW(x.i, x.e, ARRAY(SELECT names->>s FROM jsonb_array_elements_text(x.e->'subjects') s ORDER BY names->>s COLLATE "C"))::audit_group
-    FROM jsonb_array_elements(request->'groups') WITH ORDINALITY AS x(e, i) ORDER BY x.i);
-  -- The canonical text of each row but its seq: what follows "[2,<seq>," (everything after seq is
-  -- known before the lock).
-  prefix := at_ms || ',' || audit_json(request->>'requestId') || ',' || audit_json(request->>'operationName')
+  head := at_ms || ',' || audit_json(request->>'requestId') || ',' || audit_json(request->>'operationName')
     || ',' || audit_json(request->>'documentHash') || ',' || audit_json(request->>'principalKind') || ',' || audit_json(principal_id)
     || ',' || array_to_json(ARRAY(SELECT jsonb_array_elements_text(request->'principalRoles')))::text
     || ',' || audit_json(request->>'purpose') || ',';
-  suffixes := ARRAY(SELECT prefix || array_to_json(g.subjects)::text || ',' || audit_json(g.e->>'typeName')
-      || ',' || array_to_json(ARRAY(SELECT jsonb_array_elements_text(g.e->'fields')))::text
-      || ',' || audit_json(g.e->>'category') || ',' || audit_json(g.e->>'outcome') || ',' || audit_json(g.e->>'basis')
-      || ',' || audit_json(g.e->>'basisRef') || ',' || audit_json(g.e->>'rule') || ',' || ((request->>'viaRouter')::boolean)::text || ']'
-      FROM unnest(groups) g ORDER BY g.i);
+  -- Subjects sorted in byte order, so the stored array is the same whatever the collation.
+  RETURN ARRAY(
+    SELECT ROW(at_ms, request->>'requestId', request->>'operationName', request->>'documentHash', request->>'principalKind',
+        principal_id, ARRAY(SELECT jsonb_array_elements_text(request->'principalRoles')), request->>'purpose', g.subjects,
+        g.e->>'typeName', g.fields, g.e->>'category', g.e->>'outcome', g.e->>'basis', g.e->>'basisRef', g.e->>'rule',
+        (request->>'viaRouter')::boolean,
+        head || array_to_json(g.subjects)::text || ',' || audit_json(g.e->>'typeName') || ',' || array_to_json(g.fields)::text
+        || ',' || audit_json(g.e->>'category') || ',' || audit_json(g.e->>'outcome') || ',' || audit_json(g.e->>'basis')
+        || ',' || audit_json(g.e->>'basisRef') || ',' || audit_json(g.e->>'rule') || ',' || ((request->>'viaRouter')::boolean)::text || ']'
+      )::audit_pending_row
+    FROM (
+      SELECT x.i, x.e, ARRAY(SELECT jsonb_array_elements_text(x.e->'fields')) AS fields,
+        ARRAY(SELECT names->>s FROM jsonb_array_elements_text(x.e->'subjects') s ORDER BY names->>s COLLATE "C") AS subjects
+      FROM jsonb_array_elements(request->'groups') WITH ORDINALITY AS x(e, i)
+    ) g
+    ORDER BY g.i);
+END
+$$;
+--> statement-breakpoint
+
+-- Appends the rows of several requests (a JSON array of them, in order) in one transaction: the
+-- writer of each server process sends the requests that finished while its previous append was in
+-- flight, so one lock, one INSERT and one commit's disk flush serve them all (group commit).
+CREATE FUNCTION audit_append_requests(requests jsonb) RETURNS TABLE (last_seq bigint, last_hash text) LANGUAGE plpgsql AS $$
+DECLARE
+  request jsonb;
+  pending audit_pending_row[] := ARRAY[]::audit_pending_row[];
+  head_seq bigint;
+  head_hash text;
+  hashes text[] := ARRAY[]::text[];
+  n int;
+BEGIN
+  FOR request IN SELECT value FROM jsonb_array_elements(requests) LOOP
+    pending := pending || audit_pending_rows(request);
+  END LOOP;
 
   -- The chain: one writer at a time across every process (transaction-scoped advisory lock).
+  -- Under it remain reading the head, one sha256 per row, and the INSERT.
   PERFORM pg_advisory_xact_lock(72001002);
   SELECT a.seq, a.row_hash INTO head_seq, head_hash FROM audit_events a ORDER BY a.seq DESC LIMIT 1;
   head_seq := coalesce(head_seq, 0);
   head_hash := coalesce(head_hash, repeat('0', 64));
-  n := coalesce(array_length(suffixes, 1), 0);
+  n := coalesce(array_length(pending, 1), 0);
   FOR i IN 1..n LOOP
-    head_hash := encode(sha256(convert_to(head_hash || '[2,' || (head_seq + i) || ',' || suffixes[i], 'UTF8')), 'hex');
+    head_hash := encode(sha256(convert_to(head_hash || '[2,' || (head_seq + i) || ',' || (pending[i]).canonical_tail, 'UTF8')), 'hex');
     hashes[i] := head_hash;
   END LOOP;
   INSERT INTO audit_events (seq, format, at_ms, request_id, operation_name, document_hash, principal_kind, principal_id,
     principal_roles, purpose, subject, subjects, type_name, fields, category, outcome, basis, basis_ref, rule, via_router, row_hash)
-  SELECT head_seq + g.i, 2, at_ms, request->>'requestId', request->>'operationName', request->>'documentHash', request->>'principalKind',
-    principal_id, ARRAY(SELECT jsonb_array_elements_text(request->'principalRoles')), request->>'purpose', NULL, g.subjects,
-    g.e->>'typeName', ARRAY(SELECT jsonb_array_elements_text(g.e->'fields')), g.e->>'category', g.e->>'outcome', g.e->>'basis',
-    g.e->>'basisRef', g.e->>'rule', (request->>'viaRouter')::boolean, hashes[g.i]
-  FROM unnest(groups) g ORDER BY g.i;
+  SELECT head_seq + p.i, 2, p.at_ms, p.request_id, p.operation_name, p.document_hash, p.principal_kind, p.principal_id,
+    p.principal_roles, p.purpose, NULL, p.subjects, p.type_name, p.fields, p.category, p.outcome, p.basis, p.basis_ref,
+    p.rule, p.via_router, hashes[p.i]
+  FROM unnest(pending) WITH ORDINALITY AS p(at_ms, request_id, operation_name, document_hash, principal_kind, principal_id,
+    principal_roles, purpose, subjects, type_name, fields, category, outcome, basis, basis_ref, rule, via_router, canonical_tail, i)
+  ORDER BY p.i;
   last_seq := head_seq + n;
   last_hash := head_hash;
   RETURN NEXT;

@@ -67,15 +67,18 @@ export class Metrics implements AuditFlushMetrics {
 
   /** The decisions a request's audit buffer aggregated (rows list their fields: one decision each). */
   accessDecisions(rows: readonly AuditRow[]): void {
-    // Summed per label set first: a 100-patron page has hundreds of rows but a handful of label sets.
-    const sums = new Map<string, { labels: { category: string; basis: string; outcome: string }; n: number }>();
+    // Summed per label set first: a 100-patron page has hundreds of rows but a handful of label
+    // sets. Rows of one decision are adjacent, so most rows match the previous one.
+    const sums: { category: string | null; basis: string | null; outcome: string; n: number }[] = [];
+    let last: (typeof sums)[number] | undefined;
     for (const row of rows) {
-      const key = `${row.category}|${row.basis}|${row.outcome}`;
-      const sum = sums.get(key);
-      if (sum) sum.n += row.fields.size;
-      else sums.set(key, { labels: { category: row.category ?? 'NONE', basis: row.basis ?? 'NONE', outcome: row.outcome }, n: row.fields.size });
+      if (!last || last.category !== row.category || last.basis !== row.basis || last.outcome !== row.outcome) {
+        last = sums.find((x) => x.category === row.category && x.basis === row.basis && x.outcome === row.outcome);
+        if (!last) sums.push((last = { category: row.category, basis: row.basis, outcome: row.outcome, n: 0 }));
+      }
+      last.n += row.fields.size;
     }
-    for (const { labels, n } of sums.values()) this.decisions.inc(labels, n);
+    for (const x of sums) this.decisions.inc({ category: x.category ?? 'NONE', basis: x.basis ?? 'NONE', outcome: x.outcome }, x.n);
   }
 
   auditFlush(durationMs: number, ok: boolean): void {

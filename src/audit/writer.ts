@@ -1,5 +1,6 @@
-// Makes a request's audit decisions durable: one statement (audit_append_request) per request,
-// whatever the number of fields or patrons, and now and then a signed checkpoint of the chain's head.
+// Makes a request's audit decisions durable: at most one statement (audit_append_requests) per
+// request, whatever the number of fields or patrons, shared with the requests that finished at the
+// same time; and now and then a signed checkpoint of the chain's head.
 import { createHash } from 'node:crypto';
 import { Kind, print, visit, type DocumentNode } from 'graphql';
 import { sql } from 'drizzle-orm';
@@ -26,6 +27,9 @@ export interface AuditWriterOptions {
   checkpointIntervalMs: number;
 }
 
+/** Requests per append statement at most (a 100-patron page is about 9 KB of JSON). */
+const MAX_BATCH = 64;
+
 export class AuditWriter {
   /** Statements this writer sent (tests check the round-trip bound). */
   readonly stats = { appends: 0, checkpoints: 0 };
@@ -33,6 +37,10 @@ export class AuditWriter {
   private head: { seq: number; hash: string } | null = null;
   private pending: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  /** Requests waiting for the append in flight to finish. */
+  private queue: { request: object; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** The append loop, while it runs. */
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -47,9 +55,14 @@ export class AuditWriter {
     }
   }
 
-  /** Appends the request's decisions in one round trip; throws if they are not durable. */
-  async append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
-    if (!rows.length) return;
+  /**
+   * Appends the request's decisions; resolves once they are durable, throws if they cannot be.
+   * Requests that finish while an append is in flight wait and go together in the next one (group
+   * commit): one statement, one lock and one commit for all of them, instead of every request of
+   * the process queueing on the chain's lock for its own.
+   */
+  append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
+    if (!rows.length) return Promise.resolve();
     const p = ctx.principal;
     // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
     const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
@@ -66,16 +79,35 @@ export class AuditWriter {
       viaRouter: ctx.viaRouter,
       groups: decisionGroups(rows),
     };
-    this.stats.appends++;
-    const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
-      this.db,
-      sql`select last_seq, last_hash from audit_append_request(${JSON.stringify(request)}::jsonb)`,
-    );
-    // Concurrent requests of this process may finish out of order: keep the highest head, or the
-    // final checkpoint would sign an earlier row and leave the tail unsigned.
-    const seq = Number(head!.last_seq);
-    if (!this.head || seq > this.head.seq) this.head = { seq, hash: head!.last_hash };
-    if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery) this.checkpointNow();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      if (!this.flushing) this.flushing = this.flush();
+    });
+  }
+
+  /** Sends the queued requests, in batches, until none is left; one statement in flight at a time. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          this.stats.appends++;
+          const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
+            this.db,
+            sql`select last_seq, last_hash from audit_append_requests(${JSON.stringify(batch.map((q) => q.request))}::jsonb)`,
+          );
+          const seq = Number(head!.last_seq);
+          if (!this.head || seq > this.head.seq) this.head = { seq, hash: head!.last_hash };
+          for (const q of batch) q.resolve();
+          if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery) this.checkpointNow();
+        } catch (err) {
+          // Fail closed: none of these requests' responses may leave.
+          for (const q of batch) q.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
   }
 
   /** Signs the last head this process wrote (queued: never two checkpoint writes at once). */
@@ -92,9 +124,10 @@ export class AuditWriter {
     return this.pending;
   }
 
-  /** On shutdown: a last checkpoint of the head (so a truncated tail is detectable), then stop. */
+  /** On shutdown: the queued appends, a last checkpoint of the head (so a truncated tail is detectable), then stop. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.flushing;
     await this.checkpointNow();
   }
 }

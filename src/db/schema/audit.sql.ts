@@ -1,4 +1,4 @@
-// The audit log (append-only, hash-chained; written only by the SQL function audit_append_request
+// The audit log (append-only, hash-chained; written only by the SQL function audit_append_requests
 // of the custom migrations), its signed checkpoints, and the per-patron pseudonym keys that
 // retention destroys. No column of audit_events holds a raw patron id: subjects are HMAC pseudonyms.
 import { bigint, boolean, customType, index, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
