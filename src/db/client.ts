@@ -1,13 +1,12 @@
 // One database interface over two drivers: PGlite (embedded default) and node-postgres (production).
 // Everything above this file sees only `Db`, drizzle's common PostgreSQL database type.
+// Only the driver in use is loaded: the other one would cost start time and memory for nothing.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
 
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -55,6 +54,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const stats: QueryStats = { queries: 0, texts: null };
   const logger = countingLogger(stats);
   if (options.url) {
+    const [{ default: pg }, { drizzle }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
@@ -62,7 +62,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     // An idle client's error must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
-    const db: Db = drizzlePg(pool, { logger });
+    const db: Db = drizzle(pool, { logger });
     return {
       db,
       kind: 'postgres',
@@ -72,9 +72,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => pool.end(),
     };
   }
+  const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = options.dataDir ? await PGlite.create(join(options.dataDir, 'pglite')) : await PGlite.create();
-  const db: Db = drizzlePglite(client, { logger });
+  const db: Db = drizzle(client, { logger });
   return {
     db,
     kind: 'pglite',
