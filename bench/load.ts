@@ -38,10 +38,10 @@ export async function waitForHealth(base: string, child: ChildProcess, timeoutMs
   throw new Error('server did not become healthy');
 }
 
-/** `node --import tsx <entry> ...args`: the pid is the server itself (no tsx relay process). */
-export async function startProcess(entry: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
+/** `node <script> ...args`, a compiled server (see run.ts): the pid is the server itself. */
+export async function startProcess(script: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

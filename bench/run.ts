@@ -11,6 +11,7 @@ import { benchScenarios, BENCH_AUDIENCE, BENCH_ISSUER, ROUTER_SECRET, type Scena
 import { pgliteTarget, postgresTarget, type BenchTarget } from './dataset.js';
 import { drive, freePort, probe, startProcess, waitForHealth, type LoadResult, type ServerProcess } from './load.js';
 import { countPerRequest, type Counts } from './count.js';
+import { compile, ensureBuilt } from '../scripts/build.js';
 
 const env = process.env;
 const SECONDS = Number(env.BENCH_SECONDS ?? 3);
@@ -52,10 +53,14 @@ interface TargetResult {
   coldStart: number[] | null;
 }
 
+/**
+ * Every server runs compiled, as `npm start` runs the real one (scripts/start.js: the bundle of
+ * src/main.ts): the comparison servers are bundled the same way here, so the servers differ in
+ * their code, not in how it is loaded.
+ */
+const variantBundle = `${root}dist/bench/variant-server.js`;
 async function startVariant(v: VariantName, serverEnv: Record<string, string>): Promise<ServerProcess> {
-  return v === 'protected'
-    ? startProcess(`${root}src/main.ts`, [], serverEnv)
-    : startProcess(`${root}bench/variant-server.ts`, [v], serverEnv);
+  return v === 'protected' ? startProcess(`${root}scripts/start.js`, [], serverEnv) : startProcess(variantBundle, [v], serverEnv);
 }
 
 /** Spawn `npm start` on an existing embedded database and time it to /health 200. */
@@ -219,6 +224,8 @@ const common: Record<string, string> = {
   APOLLO_TELEMETRY_DISABLED: '1',
 };
 
+await compile('bench/variant-server.ts', variantBundle);
+await ensureBuilt();
 const results: TargetResult[] = [];
 const targets: (() => Promise<BenchTarget>)[] = [];
 if (env.BENCH_SKIP_PGLITE !== '1') targets.push(() => pgliteTarget(PGLITE_PATRONS, LOANS_PER_PATRON, VARIANTS));

@@ -4,7 +4,7 @@
 //   default-shield         under graphql-shield rules with default options (naive-shield.ts, no_cache)
 //   default-shield-strict  the same rules with the documented caches (strict / contextual)
 // The real server (src/main.ts → startServer) has no switch for any of them; only this file builds them.
-// Run as a process: `node --import tsx bench/variant-server.ts <variant>` (same env as npm start).
+// Run as a process: bench/run.ts compiles it to dist/bench/variant-server.js and runs `node <it> <variant>`.
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { loadConfig, type Config } from '../src/config.js';
@@ -41,7 +41,8 @@ export async function startVariantServer(variant: Variant, config: Config, logge
   };
 }
 
-const isMain = process.argv[1]?.endsWith('variant-server.ts');
+// Run directly (tsx) or as the bundle bench/run.ts compiles (dist/bench/variant-server.js).
+const isMain = /variant-server\.(ts|js)$/.test(process.argv[1] ?? '');
 if (isMain) {
   const variant = process.argv[2] as Variant;
   if (!VARIANTS.includes(variant)) throw new Error(`usage: variant-server.ts ${VARIANTS.join('|')}`);

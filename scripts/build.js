@@ -49,26 +49,33 @@ function builtDigest() {
 /**
  * Under tsx each module's import.meta.url is its source file, and src/graphql/sdl.ts and
  * src/db/migrate.ts find schema/ and drizzle/ relative to it. In one bundle every module would
- * share dist/main.js's URL, so each module gets its source file's URL back, relative to the bundle
+ * share the bundle's URL, so each module gets its source file's URL back, relative to the bundle
  * (moving the checkout keeps it right).
  */
-const sourceImportMetaUrl = {
-  name: 'source-import-meta-url',
-  setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, (args) => {
-      const fromBundle = relative(dirname(outfile), args.path).split(sep).join('/');
-      const contents = readFileSync(args.path, 'utf8').replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
-      return { contents, loader: 'ts' };
-    });
-  },
-};
+function sourceImportMetaUrl(out) {
+  return {
+    name: 'source-import-meta-url',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        const fromBundle = relative(dirname(out), args.path).split(sep).join('/');
+        const contents = readFileSync(args.path, 'utf8').replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
+        return { contents, loader: 'ts' };
+      });
+    },
+  };
+}
 
-export async function build(digest = sourceDigest()) {
+/**
+ * Compiles `entry` (relative to the checkout) and what it imports into one ES module at `out`.
+ * The benchmark compiles its comparison servers with this too, so every server it measures runs
+ * the way `npm start` runs the real one.
+ */
+export async function compile(entry, out, banner = '') {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ['src/main.ts'],
-    outfile,
+    entryPoints: [entry],
+    outfile: out,
     bundle: true,
     packages: 'external',
     platform: 'node',
@@ -78,12 +85,12 @@ export async function build(digest = sourceDigest()) {
     keepNames: true,
     sourcemap: 'linked',
     sourcesContent: false,
-    banner: { js: `${STAMP}${digest}` },
-    plugins: [sourceImportMetaUrl],
+    banner: { js: banner },
+    plugins: [sourceImportMetaUrl(out)],
     write: false,
     logLevel: 'warning',
   });
-  mkdirSync(dirname(outfile), { recursive: true });
+  mkdirSync(dirname(out), { recursive: true });
   // Written beside, then renamed: a server starting at the same moment reads the old bundle or the
   // new one, never half of one. The map goes first, so the bundle never points at an older map.
   const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')));
@@ -92,7 +99,12 @@ export async function build(digest = sourceDigest()) {
     writeFileSync(tmp, file.contents);
     renameSync(tmp, file.path);
   }
-  return outfile;
+  return out;
+}
+
+/** The server's bundle, stamped with the digest of what it was built from. */
+export function build(digest = sourceDigest()) {
+  return compile('src/main.ts', outfile, `${STAMP}${digest}`);
 }
 
 /** The bundle's path, rebuilt first if any source changed since it was built. */
