@@ -38,11 +38,20 @@ export async function waitForHealth(base: string, child: ChildProcess, timeoutMs
   throw new Error('server did not become healthy');
 }
 
+/**
+ * A server's environment: the bench's own, minus DATABASE_URL (the bench's DATABASE_URL names the
+ * server to make scratch databases on; a PGlite target's servers must not inherit it), plus `env`.
+ */
+export function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _inherited, ...rest } = process.env;
+  return { ...rest, ...env };
+}
+
 /** `node <script> ...args`, a compiled server (see run.ts): the pid is the server itself. */
 export async function startProcess(script: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...serverEnv(env), PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

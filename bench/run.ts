@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchScenarios, BENCH_AUDIENCE, BENCH_ISSUER, ROUTER_SECRET, type Scenario } from './scenarios.js';
 import { pgliteTarget, postgresTarget, type BenchTarget } from './dataset.js';
-import { drive, freePort, probe, startProcess, waitForHealth, type LoadResult, type ServerProcess } from './load.js';
+import { drive, freePort, probe, serverEnv as serverEnvOf, startProcess, waitForHealth, type LoadResult, type ServerProcess } from './load.js';
 import { countPerRequest, type Counts } from './count.js';
 import { compile, ensureBuilt } from '../scripts/build.js';
 
@@ -69,7 +69,7 @@ async function coldStart(serverEnv: Record<string, string>): Promise<number> {
   const started = performance.now();
   const child = spawn('npm', ['start'], {
     cwd: root,
-    env: { ...process.env, ...serverEnv, PORT: String(port) },
+    env: { ...serverEnvOf(serverEnv), PORT: String(port) },
     stdio: 'ignore',
     detached: true,
   });
@@ -77,21 +77,23 @@ async function coldStart(serverEnv: Record<string, string>): Promise<number> {
     await waitForHealth(`http://127.0.0.1:${port}`, child);
     return (performance.now() - started) / 1000;
   } finally {
-    // npm → tsx → node: stop the whole group, and make sure (SIGKILL) once the process is done with.
-    await new Promise<void>((resolve) => {
-      const hard = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(hard);
-        resolve();
-      });
-      process.kill(-child.pid!, 'SIGTERM');
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
+    // npm → sh → node: stop the whole group and wait until every process of it is gone, so the
+    // server closes PGlite cleanly (a killed one leaves the next start a recovery to do); SIGKILL
+    // only if it hangs.
+    const group = -child.pid!;
+    process.kill(group, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (groupAlive(group) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (groupAlive(group)) process.kill(group, 'SIGKILL');
+  }
+}
+
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
