@@ -2,37 +2,15 @@
 // byte, what the append function hashed: a JSON array in column order, each value as
 // JSON.stringify writes it (which is also how PostgreSQL's to_json escapes text). Each row says
 // its format, and a format fixes the array: format 1 (drizzle/0004, 0006) one subject per row,
-// format 2 (drizzle/0008) one row per decision group with its subjects listed and a leading 2.
+// format 2 (drizzle/0008) one row per decision group, its subjects listed, and a leading 2.
 import { createHash } from 'node:crypto';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export function canonicalText(r: AuditEventRow): string {
-  if (r.format === 2) {
-    return JSON.stringify([
-      2,
-      r.seq,
-      r.atMs,
-      r.requestId,
-      r.operationName,
-      r.documentHash,
-      r.principalKind,
-      r.principalId,
-      r.principalRoles,
-      r.purpose,
-      r.subjects,
-      r.typeName,
-      r.fields,
-      r.category,
-      r.outcome,
-      r.basis,
-      r.basisRef,
-      r.rule,
-      r.viaRouter,
-    ]);
-  }
-  return JSON.stringify([
+/** The columns in hashing order; `subjects` is format 1's subject or format 2's list. */
+function columns(r: AuditEventRow, subjects: unknown): unknown[] {
+  return [
     r.seq,
     r.atMs,
     r.requestId,
@@ -42,7 +20,7 @@ export function canonicalText(r: AuditEventRow): string {
     r.principalId,
     r.principalRoles,
     r.purpose,
-    r.subject,
+    subjects,
     r.typeName,
     r.fields,
     r.category,
@@ -51,7 +29,11 @@ export function canonicalText(r: AuditEventRow): string {
     r.basisRef,
     r.rule,
     r.viaRouter,
-  ]);
+  ];
+}
+
+export function canonicalText(r: AuditEventRow): string {
+  return r.format === 2 ? JSON.stringify([2, ...columns(r, r.subjects)]) : JSON.stringify(columns(r, r.subject));
 }
 
 /** row_hash = sha256(previous row_hash || canonical text), hex. */
