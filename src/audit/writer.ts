@@ -8,7 +8,7 @@ import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { isStaff } from '../auth/principal.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { AuditRow } from './buffer.js';
+import type { AuditRow, SortedFields } from './buffer.js';
 import { writeCheckpoint, type CheckpointKey } from './checkpoints.js';
 import { queryRows } from './sql.js';
 
@@ -77,7 +77,7 @@ export class AuditWriter {
       principalRoles: [...p.roles].sort(),
       purpose: ctx.purpose,
       viaRouter: ctx.viaRouter,
-      groups: decisionGroups(rows),
+      ...onTheWire(decisionGroups(rows)),
     };
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
@@ -151,27 +151,51 @@ export interface DecisionGroup {
  * logs the same rows whatever order its resolvers finished in.
  */
 export function decisionGroups(rows: readonly AuditRow[]): DecisionGroup[] {
-  const groups = new Map<string, DecisionGroup>();
-  // Fields arrive in the order of the query, so the rows of a page share a few field lists: sort each once.
-  const sorted = new Map<string, { fields: string[]; key: string }>();
+  // Rows with equal field lists share one SortedFields object (buffer.ts), so grouping compares
+  // references: no key string per row. A list holds the few groups of one field list.
+  const byFields = new Map<SortedFields, DecisionGroup[]>();
+  const keyed: { key: string; group: DecisionGroup }[] = [];
   for (const r of rows) {
-    const asResolved = [...r.fields].join(',');
-    let f = sorted.get(asResolved);
-    if (!f) {
-      const fields = [...r.fields].sort();
-      sorted.set(asResolved, (f = { fields, key: fields.join(',') }));
+    const sorted = r.sortedFields();
+    let list = byFields.get(sorted);
+    if (!list) byFields.set(sorted, (list = []));
+    let g: DecisionGroup | undefined;
+    for (const x of list) {
+      if (x.typeName === r.typeName && x.rule === r.rule && x.category === r.category && x.outcome === r.outcome && x.basis === r.basis && x.basisRef === r.basisRef) {
+        g = x;
+        break;
+      }
     }
-    const fields = f.fields;
-    const key = `${r.typeName}|${f.key}|${r.category}|${r.outcome}|${r.basis}|${r.basisRef}|${r.rule}`;
-    let g = groups.get(key);
     if (!g) {
-      g = { typeName: r.typeName, fields: [...fields], category: r.category, outcome: r.outcome, basis: r.basis, basisRef: r.basisRef, rule: r.rule, subjects: [] };
-      groups.set(key, g);
+      g = { typeName: r.typeName, fields: [...sorted.fields], category: r.category, outcome: r.outcome, basis: r.basis, basisRef: r.basisRef, rule: r.rule, subjects: [] };
+      list.push(g);
+      keyed.push({ key: `${r.typeName}|${sorted.key}|${r.category}|${r.outcome}|${r.basis}|${r.basisRef}|${r.rule}`, group: g });
     }
     // A buffer row is one subject's, so a subject appears in a group at most once.
     if (r.subjectId !== null) g.subjects.push(r.subjectId);
   }
-  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.group);
+}
+
+/**
+ * The groups as audit_pending_rows reads them (migration 0009): each distinct subject list once, and
+ * each group naming its list by index. A 100-patron page's three groups share one list, which the
+ * database then looks up, sorts and serialises once instead of three times.
+ */
+export function onTheWire(groups: readonly DecisionGroup[]): { subjectSets: string[][]; groups: (Omit<DecisionGroup, 'subjects'> & { set: number })[] } {
+  const index = new Map<string, number>();
+  const subjectSets: string[][] = [];
+  const wire = groups.map(({ subjects, ...group }) => {
+    // Sorted, so lists with the same patrons are one list whatever order they were read in.
+    const key = [...subjects].sort().join('\u0000');
+    let set = index.get(key);
+    if (set === undefined) {
+      index.set(key, (set = subjectSets.length));
+      subjectSets.push(subjects);
+    }
+    return { ...group, set };
+  });
+  return { subjectSets, groups: wire };
 }
 
 const documentHashes = new Map<string, string>();
