@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { SYSTEM } from '../auth/principal.js';
+import { AuditBuffer } from '../audit/buffer.js';
 import type { AuditWriter } from '../audit/writer.js';
 import { shredSubjectKeys } from '../audit/keys.js';
 import type { Db } from '../db/client.js';
@@ -38,11 +39,9 @@ export function auditLinkStep(days: number): RetentionStep {
 export function recordRetentionActions(writer: AuditWriter, now: () => Date) {
   const runId = `retention-${randomUUID()}`;
   return async (category: string, counts: StepCounts): Promise<void> => {
-    const fields = new Set(Object.entries(counts).map(([what, n]) => `${what}=${n}`));
-    await writer.append(
-      { principal: SYSTEM, requestId: runId, purpose: null, viaRouter: false, now },
-      { operationName: 'retention', documentHash: null },
-      [{ subjectId: null, typeName: 'RetentionRun', category: null, outcome: 'GRANTED', basis: null, basisRef: null, rule: `retention:${category}`, fields }],
-    );
+    const run = new AuditBuffer();
+    const row = run.row(null, 'RetentionRun', null, 'GRANTED', null, null, `retention:${category}`);
+    for (const [what, n] of Object.entries(counts)) run.addField(row, `${what}=${n}`, true);
+    await writer.append({ principal: SYSTEM, requestId: runId, purpose: null, viaRouter: false, now }, { operationName: 'retention', documentHash: null }, run.entries());
   };
 }
