@@ -47,10 +47,21 @@ export function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...rest, ...env };
 }
 
-/** `node <script> ...args`, a compiled server (see run.ts): the pid is the server itself. */
+/**
+ * The node options of `npm start` (package.json: `node <options> scripts/start.js`). Every server
+ * the bench measures runs with them, so the servers differ in code, not in how node runs it.
+ */
+export function startNodeOptions(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/start\.js$/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`package.json start is not "node [--options] scripts/start.js": ${pkg.scripts.start}`);
+  return m[1]!.trim().split(' ').filter(Boolean);
+}
+
+/** `node <npm start's options> <script> ...args`, a compiled server (see run.ts): the pid is the server itself. */
 export async function startProcess(script: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...startNodeOptions(), script, ...args], {
     env: { ...serverEnv(env), PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
