@@ -48,13 +48,13 @@ export function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /**
- * The node options of `npm start` (package.json: `node <options> scripts/start.js`). Every server
+ * The node options of `npm start` (package.json: `node <options> scripts/start.cjs`). Every server
  * the bench measures runs with them, so the servers differ in code, not in how node runs it.
  */
 export function startNodeOptions(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/start\.js$/.exec(pkg.scripts.start);
-  if (!m) throw new Error(`package.json start is not "node [--options] scripts/start.js": ${pkg.scripts.start}`);
+  const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/start\.cjs$/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`package.json start is not "node [--options] scripts/start.cjs": ${pkg.scripts.start}`);
   return m[1]!.trim().split(' ').filter(Boolean);
 }
 

@@ -5,7 +5,7 @@
 import { execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { benchScenarios, BENCH_AUDIENCE, BENCH_ISSUER, ROUTER_SECRET, type Scenario } from './scenarios.js';
 import { pgliteTarget, postgresTarget, type BenchTarget } from './dataset.js';
@@ -54,13 +54,13 @@ interface TargetResult {
 }
 
 /**
- * Every server runs compiled, as `npm start` runs the real one (scripts/start.js: the bundle of
+ * Every server runs compiled, as `npm start` runs the real one (scripts/start.cjs: the bundle of
  * src/main.ts): the comparison servers are bundled the same way here, so the servers differ in
  * their code, not in how it is loaded.
  */
 const variantBundle = `${root}dist/bench/variant-server.js`;
 async function startVariant(v: VariantName, serverEnv: Record<string, string>): Promise<ServerProcess> {
-  return v === 'protected' ? startProcess(`${root}scripts/start.js`, [], serverEnv) : startProcess(variantBundle, [v], serverEnv);
+  return v === 'protected' ? startProcess(`${root}scripts/start.cjs`, [], serverEnv) : startProcess(variantBundle, [v], serverEnv);
 }
 
 /** Spawn `npm start` on an existing embedded database and time it to /health 200. */
@@ -224,6 +224,8 @@ const common: Record<string, string> = {
   EXECUTION_TIMEOUT_MS: '60000',
   DATABASE_POOL_SIZE: '10',
   APOLLO_TELEMETRY_DISABLED: '1',
+  // npm start's launcher sizes libuv's thread pool to the cores (scripts/start.cjs); every server gets the same.
+  UV_THREADPOOL_SIZE: String(availableParallelism()),
 };
 
 await compile('bench/variant-server.ts', variantBundle);

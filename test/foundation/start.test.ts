@@ -1,4 +1,4 @@
-// `npm start` runs the compiled server (scripts/start.js builds dist/main.js from src/ when a
+// `npm start` runs the compiled server (scripts/start.cjs builds dist/main.js from src/ when a
 // source changed). The rest of the suite runs src/ through vitest; this runs the bundle itself, as
 // production does: it must find its SDL and migrations (bundled modules get their source file's
 // import.meta.url back), migrate and seed a new embedded database, serve, and stop on SIGTERM.
@@ -12,7 +12,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'start-test-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 test('the compiled server starts on a new embedded database, serves the subgraph, and drains on SIGTERM', async () => {
-  const child = spawn(process.execPath, ['scripts/start.js'], {
+  const child = spawn(process.execPath, ['scripts/start.cjs'], {
     env: { PATH: process.env.PATH, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
