@@ -82,7 +82,8 @@ describe('production mode', () => {
   });
 
   test('npm start exits with EX_CONFIG (78) and does not listen when ROUTER_SECRET is missing', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // npm start's own entry (the compiled server), not src/main.ts under tsx.
+    const child = spawn(process.execPath, ['scripts/start.cjs'], {
       env: { PATH: process.env.PATH, ...production, PORT: '0', DATA_DIR: '/nonexistent-never-created' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
