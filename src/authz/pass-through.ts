@@ -6,6 +6,7 @@
 // Fields with any other rule, and fields with no rule (fallbackRule: deny), keep their wrapper.
 import { allow } from 'graphql-shield';
 import type { IMiddlewareFieldMap } from 'graphql-middleware';
+import { mapFieldMiddleware } from './field-middleware.js';
 
 /** "Type.field" of every field whose rule is exactly `allow`, in a rule tree (permissions.ts ruleTree). */
 export function alwaysAllowedFields(tree: Record<string, Record<string, unknown>>): Set<string> {
@@ -18,15 +19,5 @@ export function alwaysAllowedFields(tree: Record<string, Record<string, unknown>
 
 /** The shield's field middleware without the wrappers of always-allowed fields. */
 export function withoutPassThrough(middleware: IMiddlewareFieldMap, allowed: ReadonlySet<string>): IMiddlewareFieldMap {
-  const out: IMiddlewareFieldMap = {};
-  for (const [typeName, fields] of Object.entries(middleware)) {
-    if (typeof fields === 'function') {
-      out[typeName] = fields;
-      continue;
-    }
-    const kept: Record<string, unknown> = {};
-    for (const [fieldName, m] of Object.entries(fields)) if (!allowed.has(`${typeName}.${fieldName}`)) kept[fieldName] = m;
-    out[typeName] = kept as IMiddlewareFieldMap[string];
-  }
-  return out;
+  return mapFieldMiddleware(middleware, (typeName, fieldName, m) => (allowed.has(`${typeName}.${fieldName}`) ? undefined : m));
 }

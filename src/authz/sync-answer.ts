@@ -11,6 +11,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { IMiddlewareFieldMap } from 'graphql-middleware';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { SyncAnswerRule } from './rules.js';
+import { mapFieldMiddleware } from './field-middleware.js';
 
 /** A field middleware as graphql-middleware calls it (the package does not export this type). */
 type FieldMiddleware = (
@@ -25,20 +26,10 @@ const canAnswerNow = (r: unknown): r is SyncAnswerRule => typeof (r as SyncAnswe
 
 /** The shield's field middleware, answering synchronously where the field's rule can. */
 export function withSyncAnswers(middleware: IMiddlewareFieldMap, tree: Record<string, Record<string, unknown>>): IMiddlewareFieldMap {
-  const out: IMiddlewareFieldMap = {};
-  for (const [typeName, fields] of Object.entries(middleware)) {
-    if (typeof fields === 'function') {
-      out[typeName] = fields;
-      continue;
-    }
-    const wrapped: Record<string, unknown> = {};
-    for (const [fieldName, m] of Object.entries(fields)) {
-      const r = tree[typeName]?.[fieldName];
-      wrapped[fieldName] = canAnswerNow(r) && typeof m === 'function' ? answeringNow(r, m as FieldMiddleware) : m;
-    }
-    out[typeName] = wrapped as IMiddlewareFieldMap[string];
-  }
-  return out;
+  return mapFieldMiddleware(middleware, (typeName, fieldName, m) => {
+    const r = tree[typeName]?.[fieldName];
+    return canAnswerNow(r) && typeof m === 'function' ? answeringNow(r, m as FieldMiddleware) : m;
+  });
 }
 
 function answeringNow(r: SyncAnswerRule, shieldMiddleware: FieldMiddleware): FieldMiddleware {
