@@ -1,7 +1,7 @@
 // What the writer sends audit_append_requests (migration 0009): each distinct subject list once,
 // groups naming their list by index. The previous writer put the subjects in each group; a
 // database shared by both releases during a deploy must store the same rows for either, so the
-// log reads and verifies the same whichever process wrote it.
+// log reads and verifies the same whichever process wrote it. Also how the lists are stored.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { onTheWire, type DecisionGroup } from '../../src/audit/writer.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
@@ -86,5 +86,12 @@ describe('inv. 5: both request layouts store the same rows', () => {
     const twice = { ...request('wire-twice', null), subjectSets: [['pat_wire_a', 'pat_wire_a']], groups: [{ ...group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', []), subjects: undefined, set: 0 }] };
     await expect(append([twice])).rejects.toThrow(/a subject has no key for the period/);
     expect(await d.raw(`select count(*)::int as n from audit_events where request_id = 'wire-twice'`)).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('storage of the subject lists (migrations 0008, 0010)', () => {
+  test('subjects are stored out of line uncompressed, and the GIN index flushes its pending list in small pieces', async () => {
+    expect(await d.raw(`select attstorage from pg_attribute where attrelid = 'audit_events'::regclass and attname = 'subjects'`)).toEqual([{ attstorage: 'e' }]);
+    expect(await d.raw(`select reloptions from pg_class where relname = 'audit_events_subjects_idx'`)).toEqual([{ reloptions: ['gin_pending_list_limit=256'] }]);
   });
 });
