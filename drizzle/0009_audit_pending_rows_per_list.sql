@@ -1,5 +1,5 @@
 -- Custom migration (hand-written): audit_pending_rows does each distinct subject list's work once.
--- A 100-patron page is three decision groups (two Patron rules, one Loan rule) over the same 100
+-- A 100-patron page is four decision groups (three Patron rules, one Loan rule) over the same 100
 -- patrons. 0008 looked each group's pseudonyms up, sorted them and wrote them as JSON, group by
 -- group (and the planner, inlining the list CTE, did that twice per group), after a separate
 -- pass that collected and counted every key. Now:

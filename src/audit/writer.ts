@@ -161,7 +161,7 @@ export function decisionGroups(rows: readonly AuditRow[]): DecisionGroup[] {
     if (!list) byFields.set(sorted, (list = []));
     let g: DecisionGroup | undefined;
     for (const x of list) {
-      if (x.typeName === r.typeName && x.rule === r.rule && x.category === r.category && x.outcome === r.outcome && x.basis === r.basis && x.basisRef === r.basisRef) {
+      if (x.typeName === r.typeName && x.rule === r.rule && r.sameDecision(x.category, x.outcome, x.basis, x.basisRef)) {
         g = x;
         break;
       }
@@ -179,8 +179,8 @@ export function decisionGroups(rows: readonly AuditRow[]): DecisionGroup[] {
 
 /**
  * The groups as audit_pending_rows reads them (migration 0009): each distinct subject list once, and
- * each group naming its list by index. A 100-patron page's three groups share one list, which the
- * database then looks up, sorts and serialises once instead of three times.
+ * each group naming its list by index. A 100-patron page's four groups share one list, which the
+ * database then looks up, sorts and serialises once instead of four times.
  */
 export function onTheWire(groups: readonly DecisionGroup[]): { subjectSets: string[][]; groups: (Omit<DecisionGroup, 'subjects'> & { set: number })[] } {
   const index = new Map<string, number>();
