@@ -95,3 +95,17 @@ describe('storage of the subject lists (migrations 0008, 0010)', () => {
     expect(await d.raw(`select reloptions from pg_class where relname = 'audit_events_subjects_idx'`)).toEqual([{ reloptions: ['gin_pending_list_limit=256'] }]);
   });
 });
+
+describe('the canonical text is built with plain expressions (migration 0011)', () => {
+  test('audit_json is inlined into the query that calls it, and returns what JSON.stringify does', async () => {
+    // Declared IMMUTABLE around the STABLE to_json it could not be inlined, and every call site
+    // started the SQL function executor each time audit_pending_rows ran.
+    const plan = await d.raw(`explain (verbose, format json) select audit_json(v) from (values ('a"b'), (null)) t(v)`);
+    const output = JSON.stringify(plan[0]!['QUERY PLAN']);
+    expect(output).toContain('to_json');
+    expect(output).not.toContain('audit_json');
+    const texts = ['a"b\\c\n\u0001é', null];
+    const rows = await d.raw(`select audit_json(v) as j from unnest($1::text[]) with ordinality t(v, i) order by i`, [texts]);
+    expect(rows.map((r) => r.j)).toEqual(texts.map((t) => JSON.stringify(t)));
+  });
+});
