@@ -40,9 +40,10 @@ const schema = z
       .string()
       .refine((s) => Buffer.from(s, 'base64').length >= 32, 'must be at least 32 bytes, base64')
       .optional(),
-    /** Wrong PINs at one vendor, within the lock window, that lock a card for that vendor. */
+    /** Wrong PINs at one vendor, within the lock window, that lock a card for that vendor; the same
+     * number of wrong current PINs locks the patron's own PIN changes. */
     VENDOR_PIN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
-    /** How long a locked card stays locked for that vendor (also the window failures count in). */
+    /** How long a locked card (or PIN change) stays locked (also the window failures count in). */
     VENDOR_PIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(10_080).default(15),
     /** Fines owed at or above this (cents) put a patron out of good standing for vendors. */
     VENDOR_FINE_LIMIT_CENTS: z.coerce.number().int().min(1).max(10_000_000).default(1000),

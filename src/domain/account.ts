@@ -5,12 +5,13 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { GuardianGrantNode } from '../authz/records-account.js';
 import type { ConsentRow, PatronRow } from '../db/schema/patrons.sql.js';
-import { badInput, confirmationRequired, conflict, notFound, wrongPin } from '../graphql/errors.js';
+import { badInput, confirmationRequired, conflict, notFound, pinLocked, secondsUntil, wrongPin } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';
 import * as v from './validation.js';
 import { contactFields } from './patrons.js';
+import type { VendorSettings } from './vendor-settings.js';
 
 const contactInput = z
   .object(contactFields)
@@ -42,11 +43,15 @@ const grantInput = z.object({
   categories: z.array(z.enum(['CIRCULATION', 'FINES'])).min(1, 'must name at least one category'),
 });
 
+/** Wrong current PINs within `lockMinutes` that lock PIN changes: the vendors' limits (VENDOR_PIN_*). */
+export type PinLockSettings = Pick<VendorSettings, 'maxPinAttempts' | 'lockMinutes'>;
+
 export class AccountService {
   constructor(
     private readonly repos: Repositories,
     private readonly transact: Transact,
     private readonly now: () => Date,
+    private readonly pinLock: PinLockSettings,
   ) {}
 
   /** The calling patron's record (null if the token names a patron no longer registered). */
@@ -74,13 +79,29 @@ export class AccountService {
     });
   }
 
-  /** The current PIN is required once one is set; WRONG_PIN (and no change) when it does not match. */
+  /**
+   * The current PIN is required once one is set; WRONG_PIN (and no change) when it does not match.
+   * Wrong current PINs count like a vendor's (`maxPinAttempts` within `lockMinutes`) and then lock
+   * PIN changes with PIN_LOCKED, the right PIN included, without checking it, until the lock ends:
+   * a stolen session cannot walk through every PIN.
+   */
   async changePin(actor: Principal, input: unknown): Promise<PatronRow> {
     const data = v.parseInput(pinInput, input);
     const current = await this.mine(actor);
     if (current.pinHash) {
       if (!data.currentPin) throw badInput('Invalid input at currentPin: the current PIN is required.', 'currentPin');
-      if (!(await verifyPin(data.currentPin, current.pinHash))) throw wrongPin();
+      const at = this.now();
+      const locked = await this.repos.account.pinLockedUntil(current.id);
+      if (locked && locked > at) throw pinLocked(secondsUntil(locked, at));
+      if (!(await verifyPin(data.currentPin, current.pinHash))) {
+        const windowMs = this.pinLock.lockMinutes * 60_000;
+        const state = await this.repos.account.recordPinFailure(current.id, at, this.pinLock.maxPinAttempts, windowMs);
+        if (state.lockedUntil && state.lockedUntil > at) throw pinLocked(secondsUntil(state.lockedUntil, at));
+        throw wrongPin();
+      }
+      // A lock set by concurrent wrong tries while this one was checked stands (as for vendors).
+      const lockedMeanwhile = await this.repos.account.clearPinFailures(current.id, at);
+      if (lockedMeanwhile && lockedMeanwhile > at) throw pinLocked(secondsUntil(lockedMeanwhile, at));
       if (data.newPin === data.currentPin) throw badInput('Invalid input at newPin: must differ from the current PIN.', 'newPin');
     }
     return this.save(current.id, { pinHash: await hashPin(data.newPin) });

@@ -9,7 +9,7 @@ import type { Db } from '../db/client.js';
 import { loans } from '../db/schema/circulation.sql.js';
 import { disclosureEvents, disclosureRequestPatrons, disclosureRequests } from '../db/schema/disclosures.sql.js';
 import { fines, payments } from '../db/schema/fines.sql.js';
-import { consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
+import { accountPinFailures, consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
 import { auditEvents } from '../db/schema/audit.sql.js';
 import { referenceConsults } from '../db/schema/reference.sql.js';
 import { vendorEnrolments, vendorPinFailures, vendors } from '../db/schema/vendors.sql.js';
@@ -55,6 +55,7 @@ export const SECTIONS: readonly Section[] = [
   { name: 'referenceConsults', table: referenceConsults, rows: (id) => eq(referenceConsults.patronId, id) },
   { name: 'onlineServices', table: vendorEnrolments, rows: (id) => eq(vendorEnrolments.patronId, id) },
   { name: 'vendorCardLocks', table: vendorPinFailures, rows: (id) => eq(vendorPinFailures.patronId, id) },
+  { name: 'pinChangeLock', table: accountPinFailures, rows: (id) => eq(accountPinFailures.patronId, id), single: true },
   {
     name: 'vendors',
     table: vendors,

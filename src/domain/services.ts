@@ -33,7 +33,7 @@ export function createServices(
     circulation: new CirculationService(repos, transact, now),
     fines: new FineService(repos, transact, now),
     reference: new ReferenceService(repos, now),
-    account: new AccountService(repos, transact, now),
+    account: new AccountService(repos, transact, now, vendorSettings),
     dataExport: new DataExportService(db, now),
     vendors: new VendorService(repos, now, vendorSettings),
     disclosures: new DisclosureService(repos, now, () => disclosureWorkflow.expireLapsed()),

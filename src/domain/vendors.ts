@@ -6,7 +6,7 @@ import { FORBIDDEN, grant } from '../authz/decision.js';
 import type { Principal } from '../auth/principal.js';
 import { isStaff } from '../auth/principal.js';
 import type { VendorEnrolmentRow, VendorRow } from '../db/schema/vendors.sql.js';
-import { badInput, cardLocked, conflict, notFound } from '../graphql/errors.js';
+import { badInput, cardLocked, conflict, notFound, secondsUntil } from '../graphql/errors.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';
@@ -154,4 +154,3 @@ export class VendorService {
   }
 }
 
-const secondsUntil = (until: Date, at: Date) => Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));

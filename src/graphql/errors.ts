@@ -11,6 +11,8 @@ export const ErrorCode = {
   WRONG_PIN: 'WRONG_PIN',
   CONFIRMATION_REQUIRED: 'CONFIRMATION_REQUIRED',
   CARD_LOCKED: 'CARD_LOCKED',
+  /** Too many wrong current PINs: the patron's PIN changes are locked for a while. */
+  PIN_LOCKED: 'PIN_LOCKED',
   /** A disclosure request cannot take this step from its status (src/domain/disclosure-workflow.ts). */
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** A disclosure request without a written legal instrument (a verbal request) is refused. */
@@ -62,6 +64,11 @@ export const confirmationRequired = (message: string, extra: Record<string, unkn
 /** Too many wrong PINs for this card at this vendor: locked for a while. */
 export const cardLocked = (retryAfterSeconds: number) =>
   typed(ErrorCode.CARD_LOCKED, 'The card is locked for this service after repeated wrong PINs; try again later.', { retryAfterSeconds });
+/** Too many wrong current PINs at the patron's own PIN change: locked for a while. */
+export const pinLocked = (retryAfterSeconds: number) =>
+  typed(ErrorCode.PIN_LOCKED, 'PIN changes are locked after repeated wrong PINs; try again later.', { retryAfterSeconds });
+/** Whole seconds from `at` until `until`, at least 1: what a client waits before trying again. */
+export const secondsUntil = (until: Date, at: Date) => Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
 /** `action` and `status` are enum names, never input values. */
 export const invalidTransition = (action: string, status: string | null, why?: string) =>
   typed(ErrorCode.INVALID_TRANSITION, `The step ${action} is not allowed on a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`, {

@@ -1,10 +1,12 @@
-// SQL for a patron's own account: guardian grants, consents, and erasing checkout history.
+// SQL for a patron's own account: guardian grants, consents, erasing checkout history, and the
+// lock on PIN changes after wrong current PINs.
 import DataLoader from 'dataloader';
 import { and, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { loans } from '../db/schema/circulation.sql.js';
 import { fines } from '../db/schema/fines.sql.js';
-import { consents, guardianGrants, type ConsentRow, type GuardianGrantRow } from '../db/schema/patrons.sql.js';
+import { accountPinFailures, consents, guardianGrants, type ConsentRow, type GuardianGrantRow } from '../db/schema/patrons.sql.js';
+import { countPinFailure, notLockedAt, type PinFailureState } from './pin-failures.js';
 
 export type NewGuardianGrant = typeof guardianGrants.$inferInsert;
 
@@ -18,6 +20,32 @@ const historyOf = (patronId: string) =>
 
 export class AccountRepository {
   constructor(private readonly db: Db) {}
+
+  /** Until when the patron's PIN changes are locked (null: never locked, or no failure on record). */
+  async pinLockedUntil(patronId: string): Promise<Date | null> {
+    const t = accountPinFailures;
+    const [row] = await this.db.select({ lockedUntil: t.lockedUntil }).from(t).where(eq(t.patronId, patronId));
+    return row?.lockedUntil ?? null;
+  }
+
+  /** Counts one wrong current PIN (pin-failures.ts); reaching `max` locks PIN changes. */
+  async recordPinFailure(patronId: string, at: Date, max: number, windowMs: number): Promise<PinFailureState> {
+    const t = accountPinFailures;
+    const count = countPinFailure(t, at, max, windowMs);
+    const [row] = await this.db
+      .insert(t)
+      .values({ patronId, ...count.first })
+      .onConflictDoUpdate({ target: t.patronId, set: count.update })
+      .returning({ failures: t.failures, lockedUntil: t.lockedUntil });
+    return row!;
+  }
+
+  /** After a right PIN: forget failures unless a lock set meanwhile is in force; returns that lock. */
+  async clearPinFailures(patronId: string, at: Date): Promise<Date | null> {
+    const t = accountPinFailures;
+    await this.db.delete(t).where(and(eq(t.patronId, patronId), notLockedAt(t, at)));
+    return this.pinLockedUntil(patronId);
+  }
 
   /** Grants each child gave (active and revoked), newest first. */
   readonly grantsOfChild = new DataLoader<string, GuardianGrantRow[]>(async (ids) => {

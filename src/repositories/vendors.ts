@@ -4,14 +4,10 @@ import { and, asc, desc, eq, inArray, isNull, sql, sum } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { fines } from '../db/schema/fines.sql.js';
 import { vendorEnrolments, vendorPinFailures, vendors, type VendorEnrolmentRow, type VendorRow } from '../db/schema/vendors.sql.js';
+import { countPinFailure, notLockedAt, type PinFailureState } from './pin-failures.js';
 
 export type NewVendor = typeof vendors.$inferInsert;
 export type VendorChanges = Partial<Pick<NewVendor, 'name' | 'scopes' | 'active'>>;
-
-export interface PinFailureState {
-  failures: number;
-  lockedUntil: Date | null;
-}
 
 export class VendorRepository {
   constructor(private readonly db: Db) {}
@@ -95,28 +91,14 @@ export class VendorRepository {
     return row?.lockedUntil ?? null;
   }
 
-  /**
-   * Counts one wrong PIN in a single atomic statement (concurrent attempts all count). Failures
-   * older than the window, or from before an expired lock, start the count afresh; reaching
-   * `max` sets the lock.
-   */
+  /** Counts one wrong PIN for this vendor and card (pin-failures.ts); reaching `max` sets the lock. */
   async recordPinFailure(vendorId: string, patronId: string, at: Date, max: number, windowMs: number): Promise<PinFailureState> {
     const t = vendorPinFailures;
-    const since = new Date(at.getTime() - windowMs);
-    const until = new Date(at.getTime() + windowMs);
-    const stale = sql`(${t.lastFailureAt} is null or ${t.lastFailureAt} <= ${since} or (${t.lockedUntil} is not null and ${t.lockedUntil} <= ${at}))`;
-    const next = sql`(case when ${stale} then 1 else ${t.failures} + 1 end)`;
+    const count = countPinFailure(t, at, max, windowMs);
     const [row] = await this.db
       .insert(t)
-      .values({ vendorId, patronId, failures: 1, lastFailureAt: at, lockedUntil: max <= 1 ? until : null })
-      .onConflictDoUpdate({
-        target: [t.vendorId, t.patronId],
-        set: {
-          failures: next,
-          lockedUntil: sql`case when ${next} >= ${max} then ${until}::timestamptz when ${stale} then null else ${t.lockedUntil} end`,
-          lastFailureAt: at,
-        },
-      })
+      .values({ vendorId, patronId, ...count.first })
+      .onConflictDoUpdate({ target: [t.vendorId, t.patronId], set: count.update })
       .returning({ failures: t.failures, lockedUntil: t.lockedUntil });
     return row!;
   }
@@ -124,8 +106,7 @@ export class VendorRepository {
   /** After a right PIN: forget failures unless a lock set meanwhile is in force; returns that lock. */
   async clearPinFailures(vendorId: string, patronId: string, at: Date): Promise<Date | null> {
     const t = vendorPinFailures;
-    const mine = and(eq(t.vendorId, vendorId), eq(t.patronId, patronId));
-    await this.db.delete(t).where(and(mine, sql`(${t.lockedUntil} is null or ${t.lockedUntil} <= ${at})`));
+    await this.db.delete(t).where(and(eq(t.vendorId, vendorId), eq(t.patronId, patronId), notLockedAt(t, at)));
     return this.lockedUntil(vendorId, patronId);
   }
 

@@ -7,9 +7,12 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { AS } from '../support/tokens.js';
 import { codes } from './support.js';
 
+const MINUTE = 60_000;
+/** The server's clock: still until the lockout tests move it past a lock. */
+let clock = Date.now();
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ now: () => new Date(clock) });
 });
 afterAll(() => t?.stop());
 
@@ -227,5 +230,53 @@ describe('changing', () => {
       expect(codes((await t.gql(m, { as: AS.circulation, purpose: 'ACCOUNT_SUPPORT' })).body.errors)).toEqual(['FORBIDDEN']);
       expect(codes((await t.gql(m)).body.errors)).toEqual(['UNAUTHENTICATED']);
     }
+  });
+});
+
+describe('lockout', () => {
+  const change = (currentPin: string, newPin: string) =>
+    t.gql('mutation($in: ChangePinInput!) { changeMyPin(input: $in) { hasPin } }', { as: AS.ben, variables: { in: { currentPin, newPin } } });
+  const failuresOf = (id: string) => t.db.raw('select failures, locked_until from account_pin_failures where patron_id = $1', [id]);
+
+  test('reg. 11: five wrong current PINs lock PIN changes with PIN_LOCKED, the right PIN included, until the lock expires', async () => {
+    const before = await pinHashOf(DEMO.patrons.ben);
+    for (let i = 0; i < 4; i++) expect(codes((await change('1357', '480613')).body.errors)).toEqual(['WRONG_PIN']);
+    const fifth = await change('1357', '480613');
+    expect(fifth.body.data).toBeNull();
+    expect(fifth.body.errors).toEqual([
+      {
+        message: 'PIN changes are locked after repeated wrong PINs; try again later.',
+        path: ['changeMyPin'],
+        locations: [{ line: 1, column: 34 }],
+        extensions: { code: 'PIN_LOCKED', retryAfterSeconds: 900 },
+      },
+    ]);
+    const [row] = await failuresOf(DEMO.patrons.ben);
+    expect([row!.failures, new Date(row!.locked_until as string).getTime()]).toEqual([5, clock + 15 * MINUTE]);
+    // Locked: the right PIN is refused too, and nothing changes; a PIN tried while locked is not
+    // even checked, so it is not counted.
+    expect(codes((await change(DEMO.pin, '480613')).body.errors)).toEqual(['PIN_LOCKED']);
+    expect(codes((await change('1357', '480613')).body.errors)).toEqual(['PIN_LOCKED']);
+    expect((await failuresOf(DEMO.patrons.ben)).map((r) => r.failures)).toEqual([5]);
+    expect(await pinHashOf(DEMO.patrons.ben)).toBe(before);
+    // Fifteen minutes later the right PIN works again, and the count is gone.
+    clock += 15 * MINUTE + 1000;
+    expect((await change(DEMO.pin, '480613')).body.data).toEqual({ changeMyPin: { hasPin: true } });
+    expect(await failuresOf(DEMO.patrons.ben)).toEqual([]);
+  });
+
+  test('reg. 11: wrong current PINs older than the lock window no longer count', async () => {
+    for (let i = 0; i < 4; i++) expect(codes((await change('1357', '5927')).body.errors)).toEqual(['WRONG_PIN']);
+    clock += 15 * MINUTE + 1000;
+    expect(codes((await change('1357', '5927')).body.errors)).toEqual(['WRONG_PIN']);
+    expect((await failuresOf(DEMO.patrons.ben)).map((r) => [r.failures, r.locked_until])).toEqual([[1, null]]);
+  });
+
+  test('reg. 11: concurrent wrong current PINs all count: of eight at once, four are WRONG_PIN and four PIN_LOCKED', async () => {
+    clock += 15 * MINUTE + 1000;
+    const results = await Promise.all(Array.from({ length: 8 }, () => change('1357', '5927')));
+    const outcome = results.map((r) => codes(r.body.errors)[0]).sort();
+    expect(outcome).toEqual(['PIN_LOCKED', 'PIN_LOCKED', 'PIN_LOCKED', 'PIN_LOCKED', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN']);
+    expect((await failuresOf(DEMO.patrons.ben)).map((r) => r.failures)).toEqual([8]);
   });
 });

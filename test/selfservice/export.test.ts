@@ -11,9 +11,11 @@ import { codes, inProcess } from './support.js';
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer();
-  // One of each kind of row about Ada that the demo library lacks: a consent, a vendor lock.
+  // One of each kind of row about Ada that the demo library lacks: a consent, a vendor lock, a
+  // wrong current PIN at her own PIN change.
   await t.db.raw(`insert into consents (id, patron_id, requester_id, categories) values ('con_adatocourt', $1, 'req_court', '{IDENTITY}')`, [DEMO.patrons.ada]);
   await t.db.raw(`insert into vendor_pin_failures (vendor_id, patron_id, failures, last_failure_at) values ('ven_ebooks', $1, 2, now())`, [DEMO.patrons.ada]);
+  await t.db.raw(`insert into account_pin_failures (patron_id, failures, last_failure_at) values ($1, 1, now())`, [DEMO.patrons.ada]);
 });
 afterAll(() => t?.stop());
 
@@ -53,6 +55,7 @@ const ROWS_OF: Record<string, string> = {
   reference_consults: 'patron_id = $1',
   vendor_enrolments: 'patron_id = $1',
   vendor_pin_failures: 'patron_id = $1',
+  account_pin_failures: 'patron_id = $1',
   vendors: 'id in (select vendor_id from vendor_enrolments where patron_id = $1 union select vendor_id from vendor_pin_failures where patron_id = $1)',
   consents: 'patron_id = $1',
   guardian_grants: 'child_id = $1 or guardian_id = $1',
@@ -111,7 +114,7 @@ describe('completeness', () => {
     expect(missing).toEqual([]);
     for (const e of doc.excluded) expect(e.reason.length).toBeGreaterThan(40);
     // Sanity of the scope itself: the tables the demo library fills are all in it.
-    expect([...scope].sort()).toEqual(expect.arrayContaining(['consents', 'disclosure_events', 'disclosure_request_patrons', 'disclosure_requests', 'fines', 'guardian_grants', 'loans', 'patrons', 'payments', 'reference_consults', 'vendor_enrolments', 'vendor_pin_failures', 'vendors']));
+    expect([...scope].sort()).toEqual(expect.arrayContaining(['consents', 'disclosure_events', 'disclosure_request_patrons', 'disclosure_requests', 'fines', 'guardian_grants', 'loans', 'patrons', 'payments', 'reference_consults', 'vendor_enrolments', 'vendor_pin_failures', 'account_pin_failures', 'vendors']));
   });
 
   test('reg. 11: every other table is declared as holding nothing about patrons, with a reason', async () => {
@@ -132,7 +135,9 @@ describe('completeness', () => {
     const patronId = as.patronId;
     const excluded = new Set(doc.excluded.map((e) => `${e.table}.${e.column}`));
     for (const [section, dict] of Object.entries(doc.dictionary)) {
-      const items = (section === 'patron' ? [doc.patron] : (doc[section] as Record<string, unknown>[])).map((item) =>
+      // A section of one row at most (the patron, the PIN-change lock) is that row or null.
+      const value = doc[section] as Record<string, unknown>[] | Record<string, unknown> | null;
+      const items = (Array.isArray(value) ? value : value ? [value] : []).map((item) =>
         Object.fromEntries(Object.entries(item).filter(([k]) => !(k in (dict.derived ?? {}))).map(([k, v]) => [dict.columns[k] ?? `?${k}`, v])),
       );
       // The export's own access is recorded after the document was made, so it cannot be in it.
@@ -156,7 +161,7 @@ describe('content', () => {
     const doc = await exportOf(AS.ada);
     expect(Object.keys(doc)).toEqual([
       'format', 'generatedAt', 'patronId', 'notes', 'patron', 'loans', 'fines', 'payments', 'referenceConsults', 'onlineServices',
-      'vendorCardLocks', 'vendors', 'consents', 'guardianGrants', 'disclosureRequests', 'disclosureEvents', 'accessLog', 'dictionary', 'coveredElsewhere', 'excluded',
+      'vendorCardLocks', 'pinChangeLock', 'vendors', 'consents', 'guardianGrants', 'disclosureRequests', 'disclosureEvents', 'accessLog', 'dictionary', 'coveredElsewhere', 'excluded',
     ]);
     expect(doc.format).toBe(EXPORT_FORMAT);
     expect(doc.patron).toMatchObject({ id: DEMO.patrons.ada, name: 'Ada Lovelace', email: 'ada@example.org', birthDate: '1985-12-10', keepCheckoutHistory: true, hasPin: true });
@@ -175,6 +180,7 @@ describe('content', () => {
     expect(raw).not.toContain('tok_demo_ada_0001');
     expect((doc.loans as { id: string }[]).map((l) => l.id).sort()).toEqual(['loan_adacurrent', 'loan_adareturned']);
     expect(doc.vendorCardLocks).toEqual([{ vendorId: DEMO.vendor, patronId: DEMO.patrons.ada, failures: 2, lockedUntil: null, lastFailureAt: expect.any(String) }]);
+    expect(doc.pinChangeLock).toEqual({ patronId: DEMO.patrons.ada, failures: 1, lockedUntil: null, lastFailureAt: expect.any(String) });
   });
 
   test('reg. 11: a disclosure under a nondisclosure order in force is not in the export, nor its events', async () => {

@@ -1,4 +1,4 @@
-import { boolean, date, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { id, instant } from './columns.js';
 
 export const patrons = pgTable(
@@ -61,6 +61,19 @@ export const consents = pgTable(
   },
   (t) => [index('consents_patron_idx').on(t.patronId, t.requesterId)],
 );
+
+/**
+ * Wrong current PINs given to the patron's own PIN change (regulation 11): repeated failures lock
+ * PIN changes for a while, so a stolen session cannot try every PIN (each try is also a 16 MiB scrypt).
+ */
+export const accountPinFailures = pgTable('account_pin_failures', {
+  patronId: text('patron_id')
+    .primaryKey()
+    .references(() => patrons.id, { onDelete: 'cascade' }),
+  failures: integer('failures').notNull().default(0),
+  lockedUntil: instant('locked_until'),
+  lastFailureAt: instant('last_failure_at'),
+});
 
 export type PatronRow = typeof patrons.$inferSelect;
 export type GuardianGrantRow = typeof guardianGrants.$inferSelect;

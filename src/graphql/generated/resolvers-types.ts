@@ -741,7 +741,12 @@ export type Mutation = {
   assessFine: Fine;
   /** RECEIVED → UNDER_REVIEW (the Director or an active designee). */
   beginDisclosureReview: DisclosureRequest;
-  /** Change the calling patron's PIN (regulation 11). WRONG_PIN when the current PIN does not match. */
+  /**
+   * Change the calling patron's PIN (regulation 11). WRONG_PIN when the current PIN does not match.
+   * After VENDOR_PIN_MAX_ATTEMPTS (default 5) wrong current PINs within VENDOR_PIN_LOCK_MINUTES
+   * (default 15), PIN changes are locked for that many minutes: PIN_LOCKED (with
+   * `extensions.retryAfterSeconds`), the right PIN included.
+   */
   changeMyPin: Patron;
   /** Check a loan in. Anonymises it at once unless the patron keeps checkout history. */
   checkIn: CheckInResult;
