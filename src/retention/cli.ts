@@ -53,10 +53,11 @@ export function formatReport(report: RetentionReport, config: Config): string {
   const p = retentionPolicy(config);
   const head =
     `Retention ${report.dryRun ? 'dry run' : 'run'} at ${report.at.toISOString()} ` +
-    `(loans ${p.loanDays} d, fines ${p.fineDays} d, consults ${p.consultDays} d, disclosures ${p.disclosureDays} d, audit links ${p.auditLinkDays} d)\n`;
+    `(loans ${p.loanDays} d, fines ${p.fineDays} d, consults ${p.consultDays} d, disclosures ${p.disclosureDays} d, audit links ${p.auditLinkDays} d, PIN failures ${p.pinFailureMinutes} min)\n`;
   if (report.skipped) return `${head}Another retention run holds the lock; nothing done.\n`;
   const rows = report.categories.flatMap((c) => Object.entries(c.counts).map(([what, n]) => [c.category, what, String(n)]));
-  const widths = [12, 22];
+  // Columns as wide as their longest entry, plus a space.
+  const widths = [0, 1].map((i) => Math.max(i === 0 ? 'category'.length : 'change'.length, ...rows.map((r) => r[i]!.length)) + 1);
   const table = rows.map(([c, w, n]) => `  ${c!.padEnd(widths[0]!)}${w!.padEnd(widths[1]!)}${n!.padStart(9)}\n`).join('');
   const tail = report.dryRun
     ? 'Nothing was changed. Run with --confirm to apply.\n'

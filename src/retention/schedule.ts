@@ -15,6 +15,7 @@ export function retentionPolicy(config: Config): RetentionPolicy {
     consultDays: config.RETENTION_CONSULT_DAYS,
     disclosureDays: config.RETENTION_DISCLOSURE_DAYS,
     auditLinkDays: config.RETENTION_AUDIT_LINK_DAYS,
+    pinFailureMinutes: config.VENDOR_PIN_LOCK_MINUTES,
   };
 }
 

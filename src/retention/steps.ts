@@ -9,6 +9,7 @@ import type { Db } from '../db/client.js';
 import { auditLinkStep } from './audit.js';
 
 const DAY = 86_400_000;
+const MINUTE = 60_000;
 
 /** Written over free text that may describe the patron (fine reasons, consult questions). */
 export const REDACTED = '[removed by retention]';
@@ -50,6 +51,8 @@ export interface RetentionPolicy {
   disclosureDays: number;
   /** Audit-log links to patrons: days after the month of the access ended (keys destroyed). */
   auditLinkDays: number;
+  /** Wrong-PIN counts: minutes after the last failure, once no lock is in force (VENDOR_PIN_LOCK_MINUTES). */
+  pinFailureMinutes: number;
 }
 
 const cutoff = (now: Date, days: number) => new Date(now.getTime() - days * DAY).toISOString();
@@ -225,6 +228,38 @@ export function disclosureStep(days: number): RetentionStep {
   };
 }
 
+/**
+ * Wrong-PIN counts (a vendor's per card, regulation 7; the patron's own PIN change, regulation 11)
+ * that no longer count: no lock in force, and the last failure older than the window, so the next
+ * failure would start afresh anyway. Deleting them changes no answer, and a count of someone's
+ * wrong PINs is not kept for nothing. One statement: the rows are small and few.
+ */
+export function pinFailureStep(minutes: number): RetentionStep {
+  const spent = (now: Date) =>
+    sql`(locked_until IS NULL OR locked_until <= ${ts(now.toISOString())})
+      AND last_failure_at <= ${ts(new Date(now.getTime() - minutes * MINUTE).toISOString())}`;
+  return {
+    category: 'pin_failures',
+    async preview(db, ctx) {
+      const r = await one<{ vendor: number; account: number }>(
+        db,
+        sql`SELECT (SELECT count(*)::int FROM vendor_pin_failures WHERE ${spent(ctx.now)}) AS vendor,
+                   (SELECT count(*)::int FROM account_pin_failures WHERE ${spent(ctx.now)}) AS account`,
+      );
+      return { vendorCardCountsRemoved: r.vendor, pinChangeCountsRemoved: r.account };
+    },
+    async batch(db, ctx) {
+      const r = await one<{ vendor: number; account: number }>(
+        db,
+        sql`WITH vendor AS (DELETE FROM vendor_pin_failures WHERE ${spent(ctx.now)} RETURNING 1),
+                 account AS (DELETE FROM account_pin_failures WHERE ${spent(ctx.now)} RETURNING 1)
+            SELECT (SELECT count(*)::int FROM vendor) AS vendor, (SELECT count(*)::int FROM account) AS account`,
+      );
+      return { counts: { vendorCardCountsRemoved: r.vendor, pinChangeCountsRemoved: r.account }, rows: 0, lastId: null };
+    },
+  };
+}
+
 /** The schedule of every category, in the order a run applies them. */
 export function retentionSteps(policy: RetentionPolicy): RetentionStep[] {
   return [
@@ -232,6 +267,7 @@ export function retentionSteps(policy: RetentionPolicy): RetentionStep[] {
     fineStep(policy.fineDays),
     consultStep(policy.consultDays),
     disclosureStep(policy.disclosureDays),
+    pinFailureStep(policy.pinFailureMinutes),
     auditLinkStep(policy.auditLinkDays),
   ];
 }

@@ -79,7 +79,7 @@ try {
   let longestBatch = 0;
   const job = new RetentionJob({
     database,
-    policy: { loanDays: 0, fineDays: 30, consultDays: 14, disclosureDays: 365, auditLinkDays: 180 },
+    policy: { loanDays: 0, fineDays: 30, consultDays: 14, disclosureDays: 365, auditLinkDays: 180, pinFailureMinutes: 15 },
     batchSize: BATCH,
     onProgress: (p) => {
       const t = performance.now();

@@ -41,7 +41,7 @@ test('reg. 5, invariant 8: after retention the log still verifies, and the patro
   const db = t.db.database;
   const writer = new AuditWriter(db.db, checkpointKey(SECRET), createLogger('silent'), { checkpointEvery: 1, checkpointIntervalMs: 0 });
   const later = () => new Date(Date.now() + 250 * DAY);
-  const policy = { loanDays: 0, fineDays: 30, consultDays: 14, disclosureDays: 365, auditLinkDays: 180 };
+  const policy = { loanDays: 0, fineDays: 30, consultDays: 14, disclosureDays: 365, auditLinkDays: 180, pinFailureMinutes: 15 };
   const report = await new RetentionJob({ database: db, policy, batchSize: 1000, onAction: recordRetentionActions(writer, later) }).run({ dryRun: false, now: later() });
   await writer.close();
   const shredded = report.categories.find((c) => c.category === 'audit_links')!.counts.subjectKeysDestroyed!;

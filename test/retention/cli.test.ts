@@ -42,27 +42,30 @@ test('reg. 5: --dry-run prints the counts per category and changes nothing; --co
   const dry = await cli('--dry-run');
   expect(dry.code).toBe(0);
   expect(dry.out).toBe(
-    'Retention dry run at 2030-06-15T12:00:00.000Z (loans 0 d, fines 30 d, consults 7 d, disclosures 365 d, audit links 180 d)\n' +
-      '  category    change                    count\n' +
-      '  loans       loansAnonymised               1\n' +
-      '  fines       finesAnonymised               1\n' +
-      '  fines       paymentsScrubbed              1\n' +
-      '  consults    consultsRedacted              2\n' +
-      '  consults    patronLinksRemoved            2\n' +
-      '  disclosures requestsPurged                0\n' +
-      '  disclosures patronLinksRemoved            0\n' +
-      '  disclosures eventsRemoved                 0\n' +
-      '  audit_links subjectKeysDestroyed          0\n' +
+    'Retention dry run at 2030-06-15T12:00:00.000Z (loans 0 d, fines 30 d, consults 7 d, disclosures 365 d, audit links 180 d, PIN failures 15 min)\n' +
+      '  category     change                      count\n' +
+      '  loans        loansAnonymised                 1\n' +
+      '  fines        finesAnonymised                 1\n' +
+      '  fines        paymentsScrubbed                1\n' +
+      '  consults     consultsRedacted                2\n' +
+      '  consults     patronLinksRemoved              2\n' +
+      '  disclosures  requestsPurged                  0\n' +
+      '  disclosures  patronLinksRemoved              0\n' +
+      '  disclosures  eventsRemoved                   0\n' +
+      '  pin_failures vendorCardCountsRemoved         0\n' +
+      '  pin_failures pinChangeCountsRemoved          0\n' +
+      '  audit_links  subjectKeysDestroyed            0\n' +
       'Nothing was changed. Run with --confirm to apply.\n',
   );
   expect(await linked()).toBe(before);
   const applied = await cli('--confirm');
-  expect(applied.out.split('\n').slice(1, 11)).toEqual(dry.out.split('\n').slice(1, 11));
+  expect(applied.out.split('\n').slice(1, 13)).toEqual(dry.out.split('\n').slice(1, 13));
   expect(applied.err.split('\n').filter(Boolean)).toEqual([
     'retention: loans done, 1 batch(es), loansAnonymised=1',
     'retention: fines done, 1 batch(es), finesAnonymised=1 paymentsScrubbed=1',
     'retention: consults done, 1 batch(es), consultsRedacted=2 patronLinksRemoved=2',
     'retention: disclosures done, 1 batch(es), requestsPurged=0 patronLinksRemoved=0 eventsRemoved=0',
+    'retention: pin_failures done, 1 batch(es), vendorCardCountsRemoved=0 pinChangeCountsRemoved=0',
     'retention: audit_links done, 1 batch(es), subjectKeysDestroyed=0',
   ]);
   // reg. 5 / invariant 8: the run is in the audit log, under the system principal, counts only.

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 const NOW = new Date('2030-06-15T12:00:00Z');
 const DAY = 86_400_000;
 const at = (days: number) => new Date(NOW.getTime() + days * DAY);
-const POLICY: RetentionPolicy = { loanDays: 7, fineDays: 30, consultDays: 14, disclosureDays: 30, auditLinkDays: 90 };
+const POLICY: RetentionPolicy = { loanDays: 7, fineDays: 30, consultDays: 14, disclosureDays: 30, auditLinkDays: 90, pinFailureMinutes: 15 };
 
 let t: TestDatabase;
 beforeEach(async () => {
@@ -144,6 +144,25 @@ describe('disclosure requests', () => {
   });
 });
 
+describe('wrong-PIN counts', () => {
+  test('reg. 5: counts of wrong PINs that no longer count are deleted (no lock in force, last failure older than the window); a lock in force and recent failures stay', async () => {
+    const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
+    const vendor = (patronId: string, lastFailure: Date, lockedUntil: Date | null) =>
+      t.raw(`insert into vendor_pin_failures (vendor_id, patron_id, failures, last_failure_at, locked_until) values ('ven_ebooks', $1, 3, $2, $3)`, [patronId, lastFailure, lockedUntil]);
+    const account = (patronId: string, lastFailure: Date, lockedUntil: Date | null) =>
+      t.raw(`insert into account_pin_failures (patron_id, failures, last_failure_at, locked_until) values ($1, 5, $2, $3)`, [patronId, lastFailure, lockedUntil]);
+    await vendor('pat_adalovelace', minutes(-16), null); // spent
+    await vendor('pat_benokafor', minutes(-5), null); // still counting
+    await account('pat_adalovelace', minutes(-20), minutes(-5)); // lock ended: spent
+    await account('pat_benokafor', minutes(-20), minutes(5)); // lock in force
+    await account('pat_carmendiaz', minutes(-16), null); // spent
+    const r = await job().run({ dryRun: false, now: NOW });
+    expect(countsOf(r).pin_failures).toEqual({ vendorCardCountsRemoved: 1, pinChangeCountsRemoved: 2 });
+    expect(await t.raw(`select patron_id from vendor_pin_failures order by patron_id`)).toEqual([{ patron_id: 'pat_benokafor' }]);
+    expect(await t.raw(`select patron_id from account_pin_failures order by patron_id`)).toEqual([{ patron_id: 'pat_benokafor' }]);
+  });
+});
+
 describe('the run', () => {
   const snapshot = async () => ({
     loans: await t.raw(`select * from loans order by id`),
@@ -164,6 +183,7 @@ describe('the run', () => {
       fines: { finesAnonymised: 2, paymentsScrubbed: 1 },
       consults: { consultsRedacted: 3, patronLinksRemoved: 2 },
       disclosures: { requestsPurged: 4, patronLinksRemoved: 4, eventsRemoved: 10 },
+      pin_failures: { vendorCardCountsRemoved: 0, pinChangeCountsRemoved: 0 },
       audit_links: { subjectKeysDestroyed: 0 },
     };
     expect(countsOf(dry)).toEqual(expected);
@@ -176,6 +196,7 @@ describe('the run', () => {
       fines: { finesAnonymised: 0, paymentsScrubbed: 0 },
       consults: { consultsRedacted: 0, patronLinksRemoved: 0 },
       disclosures: { requestsPurged: 0, patronLinksRemoved: 0, eventsRemoved: 0 },
+      pin_failures: { vendorCardCountsRemoved: 0, pinChangeCountsRemoved: 0 },
       audit_links: { subjectKeysDestroyed: 0 },
     });
     expect(await snapshot()).toEqual(after);

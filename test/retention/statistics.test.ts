@@ -150,7 +150,7 @@ describe('the statistics query', () => {
   test('reg. 9: the same table results after retention has anonymised every counted loan', async () => {
     const linked = async () => (await t.db.raw(`select count(*)::int as n from loans where patron_id is not null and id like 'loan_s%'`))[0]!.n;
     expect(await linked()).toBe(146);
-    const job = new RetentionJob({ database: t.db.database, policy: { loanDays: 0, fineDays: 0, consultDays: 0, disclosureDays: 0, auditLinkDays: 0 }, batchSize: 100 });
+    const job = new RetentionJob({ database: t.db.database, policy: { loanDays: 0, fineDays: 0, consultDays: 0, disclosureDays: 0, auditLinkDays: 0, pinFailureMinutes: 15 }, batchSize: 100 });
     await job.run({ dryRun: false, now: new Date('2031-01-01T00:00:00Z') });
     expect(await linked()).toBe(0);
     expect((await table()).body.data).toEqual({ statistics: expectedLoanTable });
