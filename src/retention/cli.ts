@@ -56,11 +56,12 @@ export function formatReport(report: RetentionReport, config: Config): string {
     `(loans ${p.loanDays} d, fines ${p.fineDays} d, consults ${p.consultDays} d, disclosures ${p.disclosureDays} d, audit links ${p.auditLinkDays} d, PIN failures ${p.pinFailureMinutes} min)\n`;
   if (report.skipped) return `${head}Another retention run holds the lock; nothing done.\n`;
   const rows = report.categories.flatMap((c) => Object.entries(c.counts).map(([what, n]) => [c.category, what, String(n)]));
-  // Columns as wide as their longest entry, plus a space.
-  const widths = [0, 1].map((i) => Math.max(i === 0 ? 'category'.length : 'change'.length, ...rows.map((r) => r[i]!.length)) + 1);
+  // The first two columns as wide as their longest entry, plus a space.
+  const headers = ['category', 'change'];
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 1);
   const table = rows.map(([c, w, n]) => `  ${c!.padEnd(widths[0]!)}${w!.padEnd(widths[1]!)}${n!.padStart(9)}\n`).join('');
   const tail = report.dryRun
     ? 'Nothing was changed. Run with --confirm to apply.\n'
     : `Applied in ${(report.elapsedMs / 1000).toFixed(1)} s.\n`;
-  return `${head}  ${'category'.padEnd(widths[0]!)}${'change'.padEnd(widths[1]!)}${'count'.padStart(9)}\n${table}${tail}`;
+  return `${head}  ${headers[0]!.padEnd(widths[0]!)}${headers[1]!.padEnd(widths[1]!)}${'count'.padStart(9)}\n${table}${tail}`;
 }
