@@ -28,13 +28,24 @@ pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]
 
 const REQUESTS = 5;
 
-export async function countPerRequest(variant: Variant | 'protected', env: Record<string, string>, scenarios: Scenario[]): Promise<Map<number, Counts>> {
+export async function countPerRequest(
+  variant: Variant | 'protected',
+  env: Record<string, string>,
+  scenarios: Scenario[],
+): Promise<Map<number, Counts>> {
   const config = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   const logger = createLogger('warn');
-  const database: Database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  const database: Database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
   const verifier = await verifierFromConfig(config);
-  const protectedServer = variant === 'protected' ? await startServer({ config, logger, database, verifier }) : null;
-  const running = protectedServer ?? (await startVariantServer(variant as Variant, config, logger, database, verifier));
+  const protectedServer =
+    variant === 'protected' ? await startServer({ config, logger, database, verifier }) : null;
+  const running =
+    protectedServer ??
+    (await startVariantServer(variant as Variant, config, logger, database, verifier));
   const audit = protectedServer?.audit ?? null;
   const out = new Map<number, Counts>();
   try {
@@ -45,14 +56,20 @@ export async function countPerRequest(variant: Variant | 'protected', env: Recor
       };
       await send(); // warm: first-use lookups (designation, keys) are not what a request costs
       await audit?.checkpointNow();
-      const before = { q: database.stats.queries, rt: roundTrips, a: audit ? audit.stats.appends + audit.stats.checkpoints : 0 };
+      const before = {
+        q: database.stats.queries,
+        rt: roundTrips,
+        a: audit ? audit.stats.appends + audit.stats.checkpoints : 0,
+      };
       for (let i = 0; i < REQUESTS; i++) await send();
       // A checkpoint a request triggers is written just after it (queued): let it land, then count.
       await new Promise((r) => setTimeout(r, 300));
       out.set(s.id, {
         statements: (database.stats.queries - before.q) / REQUESTS,
         roundTrips: database.kind === 'postgres' ? (roundTrips - before.rt) / REQUESTS : null,
-        auditWrites: audit ? (audit.stats.appends + audit.stats.checkpoints - before.a) / REQUESTS : null,
+        auditWrites: audit
+          ? (audit.stats.appends + audit.stats.checkpoints - before.a) / REQUESTS
+          : null,
       });
     }
   } finally {

@@ -31,7 +31,11 @@ async function admin(url: string, statement: string): Promise<void> {
   }
 }
 
-async function load(open: Parameters<typeof openDatabase>[0], patrons: number, loansPerPatron: number): Promise<number> {
+async function load(
+  open: Parameters<typeof openDatabase>[0],
+  patrons: number,
+  loansPerPatron: number,
+): Promise<number> {
   const started = performance.now();
   const database = await openDatabase(open);
   await migrateDatabase(database);
@@ -45,10 +49,15 @@ async function load(open: Parameters<typeof openDatabase>[0], patrons: number, l
  * PGlite is one process per folder, so every server gets its own folder, each seeded the same way
  * (a copied folder of a closed PGlite instance turned out inconsistent: rows missing after copy).
  */
-export async function pgliteTarget(patrons: number, loansPerPatron: number, copies: readonly string[]): Promise<BenchTarget> {
+export async function pgliteTarget(
+  patrons: number,
+  loansPerPatron: number,
+  copies: readonly string[],
+): Promise<BenchTarget> {
   const root = mkdtempSync(join(tmpdir(), 'bench-pglite-'));
   let seedSeconds = 0;
-  for (const copy of copies) seedSeconds = await load({ dataDir: join(root, copy) }, patrons, loansPerPatron);
+  for (const copy of copies)
+    seedSeconds = await load({ dataDir: join(root, copy) }, patrons, loansPerPatron);
   return {
     kind: 'pglite',
     patrons,
@@ -64,7 +73,11 @@ export async function pgliteTarget(patrons: number, loansPerPatron: number, copi
   };
 }
 
-export async function postgresTarget(url: string, patrons: number, loansPerPatron: number): Promise<BenchTarget> {
+export async function postgresTarget(
+  url: string,
+  patrons: number,
+  loansPerPatron: number,
+): Promise<BenchTarget> {
   const name = `bench_${randomBytes(5).toString('hex')}`;
   await admin(url, `create database ${name}`);
   const u = new URL(url);

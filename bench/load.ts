@@ -23,7 +23,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function waitForHealth(base: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+export async function waitForHealth(
+  base: string,
+  child: ChildProcess,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
@@ -52,14 +56,23 @@ export function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
  * the bench measures runs with them, so the servers differ in code, not in how node runs it.
  */
 export function startNodeOptions(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
   const m = /^node((?: --[\w-]+(?:=\S+)?)*) scripts\/start\.cjs$/.exec(pkg.scripts.start);
-  if (!m) throw new Error(`package.json start is not "node [--options] scripts/start.cjs": ${pkg.scripts.start}`);
+  if (!m)
+    throw new Error(
+      `package.json start is not "node [--options] scripts/start.cjs": ${pkg.scripts.start}`,
+    );
   return m[1]!.trim().split(' ').filter(Boolean);
 }
 
 /** `node <npm start's options> <script> ...args`, a compiled server (see run.ts): the pid is the server itself. */
-export async function startProcess(script: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
+export async function startProcess(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...startNodeOptions(), script, ...args], {
     env: { ...serverEnv(env), PORT: String(port), HOST: '127.0.0.1' },
@@ -132,7 +145,13 @@ export interface LoadResult {
 }
 
 /** `database`: the PostgreSQL database the server uses, whose backends' CPU is measured (none for PGlite). */
-export async function drive(server: ServerProcess, s: Scenario, connections: number, seconds: number, database?: string): Promise<LoadResult> {
+export async function drive(
+  server: ServerProcess,
+  s: Scenario,
+  connections: number,
+  seconds: number,
+  database?: string,
+): Promise<LoadResult> {
   let peakRss = rssBytes(server.pid);
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(server.pid))), 50);
   const cpu0 = cpuMs(server.pid);
@@ -165,10 +184,19 @@ export async function drive(server: ServerProcess, s: Scenario, connections: num
 
 /** One request, checked: HTTP 200, no errors, and a summary of what came back (to compare variants). */
 export async function probe(server: ServerProcess, s: Scenario): Promise<string> {
-  const res = await fetch(`${server.base}/graphql`, { method: 'POST', headers: s.headers, body: s.body });
-  const body = (await res.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+  const res = await fetch(`${server.base}/graphql`, {
+    method: 'POST',
+    headers: s.headers,
+    body: s.body,
+  });
+  const body = (await res.json()) as {
+    data?: unknown;
+    errors?: { extensions?: { code?: string } }[];
+  };
   if (res.status !== 200 || body.errors?.length) {
-    throw new Error(`scenario ${s.id}: HTTP ${res.status} ${JSON.stringify(body.errors?.map((e) => e.extensions?.code))}`);
+    throw new Error(
+      `scenario ${s.id}: HTTP ${res.status} ${JSON.stringify(body.errors?.map((e) => e.extensions?.code))}`,
+    );
   }
   return summarise(body.data);
 }

@@ -39,17 +39,35 @@ function ruleKey(typeName: string, c: FieldClass): string {
 function naiveRule(mode: NaiveCache, name: string, typeName: string, c: FieldClass): FieldRule {
   if (c.kind === 'public') return allow;
   if (c.kind === 'internal') {
-    return rule(name, cacheOf(mode, 'context'))(async (_p, _a, ctx: GraphQLContext) => ctx.principal.kind === 'user' && isStaff(ctx.principal));
+    return rule(
+      name,
+      cacheOf(mode, 'context'),
+    )(
+      async (_p, _a, ctx: GraphQLContext) =>
+        ctx.principal.kind === 'user' && isStaff(ctx.principal),
+    );
   }
   if (DISCLOSURE_TYPES.has(typeName)) {
-    return rule(name, cacheOf(mode, 'parent'))(async (parent: DisclosureRequestRow | DisclosureEventRow, _a, ctx: GraphQLContext) => {
-      const request = 'requestId' in parent ? await ctx.repos.disclosures.byId.load(parent.requestId) : parent;
+    return rule(
+      name,
+      cacheOf(mode, 'parent'),
+    )(async (parent: DisclosureRequestRow | DisclosureEventRow, _a, ctx: GraphQLContext) => {
+      const request =
+        'requestId' in parent ? await ctx.repos.disclosures.byId.load(parent.requestId) : parent;
       if (!request) return false;
-      return (await ctx.authz.decideDisclosure(request, await ctx.repos.disclosures.patronIdsOf.load(request.id))).granted;
+      return (
+        await ctx.authz.decideDisclosure(
+          request,
+          await ctx.repos.disclosures.patronIdsOf.load(request.id),
+        )
+      ).granted;
     });
   }
   const { category } = c;
-  return rule(name, cacheOf(mode, 'parent'))(async (parent: unknown, _a, ctx: GraphQLContext) => {
+  return rule(
+    name,
+    cacheOf(mode, 'parent'),
+  )(async (parent: unknown, _a, ctx: GraphQLContext) => {
     if (!isFactsType(typeName)) return false;
     return (await ctx.authz.decide(recordFacts[typeName](parent as never), category, c)).granted;
   });

@@ -7,9 +7,24 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { benchScenarios, BENCH_AUDIENCE, BENCH_ISSUER, ROUTER_SECRET, type Scenario } from './scenarios.js';
+import {
+  benchScenarios,
+  BENCH_AUDIENCE,
+  BENCH_ISSUER,
+  ROUTER_SECRET,
+  type Scenario,
+} from './scenarios.js';
 import { pgliteTarget, postgresTarget, type BenchTarget } from './dataset.js';
-import { drive, freePort, probe, serverEnv as serverEnvOf, startProcess, waitForHealth, type LoadResult, type ServerProcess } from './load.js';
+import {
+  drive,
+  freePort,
+  probe,
+  serverEnv as serverEnvOf,
+  startProcess,
+  waitForHealth,
+  type LoadResult,
+  type ServerProcess,
+} from './load.js';
 import { countPerRequest, type Counts } from './count.js';
 import { compile, ensureBuilt } from '../scripts/build.js';
 
@@ -38,7 +53,8 @@ const median = (xs: number[]) => {
 };
 /** a ≤ b for averages of counts (2.2 − 1.2 is 1.0000000000000002): equal to the printed precision counts as equal. */
 const atMost = (a: number, b: number) => a <= b + 1e-9;
-const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 interface Row {
   scenario: Scenario;
@@ -60,8 +76,13 @@ interface TargetResult {
  * their code, not in how it is loaded.
  */
 const variantBundle = `${root}dist/bench/variant-server.js`;
-async function startVariant(v: VariantName, serverEnv: Record<string, string>): Promise<ServerProcess> {
-  return v === 'protected' ? startProcess(`${root}scripts/start.cjs`, [], serverEnv) : startProcess(variantBundle, [v], serverEnv);
+async function startVariant(
+  v: VariantName,
+  serverEnv: Record<string, string>,
+): Promise<ServerProcess> {
+  return v === 'protected'
+    ? startProcess(`${root}scripts/start.cjs`, [], serverEnv)
+    : startProcess(variantBundle, [v], serverEnv);
 }
 
 /** Spawn `npm start` on an existing embedded database and time it to /health 200. */
@@ -98,7 +119,11 @@ function groupAlive(group: number): boolean {
   }
 }
 
-async function benchTarget(target: BenchTarget, scenarios: Scenario[], common: Record<string, string>): Promise<TargetResult> {
+async function benchTarget(
+  target: BenchTarget,
+  scenarios: Scenario[],
+  common: Record<string, string>,
+): Promise<TargetResult> {
   const envOf = (v: VariantName) => ({ ...common, ...target.env(v) });
   const counts = new Map<VariantName, Map<number, Counts>>();
   for (const v of VARIANTS) {
@@ -115,7 +140,11 @@ async function benchTarget(target: BenchTarget, scenarios: Scenario[], common: R
     for (const s of scenarios) {
       const summaries = new Map<VariantName, string>();
       // A failed probe is reported in the table instead of ending the run.
-      for (const v of VARIANTS) summaries.set(v, await probe(servers.get(v)!, s).catch((err: Error) => `PROBE FAILED: ${err.message}`));
+      for (const v of VARIANTS)
+        summaries.set(
+          v,
+          await probe(servers.get(v)!, s).catch((err: Error) => `PROBE FAILED: ${err.message}`),
+        );
       for (const v of VARIANTS) await drive(servers.get(v)!, s, CONNECTIONS, 1); // warm-up (JIT, pools, caches)
       const runs = new Map<VariantName, LoadResult[]>(VARIANTS.map((v) => [v, []]));
       for (let r = 0; r < RUNS; r++) {
@@ -124,10 +153,19 @@ async function benchTarget(target: BenchTarget, scenarios: Scenario[], common: R
         for (const v of order) {
           const res = await drive(servers.get(v)!, s, CONNECTIONS, SECONDS, database);
           runs.get(v)!.push(res);
-          log(`${target.kind} s${s.id} ${v} run ${r + 1}: ${res.rps.toFixed(0)} req/s p99 ${res.p99} ms rss ${(res.peakRss / 2 ** 20).toFixed(0)} MB cpu ${res.serverCpuMs.toFixed(1)}+${res.postgresCpuMs.toFixed(1)} ms/req${res.non2xx || res.errors ? ` non2xx ${res.non2xx} errors ${res.errors}` : ''}`);
+          log(
+            `${target.kind} s${s.id} ${v} run ${r + 1}: ${res.rps.toFixed(0)} req/s p99 ${res.p99} ms rss ${(res.peakRss / 2 ** 20).toFixed(0)} MB cpu ${res.serverCpuMs.toFixed(1)}+${res.postgresCpuMs.toFixed(1)} ms/req${res.non2xx || res.errors ? ` non2xx ${res.non2xx} errors ${res.errors}` : ''}`,
+          );
         }
       }
-      for (const v of VARIANTS) rows.push({ scenario: s, variant: v, runs: runs.get(v)!, counts: counts.get(v)!.get(s.id), summary: summaries.get(v)! });
+      for (const v of VARIANTS)
+        rows.push({
+          scenario: s,
+          variant: v,
+          runs: runs.get(v)!,
+          counts: counts.get(v)!.get(s.id),
+          summary: summaries.get(v)!,
+        });
     }
   } finally {
     for (const s of servers.values()) await s.stop();
@@ -150,12 +188,22 @@ function table(result: TargetResult): string {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const row of result.rows) {
-    const base = result.rows.find((r) => r.scenario.id === row.scenario.id && r.variant === 'baseline')!;
+    const base = result.rows.find(
+      (r) => r.scenario.id === row.scenario.id && r.variant === 'baseline',
+    )!;
     const rps = median(row.runs.map((r) => r.rps));
     const p99 = median(row.runs.map((r) => r.p99));
     const c = row.counts;
-    const cpu = (r: Row) => median(r.runs.map((x) => x.serverCpuMs + (result.target.kind === 'postgres' ? x.postgresCpuMs : 0)));
-    const pgCpu = result.target.kind === 'postgres' ? fmt(median(row.runs.map((r) => r.postgresCpuMs)), 1) : '—';
+    const cpu = (r: Row) =>
+      median(
+        r.runs.map(
+          (x) => x.serverCpuMs + (result.target.kind === 'postgres' ? x.postgresCpuMs : 0),
+        ),
+      );
+    const pgCpu =
+      result.target.kind === 'postgres'
+        ? fmt(median(row.runs.map((r) => r.postgresCpuMs)), 1)
+        : '—';
     lines.push(
       `| ${row.scenario.id}. ${row.scenario.name} | ${row.variant} | ${fmt(rps)} | ${fmt(median(row.runs.map((r) => r.p50)))} | ${fmt(p99)} | ${mb(median(row.runs.map((r) => r.peakRss)))} | ${fmt(median(row.runs.map((r) => r.serverCpuMs)), 1)} | ${pgCpu} | ${c ? fmt(c.statements, 1) : '?'} | ${c?.roundTrips != null ? fmt(c.roundTrips, 1) : '—'} | ${c?.auditWrites != null ? fmt(c.auditWrites, 1) : '—'} | ${fmt(rps / median(base.runs.map((r) => r.rps)), 2)} | ${fmt(p99 / median(base.runs.map((r) => r.p99)), 2)} | ${fmt(cpu(row) / cpu(base), 2)} | ${row.summary} |`,
     );
@@ -164,11 +212,13 @@ function table(result: TargetResult): string {
 }
 
 function verdicts(result: TargetResult, cold: number[] | null): string {
-  const get = (id: number, v: VariantName) => result.rows.find((r) => r.scenario.id === id && r.variant === v);
+  const get = (id: number, v: VariantName) =>
+    result.rows.find((r) => r.scenario.id === id && r.variant === v);
   const rps = (id: number, v: VariantName) => median(get(id, v)!.runs.map((r) => r.rps));
   const p99 = (id: number, v: VariantName) => median(get(id, v)!.runs.map((r) => r.p99));
   const out: string[] = [];
-  const check = (ok: boolean, text: string) => out.push(`- ${ok ? 'holds' : 'DOES NOT HOLD'}: ${text}`);
+  const check = (ok: boolean, text: string) =>
+    out.push(`- ${ok ? 'holds' : 'DOES NOT HOLD'}: ${text}`);
   if (get(1, 'protected')) {
     const r1 = rps(1, 'protected') / rps(1, 'baseline');
     check(r1 >= 0.8, `scenario 1 protected ÷ baseline req/s = ${fmt(r1, 2)} (target ≥ 0.8)`);
@@ -177,22 +227,42 @@ function verdicts(result: TargetResult, cold: number[] | null): string {
       check(r >= 3, `scenario 1 protected ÷ ${ref} req/s = ${fmt(r, 2)} (target ≥ 3)`);
     }
     const p = p99(1, 'protected') / p99(1, 'baseline');
-    check(p <= 1.3, `scenario 1 p99 at ${CONNECTIONS} connections: protected ${fmt(p99(1, 'protected'))} ms ÷ baseline ${fmt(p99(1, 'baseline'))} ms = ${fmt(p, 2)} (target ≤ 1.3)`);
+    check(
+      p <= 1.3,
+      `scenario 1 p99 at ${CONNECTIONS} connections: protected ${fmt(p99(1, 'protected'))} ms ÷ baseline ${fmt(p99(1, 'baseline'))} ms = ${fmt(p, 2)} (target ≤ 1.3)`,
+    );
   }
   const s2 = get(2, 'protected')?.counts;
   const s2b = get(2, 'baseline')?.counts;
   if (s2 && s2b) {
-    check(atMost(s2.statements - (s2.auditWrites ?? 0), s2b.statements), `scenario 2: ${fmt(s2.statements, 1)} statements per 100 representations, of which ${fmt(s2.auditWrites ?? 0, 1)} audit writes (baseline without audit: ${fmt(s2b.statements, 1)})`);
+    check(
+      atMost(s2.statements - (s2.auditWrites ?? 0), s2b.statements),
+      `scenario 2: ${fmt(s2.statements, 1)} statements per 100 representations, of which ${fmt(s2.auditWrites ?? 0, 1)} audit writes (baseline without audit: ${fmt(s2b.statements, 1)})`,
+    );
   }
   for (const row of result.rows.filter((r) => r.variant === 'protected')) {
     const base = get(row.scenario.id, 'baseline')!.counts;
     const trips = (c: Counts | undefined) => c?.roundTrips ?? c?.statements ?? 0;
     const added = trips(row.counts) - trips(base);
-    check(atMost(added, 2), `scenario ${row.scenario.id}: audit adds ${fmt(added, 1)} round trips per request (protected ${fmt(trips(row.counts), 1)} − baseline ${fmt(trips(base), 1)}; target ≤ 2)`);
+    check(
+      atMost(added, 2),
+      `scenario ${row.scenario.id}: audit adds ${fmt(added, 1)} round trips per request (protected ${fmt(trips(row.counts), 1)} − baseline ${fmt(trips(base), 1)}; target ≤ 2)`,
+    );
   }
-  const peak = Math.max(...result.rows.filter((r) => r.variant === 'protected').flatMap((r) => r.runs.map((x) => x.peakRss)));
-  check(peak < 300 * 2 ** 20, `peak RSS of the protected server under load: ${mb(peak)} MB (target < 300)`);
-  if (cold) check(median(cold) < 3, `cold \`npm start\` on the existing embedded database to /health 200: median ${fmt(median(cold), 2)} s of ${cold.map((c) => fmt(c, 2)).join(', ')} (target < 3 s)`);
+  const peak = Math.max(
+    ...result.rows
+      .filter((r) => r.variant === 'protected')
+      .flatMap((r) => r.runs.map((x) => x.peakRss)),
+  );
+  check(
+    peak < 300 * 2 ** 20,
+    `peak RSS of the protected server under load: ${mb(peak)} MB (target < 300)`,
+  );
+  if (cold)
+    check(
+      median(cold) < 3,
+      `cold \`npm start\` on the existing embedded database to /health 200: median ${fmt(median(cold), 2)} s of ${cold.map((c) => fmt(c, 2)).join(', ')} (target < 3 s)`,
+    );
   return out.join('\n');
 }
 
@@ -233,11 +303,15 @@ await compile('bench/variant-server.ts', variantBundle);
 await ensureBuilt();
 const results: TargetResult[] = [];
 const targets: (() => Promise<BenchTarget>)[] = [];
-if (env.BENCH_SKIP_PGLITE !== '1') targets.push(() => pgliteTarget(PGLITE_PATRONS, LOANS_PER_PATRON, VARIANTS));
-if (env.DATABASE_URL) targets.push(() => postgresTarget(env.DATABASE_URL!, PG_PATRONS, LOANS_PER_PATRON));
+if (env.BENCH_SKIP_PGLITE !== '1')
+  targets.push(() => pgliteTarget(PGLITE_PATRONS, LOANS_PER_PATRON, VARIANTS));
+if (env.DATABASE_URL)
+  targets.push(() => postgresTarget(env.DATABASE_URL!, PG_PATRONS, LOANS_PER_PATRON));
 for (const make of targets) {
   const target = await make();
-  log(`${target.kind}: ${target.patrons} patrons, ${target.loans} loans loaded in ${fmt(target.seedSeconds, 1)} s`);
+  log(
+    `${target.kind}: ${target.patrons} patrons, ${target.loans} loans loaded in ${fmt(target.seedSeconds, 1)} s`,
+  );
   try {
     results.push(await benchTarget(target, scenarios, common));
   } finally {
@@ -250,7 +324,7 @@ const load1 = loadavg();
 const machine = [
   `- date: ${started.toISOString()} (took ${fmt((finished.getTime() - started.getTime()) / 1000)} s)`,
   `- nproc: ${sh('nproc')}; CPU: ${sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2")}`,
-  `- memory (free -h): ${sh("free -h | awk '/Mem:/ {print $2\" total, \"$7\" available\"}'")}`,
+  `- memory (free -h): ${sh('free -h | awk \'/Mem:/ {print $2" total, "$7" available"}\'')}`,
   `- node ${process.version}; PostgreSQL: ${env.DATABASE_URL ? sh(`psql "${env.DATABASE_URL}" -Atc 'show server_version'`) : 'not run'}; PGlite 0.5.17 (PostgreSQL 17, WASM)`,
   `- load average (1 min) at start ${fmt(load0[0]!, 2)}, at end ${fmt(load1[0]!, 2)}: the machine is shared with other engineers' test runs, and autocannon runs on the same cores as the server`,
   `- ${CONNECTIONS} connections, ${SECONDS} s per run after a 1 s warm-up, ${RUNS} runs per (scenario, server), interleaved; medians`,

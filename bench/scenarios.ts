@@ -15,7 +15,8 @@ export interface Scenario {
   body: string;
 }
 
-const json = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
+const json = (query: string, variables?: Record<string, unknown>) =>
+  JSON.stringify({ query, variables });
 
 export interface BenchKeys {
   publicKeyPem: string;
@@ -25,18 +26,47 @@ export interface BenchKeys {
 /** A fresh ES256 key pair: the servers trust its public key (JWT_PUBLIC_KEY), the bench mints with it. */
 export async function benchScenarios(): Promise<BenchKeys> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const mint = (o: Parameters<typeof mintToken>[1] extends infer M ? Omit<M & object, 'issuer' | 'audience'> : never) =>
-    mintToken(privateKey, { ...o, issuer: BENCH_ISSUER, audience: BENCH_AUDIENCE, expiresIn: '2h' });
+  const mint = (
+    o: Parameters<typeof mintToken>[1] extends infer M
+      ? Omit<M & object, 'issuer' | 'audience'>
+      : never,
+  ) =>
+    mintToken(privateKey, {
+      ...o,
+      issuer: BENCH_ISSUER,
+      audience: BENCH_AUDIENCE,
+      expiresIn: '2h',
+    });
   const base = { 'content-type': 'application/json', 'x-router-secret': ROUTER_SECRET };
   const circulation = await mint({ sub: DEMO.staff.circulation, roles: ['circulation'] });
-  const patron = await mint({ sub: 'user_bench10', roles: ['patron'], patronId: benchPatronId(10) });
-  const vendor = await mint({ sub: 'svc_ebooks', roles: ['vendor'], vendorId: DEMO.vendor, scope: 'card:verify card:read' });
+  const patron = await mint({
+    sub: 'user_bench10',
+    roles: ['patron'],
+    patronId: benchPatronId(10),
+  });
+  const vendor = await mint({
+    sub: 'svc_ebooks',
+    roles: ['vendor'],
+    vendorId: DEMO.vendor,
+    scope: 'card:verify card:read',
+  });
   const director = await mint({ sub: DEMO.staff.director, roles: ['director'] });
-  const staff = { ...base, authorization: `Bearer ${circulation}`, 'x-access-purpose': 'CIRCULATION_DESK' };
+  const staff = {
+    ...base,
+    authorization: `Bearer ${circulation}`,
+    'x-access-purpose': 'CIRCULATION_DESK',
+  };
   // The router forwards a Director's request: the Director's powers need no designation lookup,
   // so the statements counted are the entity type's own.
-  const router = { ...base, authorization: `Bearer ${director}`, 'x-access-purpose': 'RECORDS_AUDIT' };
-  const representations = Array.from({ length: 100 }, (_, i) => ({ __typename: 'Patron', id: benchPatronId(1000 + i * 7) }));
+  const router = {
+    ...base,
+    authorization: `Bearer ${director}`,
+    'x-access-purpose': 'RECORDS_AUDIT',
+  };
+  const representations = Array.from({ length: 100 }, (_, i) => ({
+    __typename: 'Patron',
+    id: benchPatronId(1000 + i * 7),
+  }));
   return {
     publicKeyPem: await exportSPKI(publicKey),
     scenarios: [
@@ -70,10 +100,13 @@ export async function benchScenarios(): Promise<BenchKeys> {
         id: 4,
         name: 'vendor verifyCard (PIN checked with scrypt)',
         headers: { ...base, authorization: `Bearer ${vendor}` },
-        body: json(`mutation Verify($card: String!, $pin: String!) { verifyCard(cardNumber: $card, pin: $pin) { cardValid pinValid goodStanding } }`, {
-          card: demoCardNumber(1),
-          pin: DEMO.pin,
-        }),
+        body: json(
+          `mutation Verify($card: String!, $pin: String!) { verifyCard(cardNumber: $card, pin: $pin) { cardValid pinValid goodStanding } }`,
+          {
+            card: demoCardNumber(1),
+            pin: DEMO.pin,
+          },
+        ),
       },
     ],
   };

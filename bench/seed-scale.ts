@@ -24,7 +24,9 @@ function toLetters(n: number): string {
 export async function seedScale(db: Db, o: ScaleOptions): Promise<void> {
   // Ids in SQL mirror toLetters(): six base-26 letters.
   const letters = sql.raw(
-    Array.from({ length: 6 }, (_, k) => `chr(97 + ((g / ${26 ** (5 - k)}) % 26)::int)`).join(' || '),
+    Array.from({ length: 6 }, (_, k) => `chr(97 + ((g / ${26 ** (5 - k)}) % 26)::int)`).join(
+      ' || ',
+    ),
   );
   const batch = 20_000;
   for (let from = 0; from < o.patrons; from += batch) {

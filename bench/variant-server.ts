@@ -22,7 +22,10 @@ export type Variant = (typeof VARIANTS)[number];
 function variantSchema(variant: Variant): GraphQLSchema {
   const unprotected = buildUnprotectedSchema();
   if (variant === 'baseline') return unprotected;
-  return applyMiddleware(unprotected, naiveShield(unprotected, variant === 'default-shield' ? 'no_cache' : 'strict'));
+  return applyMiddleware(
+    unprotected,
+    naiveShield(unprotected, variant === 'default-shield' ? 'no_cache' : 'strict'),
+  );
 }
 
 export interface VariantServer {
@@ -30,8 +33,21 @@ export interface VariantServer {
   stop(): Promise<void>;
 }
 
-export async function startVariantServer(variant: Variant, config: Config, logger: Logger, database: Database, verifier: TokenVerifier): Promise<VariantServer> {
-  const app = await createSubgraphApp({ config, logger, database, verifier, schema: variantSchema(variant), plugins: [] });
+export async function startVariantServer(
+  variant: Variant,
+  config: Config,
+  logger: Logger,
+  database: Database,
+  verifier: TokenVerifier,
+): Promise<VariantServer> {
+  const app = await createSubgraphApp({
+    config,
+    logger,
+    database,
+    verifier,
+    schema: variantSchema(variant),
+    plugins: [],
+  });
   return {
     url: app.url,
     async stop() {
@@ -45,11 +61,23 @@ export async function startVariantServer(variant: Variant, config: Config, logge
 const isMain = /variant-server\.(ts|js)$/.test(process.argv[1] ?? '');
 if (isMain) {
   const variant = process.argv[2] as Variant;
-  if (!VARIANTS.includes(variant)) throw new Error(`usage: variant-server.ts ${VARIANTS.join('|')}`);
+  if (!VARIANTS.includes(variant))
+    throw new Error(`usage: variant-server.ts ${VARIANTS.join('|')}`);
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
-  const server = await startVariantServer(variant, config, logger, database, await verifierFromConfig(config));
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
+  const server = await startVariantServer(
+    variant,
+    config,
+    logger,
+    database,
+    await verifierFromConfig(config),
+  );
   logger.warn({ url: server.url, variant }, 'bench variant ready');
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void server.stop().then(() => process.exit(0)));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.on(signal, () => void server.stop().then(() => process.exit(0)));
 }

@@ -3,7 +3,16 @@
 // `npm start` calls ensureBuilt(); `npm run build` forces a build (an image build step, say).
 // Packages stay external: node_modules loads as it does under tsx, one graphql instance included.
 import { createHash } from 'node:crypto';
-import { mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  closeSync,
+  readdirSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +33,11 @@ function sourceDigest() {
     .map((f) => join(f.parentPath, f.name))
     .concat(['tsconfig.json', 'package.json', 'scripts/build.js'].map((f) => join(root, f)))
     .sort();
-  for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+  for (const file of files)
+    hash
+      .update(`${relative(root, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -58,7 +71,10 @@ function sourceImportMetaUrl(out) {
     setup(build) {
       build.onLoad({ filter: /\.ts$/ }, (args) => {
         const fromBundle = relative(dirname(out), args.path).split(sep).join('/');
-        const contents = readFileSync(args.path, 'utf8').replaceAll('import.meta.url', `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`);
+        const contents = readFileSync(args.path, 'utf8').replaceAll(
+          'import.meta.url',
+          `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`,
+        );
         return { contents, loader: 'ts' };
       });
     },
@@ -93,7 +109,9 @@ export async function compile(entry, out, banner = '') {
   mkdirSync(dirname(out), { recursive: true });
   // Written beside, then renamed: a server starting at the same moment reads the old bundle or the
   // new one, never half of one. The map goes first, so the bundle never points at an older map.
-  const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')));
+  const files = [...result.outputFiles].sort(
+    (a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')),
+  );
   for (const file of files) {
     const tmp = `${file.path}.${process.pid}.tmp`;
     writeFileSync(tmp, file.contents);
@@ -116,5 +134,7 @@ export async function ensureBuilt() {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();
   await build();
-  process.stdout.write(`${relative(root, outfile)} built in ${Math.round(performance.now() - started)} ms\n`);
+  process.stdout.write(
+    `${relative(root, outfile)} built in ${Math.round(performance.now() - started)} ms\n`,
+  );
 }

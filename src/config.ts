@@ -1,12 +1,11 @@
 // Configuration from the environment, validated once at start with a message that says what is wrong.
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** A positive whole-number limit with a documented default. */
-const limit = (byDefault: number) => z.coerce.number().int().min(1).max(1_000_000_000).default(byDefault);
+const limit = (byDefault: number) =>
+  z.coerce.number().int().min(1).max(1_000_000_000).default(byDefault);
 /** A whole number of days, at most ten years. */
 const days = z.coerce.number().int().min(0).max(3650);
 
@@ -31,7 +30,12 @@ const schema = z
     JWT_ALGORITHMS: z
       .string()
       .default('ES256')
-      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean)),
+      .transform((s) =>
+        s
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      ),
     /**
      * Server secret for vendors' pseudonymous patron ids (base64, at least 32 bytes). When absent,
      * one is created in DATA_DIR on first use (embedded default); production must set it.
@@ -65,7 +69,9 @@ const schema = z
     AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
     /** ...and at least this often while rows arrive (ms; 0 turns the timer off). */
     AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
     /**
      * Shared secret the federated router sends in the `x-router-secret` header. When set, any
      * /graphql request without it is refused (401) before its body is read. Required in production.
@@ -109,17 +115,33 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_JWKS_URL && !c.JWT_PUBLIC_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'production needs JWT_JWKS_URL or JWT_PUBLIC_KEY' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_JWKS_URL'],
+        message: 'production needs JWT_JWKS_URL or JWT_PUBLIC_KEY',
+      });
     }
     if (c.NODE_ENV === 'production' && !c.VENDOR_PSEUDONYM_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['VENDOR_PSEUDONYM_KEY'], message: 'production needs VENDOR_PSEUDONYM_KEY' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VENDOR_PSEUDONYM_KEY'],
+        message: 'production needs VENDOR_PSEUDONYM_KEY',
+      });
     }
     // In production only the router may reach the subgraph (DESIGN "How a request flows").
     if (c.NODE_ENV === 'production' && !c.ROUTER_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['ROUTER_SECRET'], message: 'production needs ROUTER_SECRET' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROUTER_SECRET'],
+        message: 'production needs ROUTER_SECRET',
+      });
     }
     if (c.NODE_ENV === 'production' && !c.AUDIT_CHECKPOINT_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['AUDIT_CHECKPOINT_KEY'], message: 'production needs AUDIT_CHECKPOINT_KEY (kept outside the database)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUDIT_CHECKPOINT_KEY'],
+        message: 'production needs AUDIT_CHECKPOINT_KEY (kept outside the database)',
+      });
     }
   });
 

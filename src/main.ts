@@ -10,14 +10,23 @@ import { startServer } from './server.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
-const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+const database = await openDatabase({
+  url: config.DATABASE_URL,
+  dataDir: config.DATA_DIR,
+  poolSize: config.DATABASE_POOL_SIZE,
+});
 await migrateDatabase(database);
 const embedded = database.kind === 'pglite';
 if (embedded && config.SEED_DEMO && (await isEmpty(database.db))) {
   await seedDemo(database.db);
   logger.info('demo library loaded');
 }
-const server = await startServer({ config, logger, database, verifier: await verifierFromConfig(config) });
+const server = await startServer({
+  config,
+  logger,
+  database,
+  verifier: await verifierFromConfig(config),
+});
 logger.info({ url: server.url, database: database.kind }, 'patron-records subgraph ready');
 if (embedded) {
   process.stdout.write(

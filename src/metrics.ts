@@ -12,7 +12,8 @@ export interface AuditFlushMetrics {
   auditFlush(durationMs: number, ok: boolean): void;
 }
 
-export type LimitName = 'depth' | 'aliases' | 'cost' | 'tokens' | 'entities' | 'body' | 'timeout' | 'router_secret';
+export type LimitName =
+  'depth' | 'aliases' | 'cost' | 'tokens' | 'entities' | 'body' | 'timeout' | 'router_secret';
 
 export class Metrics implements AuditFlushMetrics {
   readonly registry = new Registry();
@@ -37,7 +38,7 @@ export class Metrics implements AuditFlushMetrics {
   });
   private readonly flushLatency = new Histogram({
     name: 'patron_records_audit_flush_duration_seconds',
-    help: 'Time to make one request\'s audit records durable, by outcome.',
+    help: "Time to make one request's audit records durable, by outcome.",
     labelNames: ['outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
@@ -55,13 +56,18 @@ export class Metrics implements AuditFlushMetrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'patron_records_' });
+    if (options.processMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'patron_records_' });
   }
 
   /** One finished HTTP exchange. Unknown paths and methods are folded into "other". */
   httpRequest(path: string, method: string, status: number, seconds: number): void {
     const route = ROUTES.has(path) ? path : 'other';
-    this.requests.inc({ route, method: METHODS.has(method) ? method : 'other', status: String(status) });
+    this.requests.inc({
+      route,
+      method: METHODS.has(method) ? method : 'other',
+      status: String(status),
+    });
     this.latency.observe({ route }, seconds);
   }
 
@@ -69,16 +75,31 @@ export class Metrics implements AuditFlushMetrics {
   accessDecisions(rows: readonly AuditRow[]): void {
     // Summed per label set first: a 100-patron page has hundreds of rows but a handful of label
     // sets. Rows of one decision are adjacent, so most rows match the previous one.
-    const sums: { category: string | null; basis: string | null; outcome: string; n: number }[] = [];
+    const sums: { category: string | null; basis: string | null; outcome: string; n: number }[] =
+      [];
     let last: (typeof sums)[number] | undefined;
     for (const row of rows) {
-      if (!last || last.category !== row.category || last.basis !== row.basis || last.outcome !== row.outcome) {
-        last = sums.find((x) => x.category === row.category && x.basis === row.basis && x.outcome === row.outcome);
-        if (!last) sums.push((last = { category: row.category, basis: row.basis, outcome: row.outcome, n: 0 }));
+      if (
+        !last ||
+        last.category !== row.category ||
+        last.basis !== row.basis ||
+        last.outcome !== row.outcome
+      ) {
+        last = sums.find(
+          (x) => x.category === row.category && x.basis === row.basis && x.outcome === row.outcome,
+        );
+        if (!last)
+          sums.push(
+            (last = { category: row.category, basis: row.basis, outcome: row.outcome, n: 0 }),
+          );
       }
       last.n += row.fields.size;
     }
-    for (const x of sums) this.decisions.inc({ category: x.category ?? 'NONE', basis: x.basis ?? 'NONE', outcome: x.outcome }, x.n);
+    for (const x of sums)
+      this.decisions.inc(
+        { category: x.category ?? 'NONE', basis: x.basis ?? 'NONE', outcome: x.outcome },
+        x.n,
+      );
   }
 
   auditFlush(durationMs: number, ok: boolean): void {

@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
@@ -23,9 +26,19 @@ import { createErrorHandling } from './http/errors.js';
 import { httpErrorHandler } from './http/http-errors.js';
 import { identify } from './http/identify.js';
 import { costLimitPlugin } from './http/cost.js';
-import { entitiesLimitPlugin, executionTimeoutPlugin, limitValidationRules, tokenLimitMetricsPlugin } from './http/limits.js';
+import {
+  entitiesLimitPlugin,
+  executionTimeoutPlugin,
+  limitValidationRules,
+  tokenLimitMetricsPlugin,
+} from './http/limits.js';
 import { operationsRoutes, type Lifecycle } from './http/operations.js';
-import { decisionMetricsPlugin, noStorePlugin, requestIdPlugin, requestLogPlugin } from './http/plugins.js';
+import {
+  decisionMetricsPlugin,
+  noStorePlugin,
+  requestIdPlugin,
+  requestLogPlugin,
+} from './http/plugins.js';
 import { routerGate } from './http/router-secret.js';
 import { vendorSettingsFrom } from './domain/vendor-settings.js';
 import { auditPlugin } from './audit/plugin.js';
@@ -75,10 +88,16 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, logger, database } = deps;
   const now = deps.now ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
-  const audit = new AuditWriter(database.db, loadCheckpointKey(config), logger, {
-    checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
-    checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
-  }, now);
+  const audit = new AuditWriter(
+    database.db,
+    loadCheckpointKey(config),
+    logger,
+    {
+      checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
+      checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+    },
+    now,
+  );
   const app = await createSubgraphApp({
     ...deps,
     now,
@@ -164,7 +183,14 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     const started = process.hrtime.bigint();
     const path = req.path; // read now: a mounted router rewrites req.url while it runs
     res.setHeader('cache-control', 'no-store');
-    res.on('finish', () => metrics.httpRequest(path, req.method, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+    res.on('finish', () =>
+      metrics.httpRequest(
+        path,
+        req.method,
+        res.statusCode,
+        Number(process.hrtime.bigint() - started) / 1e9,
+      ),
+    );
     next();
   });
   app.use(operationsRoutes(database, metrics, lifecycle));
@@ -175,11 +201,21 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     express.json({ limit: config.MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const who = await identify(req.headers, verifier, res.locals.viaRouter === true).catch((err: unknown) => {
-          if (err instanceof InvalidTokenError) throw unauthenticated(401);
-          throw err;
-        });
-        return createContext(database.db, logger, who, now, vendorSettings, disclosureSettings, config.STATISTICS_MIN_CELL);
+        const who = await identify(req.headers, verifier, res.locals.viaRouter === true).catch(
+          (err: unknown) => {
+            if (err instanceof InvalidTokenError) throw unauthenticated(401);
+            throw err;
+          },
+        );
+        return createContext(
+          database.db,
+          logger,
+          who,
+          now,
+          vendorSettings,
+          disclosureSettings,
+          config.STATISTICS_MIN_CELL,
+        );
       },
     }),
   );

@@ -92,8 +92,18 @@ export class AuditRow {
     return this.#list.sorted();
   }
 
-  sameDecision(category: PiiCategory | null, outcome: AuditOutcome, basis: AccessBasis | null, basisRef: string | null): boolean {
-    return this.category === category && this.outcome === outcome && this.basis === basis && this.basisRef === basisRef;
+  sameDecision(
+    category: PiiCategory | null,
+    outcome: AuditOutcome,
+    basis: AccessBasis | null,
+    basisRef: string | null,
+  ): boolean {
+    return (
+      this.category === category &&
+      this.outcome === outcome &&
+      this.basis === basis &&
+      this.basisRef === basisRef
+    );
   }
 }
 
@@ -129,9 +139,23 @@ export class AuditBuffer {
   }
 
   /** The row a decision goes to: a rule that decides once per object reuses it for each field. */
-  rowOf(subjectId: string | null, typeName: string, category: PiiCategory | null, rule: string, d: Decision): AuditRow {
+  rowOf(
+    subjectId: string | null,
+    typeName: string,
+    category: PiiCategory | null,
+    rule: string,
+    d: Decision,
+  ): AuditRow {
     const outcome: AuditOutcome = d.granted ? 'GRANTED' : 'DENIED';
-    return this.row(subjectId, typeName, category, outcome, d.granted ? d.basis : null, d.granted ? d.ref : null, rule);
+    return this.row(
+      subjectId,
+      typeName,
+      category,
+      outcome,
+      d.granted ? d.basis : null,
+      d.granted ? d.ref : null,
+      rule,
+    );
   }
 
   /** Records one field resolution on a row from rowOf (of this buffer). */
@@ -158,7 +182,15 @@ export class AuditBuffer {
       else (delivered.get(row) ?? delivered.set(row, new Set()).get(row)!).add(field);
     }
     for (const [row, field] of failed) {
-      this.row(row.subjectId, row.typeName, row.category, 'FAILED', row.basis, row.basisRef, row.rule).addField(field);
+      this.row(
+        row.subjectId,
+        row.typeName,
+        row.category,
+        'FAILED',
+        row.basis,
+        row.basisRef,
+        row.rule,
+      ).addField(field);
       // The field stays GRANTED only if another resolution of it (an alias) was delivered.
       if (!delivered.get(row)?.has(field)) {
         row.deleteField(field);
@@ -174,7 +206,9 @@ export class AuditBuffer {
   /** The rows, grouped by rule and type, in the order each first appeared. */
   entries(): AuditRow[] {
     const out: AuditRow[] = [];
-    for (const byType of this.index.values()) for (const bySubject of byType.values()) for (const rows of bySubject.values()) out.push(...rows);
+    for (const byType of this.index.values())
+      for (const bySubject of byType.values())
+        for (const rows of bySubject.values()) out.push(...rows);
     return out;
   }
 
@@ -195,7 +229,16 @@ export class AuditBuffer {
     let rows = bySubject.get(subjectId);
     if (!rows) bySubject.set(subjectId, (rows = []));
     for (const r of rows) if (r.sameDecision(category, outcome, basis, basisRef)) return r;
-    const row = new AuditRow(subjectId, typeName, category, outcome, basis, basisRef, rule, this.root);
+    const row = new AuditRow(
+      subjectId,
+      typeName,
+      category,
+      outcome,
+      basis,
+      basisRef,
+      rule,
+      this.root,
+    );
     rows.push(row);
     this.count++;
     return row;

@@ -33,10 +33,14 @@ function columns(r: AuditEventRow, subjects: unknown): unknown[] {
 }
 
 export function canonicalText(r: AuditEventRow): string {
-  return r.format === 2 ? JSON.stringify([2, ...columns(r, r.subjects)]) : JSON.stringify(columns(r, r.subject));
+  return r.format === 2
+    ? JSON.stringify([2, ...columns(r, r.subjects)])
+    : JSON.stringify(columns(r, r.subject));
 }
 
 /** row_hash = sha256(previous row_hash || canonical text), hex. */
 export function chainHash(previousHash: string, row: AuditEventRow): string {
-  return createHash('sha256').update(previousHash + canonicalText(row), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(previousHash + canonicalText(row), 'utf8')
+    .digest('hex');
 }

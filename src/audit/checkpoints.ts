@@ -26,7 +26,10 @@ export function checkpointKey(secret: string | Buffer): CheckpointKey {
  * The key from AUDIT_CHECKPOINT_KEY, or (embedded default only; config refuses production without
  * the variable) a random key kept in DATA_DIR, created on first start with mode 0600.
  */
-export function loadCheckpointKey(config: { AUDIT_CHECKPOINT_KEY?: string | undefined; DATA_DIR: string }): CheckpointKey {
+export function loadCheckpointKey(config: {
+  AUDIT_CHECKPOINT_KEY?: string | undefined;
+  DATA_DIR: string;
+}): CheckpointKey {
   if (config.AUDIT_CHECKPOINT_KEY) return checkpointKey(config.AUDIT_CHECKPOINT_KEY);
   const path = join(config.DATA_DIR, KEY_FILE);
   mkdirSync(config.DATA_DIR, { recursive: true });
@@ -43,16 +46,33 @@ export function signCheckpoint(key: CheckpointKey, seq: number, rowHash: string)
   return createHmac('sha256', key.secret).update(`${seq}:${rowHash}`).digest('hex');
 }
 
-export function checkpointValid(key: CheckpointKey, seq: number, rowHash: string, signature: string): boolean {
+export function checkpointValid(
+  key: CheckpointKey,
+  seq: number,
+  rowHash: string,
+  signature: string,
+): boolean {
   const expected = Buffer.from(signCheckpoint(key, seq, rowHash), 'hex');
   const given = Buffer.from(signature, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export async function writeCheckpoint(db: Db, key: CheckpointKey, seq: number, rowHash: string, at: Date): Promise<void> {
+export async function writeCheckpoint(
+  db: Db,
+  key: CheckpointKey,
+  seq: number,
+  rowHash: string,
+  at: Date,
+): Promise<void> {
   await db
     .insert(auditCheckpoints)
-    .values({ seq, rowHash, signedAtMs: at.getTime(), keyId: key.id, signature: signCheckpoint(key, seq, rowHash) })
+    .values({
+      seq,
+      rowHash,
+      signedAtMs: at.getTime(),
+      keyId: key.id,
+      signature: signCheckpoint(key, seq, rowHash),
+    })
     .onConflictDoNothing();
 }
 

@@ -19,6 +19,9 @@ export async function shredSubjectKeys(db: Db, options: ShredOptions): Promise<n
   if (options.patronIds) where.push(inArray(auditSubjectKeys.patronId, [...options.patronIds]));
   if (!where.length) throw new Error('shredSubjectKeys needs `before` or `patronIds`');
   if (options.patronIds && !options.patronIds.length) return 0;
-  const gone = await db.delete(auditSubjectKeys).where(and(...where)).returning({ id: auditSubjectKeys.id });
+  const gone = await db
+    .delete(auditSubjectKeys)
+    .where(and(...where))
+    .returning({ id: auditSubjectKeys.id });
   return gone.length;
 }

@@ -9,12 +9,19 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { documentHash, type AuditWriter } from './writer.js';
 
 export function auditUnavailable(requestId: string): GraphQLError {
-  return new GraphQLError('The access could not be recorded, so nothing is returned. Quote the request id to an administrator.', {
-    extensions: { code: 'AUDIT_UNAVAILABLE', requestId },
-  });
+  return new GraphQLError(
+    'The access could not be recorded, so nothing is returned. Quote the request id to an administrator.',
+    {
+      extensions: { code: 'AUDIT_UNAVAILABLE', requestId },
+    },
+  );
 }
 
-export function auditPlugin(writer: AuditWriter, logger: Logger, metrics?: AuditFlushMetrics): ApolloServerPlugin<GraphQLContext> {
+export function auditPlugin(
+  writer: AuditWriter,
+  logger: Logger,
+  metrics?: AuditFlushMetrics,
+): ApolloServerPlugin<GraphQLContext> {
   return {
     async serverWillStart() {
       return {
@@ -35,21 +42,34 @@ export function auditPlugin(writer: AuditWriter, logger: Logger, metrics?: Audit
           try {
             await writer.append(
               ctx,
-              { operationName: rc.operationName ?? rc.request.operationName ?? null, documentHash: documentHash(rc.document, rc.queryHash) },
+              {
+                operationName: rc.operationName ?? rc.request.operationName ?? null,
+                documentHash: documentHash(rc.document, rc.queryHash),
+              },
               ctx.audit.entries(),
             );
             metrics?.auditFlush(performance.now() - started, true);
           } catch (err) {
             metrics?.auditFlush(performance.now() - started, false);
             logger.error(
-              { requestId: ctx.requestId, err: { type: (err as Error)?.constructor?.name, code: (err as { code?: string })?.code } },
+              {
+                requestId: ctx.requestId,
+                err: {
+                  type: (err as Error)?.constructor?.name,
+                  code: (err as { code?: string })?.code,
+                },
+              },
               'audit write failed; response withheld',
             );
             // graphql-js 16 has no incremental delivery here, so the body is always a single result.
             const error = auditUnavailable(ctx.requestId);
             rc.response.body = {
               kind: 'single',
-              singleResult: { data: null, errors: [error.toJSON()], extensions: { requestId: ctx.requestId } },
+              singleResult: {
+                data: null,
+                errors: [error.toJSON()],
+                extensions: { requestId: ctx.requestId },
+              },
             };
             rc.response.http.status = 503;
           }

@@ -7,7 +7,11 @@ import type { Db } from '../db/client.js';
 import { auditEvents, type AuditEventRow } from '../db/schema/audit.sql.js';
 import { STAFF_ROLES, type Role } from '../auth/principal.js';
 import { badInput } from '../graphql/errors.js';
-import type { AccessBasis, AuditEventFilter, PiiCategory } from '../graphql/generated/resolvers-types.js';
+import type {
+  AccessBasis,
+  AuditEventFilter,
+  PiiCategory,
+} from '../graphql/generated/resolvers-types.js';
 import type { Page } from '../repositories/paging.js';
 import { queryRows } from './sql.js';
 
@@ -24,7 +28,8 @@ export interface AccessLogEntryNode {
   lastSeq: number;
 }
 
-export const encodeSeqCursor = (seq: number) => Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+export const encodeSeqCursor = (seq: number) =>
+  Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
 
 export function decodeSeqCursor(cursor: string | null | undefined): number | null {
   if (cursor == null) return null;
@@ -36,7 +41,13 @@ export function decodeSeqCursor(cursor: string | null | undefined): number | nul
 function toSeqPage<T>(rows: T[], size: number, seqOf: (row: T) => number): Page<T> {
   const nodes = rows.slice(0, size);
   const last = nodes.at(-1);
-  return { nodes, pageInfo: { hasNextPage: rows.length > size, endCursor: last ? encodeSeqCursor(seqOf(last)) : null } };
+  return {
+    nodes,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      endCursor: last ? encodeSeqCursor(seqOf(last)) : null,
+    },
+  };
 }
 
 interface AccessLogKey {
@@ -54,7 +65,11 @@ export class AuditLogReader {
     private readonly now: () => Date,
   ) {}
 
-  async events(filter: AuditEventFilter | null | undefined, size: number, afterSeq: number | null): Promise<Page<AuditEventRow>> {
+  async events(
+    filter: AuditEventFilter | null | undefined,
+    size: number,
+    afterSeq: number | null,
+  ): Promise<Page<AuditEventRow>> {
     const e = auditEvents;
     const f = filter ?? {};
     const where: (SQL | undefined)[] = [
@@ -82,13 +97,28 @@ export class AuditLogReader {
   readonly accessLog = new DataLoader<AccessLogKey, Page<AccessLogEntryNode>, string>(
     async (keys) => {
       const groups = new Map<string, AccessLogKey[]>();
-      for (const k of keys) groups.set(`${k.size}|${k.afterSeq}`, [...(groups.get(`${k.size}|${k.afterSeq}`) ?? []), k]);
+      for (const k of keys)
+        groups.set(`${k.size}|${k.afterSeq}`, [
+          ...(groups.get(`${k.size}|${k.afterSeq}`) ?? []),
+          k,
+        ]);
       const out = new Map<string, Page<AccessLogEntryNode>>();
       for (const group of groups.values()) {
         const { size, afterSeq } = group[0]!;
-        const rows = await this.accessLogRows(group.map((k) => k.patronId), size, afterSeq);
+        const rows = await this.accessLogRows(
+          group.map((k) => k.patronId),
+          size,
+          afterSeq,
+        );
         for (const k of group) {
-          out.set(accessLogKey(k), toSeqPage(rows.filter((r) => r.patronId === k.patronId), size, (r) => r.lastSeq));
+          out.set(
+            accessLogKey(k),
+            toSeqPage(
+              rows.filter((r) => r.patronId === k.patronId),
+              size,
+              (r) => r.lastSeq,
+            ),
+          );
         }
       }
       return keys.map((k) => out.get(accessLogKey(k))!);
@@ -96,7 +126,11 @@ export class AuditLogReader {
     { cacheKeyFn: accessLogKey },
   );
 
-  private async accessLogRows(patronIds: string[], size: number, afterSeq: number | null): Promise<AccessLogEntryNode[]> {
+  private async accessLogRows(
+    patronIds: string[],
+    size: number,
+    afterSeq: number | null,
+  ): Promise<AccessLogEntryNode[]> {
     // One entry per (request, who, basis): the categories of that request's reads merged. The
     // patron's own reads are left out, and so is everything under a disclosure request whose
     // nondisclosure order is still in force.
@@ -141,7 +175,10 @@ export class AuditLogReader {
         at: new Date(Number(r.at_ms)),
         roles,
         staffId: roles.some((x) => STAFF.has(x)) ? r.principal_id : null,
-        thirdPartyId: !roles.some((x) => STAFF.has(x)) && roles.some((x) => THIRD_PARTY.has(x)) ? r.principal_id : null,
+        thirdPartyId:
+          !roles.some((x) => STAFF.has(x)) && roles.some((x) => THIRD_PARTY.has(x))
+            ? r.principal_id
+            : null,
         categories: r.categories ?? [],
         basis: r.basis,
         basisRef: r.basis_ref,

@@ -34,5 +34,10 @@ export async function releasesOf(db: Db, requestId: string): Promise<DisclosureR
       and e.type_name <> all(${sql.param(REQUEST_TYPES)})
     order by n.patron_id, e.type_name, f.field`,
   );
-  return rows.map((r) => ({ requestId, patronId: r.patron_id, typeName: r.type_name, field: r.field }));
+  return rows.map((r) => ({
+    requestId,
+    patronId: r.patron_id,
+    typeName: r.type_name,
+    field: r.field,
+  }));
 }

@@ -31,22 +31,36 @@ export async function verifyAuditLog(db: Db, key: CheckpointKey): Promise<Verify
   let previous = GENESIS_HASH;
   let lastGoodCheckpoint = 0;
   walk: for (;;) {
-    const rows = await db.select().from(auditEvents).where(gt(auditEvents.seq, expected - 1)).orderBy(asc(auditEvents.seq)).limit(PAGE);
+    const rows = await db
+      .select()
+      .from(auditEvents)
+      .where(gt(auditEvents.seq, expected - 1))
+      .orderBy(asc(auditEvents.seq))
+      .limit(PAGE);
     for (const row of rows) {
       if (row.seq !== expected) {
-        findings.push({ seq: expected, reason: `row ${expected} is missing (next row is ${row.seq})` });
+        findings.push({
+          seq: expected,
+          reason: `row ${expected} is missing (next row is ${row.seq})`,
+        });
         break walk;
       }
       const hash = chainHash(previous, row);
       if (hash !== row.rowHash) {
-        findings.push({ seq: row.seq, reason: `row ${row.seq} does not match its hash (edited, moved or forged)` });
+        findings.push({
+          seq: row.seq,
+          reason: `row ${row.seq} does not match its hash (edited, moved or forged)`,
+        });
         break walk;
       }
       const checkpoint = signed.get(row.seq);
       if (checkpoint !== undefined) {
         if (checkpoint !== hash) {
           // A consistent rewrite: somewhere after the last checkpoint that still agreed.
-          findings.push({ seq: lastGoodCheckpoint + 1, reason: `rows ${lastGoodCheckpoint + 1}..${row.seq} disagree with the checkpoint at seq ${row.seq}` });
+          findings.push({
+            seq: lastGoodCheckpoint + 1,
+            reason: `rows ${lastGoodCheckpoint + 1}..${row.seq} disagree with the checkpoint at seq ${row.seq}`,
+          });
           break walk;
         }
         lastGoodCheckpoint = row.seq;
@@ -60,11 +74,19 @@ export async function verifyAuditLog(db: Db, key: CheckpointKey): Promise<Verify
   const lastSeq = expected - 1;
   const lastSigned = Math.max(0, ...signed.keys());
   if (lastSigned > lastSeq && !findings.some((f) => f.seq <= lastSeq + 1)) {
-    findings.push({ seq: lastSeq + 1, reason: `rows ${lastSeq + 1}..${lastSigned} are missing: a checkpoint signed seq ${lastSigned}` });
+    findings.push({
+      seq: lastSeq + 1,
+      reason: `rows ${lastSeq + 1}..${lastSigned} are missing: a checkpoint signed seq ${lastSigned}`,
+    });
   }
   if (findings.length) {
     const first = findings.reduce((a, b) => (b.seq < a.seq ? b : a));
     return { intact: false, firstBadSeq: first.seq, reason: first.reason };
   }
-  return { intact: true, events: lastSeq, checkpoints: signed.size, lastCheckpointSeq: lastSigned || null };
+  return {
+    intact: true,
+    events: lastSeq,
+    checkpoints: signed.size,
+    lastCheckpointSeq: lastSigned || null,
+  };
 }

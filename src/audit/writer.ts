@@ -13,7 +13,10 @@ import { writeCheckpoint, type CheckpointKey } from './checkpoints.js';
 import { queryRows } from './sql.js';
 
 /** Who acted: a request's context, or the retention job under the system principal. */
-export type AuditActor = Pick<GraphQLContext, 'principal' | 'requestId' | 'purpose' | 'viaRouter' | 'now'>;
+export type AuditActor = Pick<
+  GraphQLContext,
+  'principal' | 'requestId' | 'purpose' | 'viaRouter' | 'now'
+>;
 
 export interface RequestFacts {
   operationName: string | null;
@@ -99,7 +102,8 @@ export class AuditWriter {
           const seq = Number(head!.last_seq);
           if (!this.head || seq > this.head.seq) this.head = { seq, hash: head!.last_hash };
           for (const q of batch) q.resolve();
-          if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery) this.checkpointNow();
+          if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery)
+            this.checkpointNow();
         } catch (err) {
           // Fail closed: none of these requests' responses may leave.
           for (const q of batch) q.reject(err);
@@ -120,7 +124,12 @@ export class AuditWriter {
         this.stats.checkpoints++;
         return writeCheckpoint(this.db, this.key, head.seq, head.hash, this.now());
       })
-      .catch((err: unknown) => this.logger.error({ err: { type: (err as Error)?.constructor?.name } }, 'audit checkpoint failed'));
+      .catch((err: unknown) =>
+        this.logger.error(
+          { err: { type: (err as Error)?.constructor?.name } },
+          'audit checkpoint failed',
+        ),
+      );
     return this.pending;
   }
 
@@ -161,15 +170,31 @@ export function decisionGroups(rows: readonly AuditRow[]): DecisionGroup[] {
     if (!list) byFields.set(sorted, (list = []));
     let g: DecisionGroup | undefined;
     for (const x of list) {
-      if (x.typeName === r.typeName && x.rule === r.rule && r.sameDecision(x.category, x.outcome, x.basis, x.basisRef)) {
+      if (
+        x.typeName === r.typeName &&
+        x.rule === r.rule &&
+        r.sameDecision(x.category, x.outcome, x.basis, x.basisRef)
+      ) {
         g = x;
         break;
       }
     }
     if (!g) {
-      g = { typeName: r.typeName, fields: [...sorted.fields], category: r.category, outcome: r.outcome, basis: r.basis, basisRef: r.basisRef, rule: r.rule, subjects: [] };
+      g = {
+        typeName: r.typeName,
+        fields: [...sorted.fields],
+        category: r.category,
+        outcome: r.outcome,
+        basis: r.basis,
+        basisRef: r.basisRef,
+        rule: r.rule,
+        subjects: [],
+      };
       list.push(g);
-      keyed.push({ key: `${r.typeName}|${sorted.key}|${r.category}|${r.outcome}|${r.basis}|${r.basisRef}|${r.rule}`, group: g });
+      keyed.push({
+        key: `${r.typeName}|${sorted.key}|${r.category}|${r.outcome}|${r.basis}|${r.basisRef}|${r.rule}`,
+        group: g,
+      });
     }
     // A buffer row is one subject's, so a subject appears in a group at most once.
     if (r.subjectId !== null) g.subjects.push(r.subjectId);
@@ -182,7 +207,10 @@ export function decisionGroups(rows: readonly AuditRow[]): DecisionGroup[] {
  * each group naming its list by index. A 100-patron page's four groups share one list, which the
  * database then looks up, sorts and serialises once instead of four times.
  */
-export function onTheWire(groups: readonly DecisionGroup[]): { subjectSets: string[][]; groups: (Omit<DecisionGroup, 'subjects'> & { set: number })[] } {
+export function onTheWire(groups: readonly DecisionGroup[]): {
+  subjectSets: string[][];
+  groups: (Omit<DecisionGroup, 'subjects'> & { set: number })[];
+} {
   const index = new Map<string, number>();
   const subjectSets: string[][] = [];
   const wire = groups.map(({ subjects, ...group }) => {
@@ -205,7 +233,10 @@ const documentHashes = new Map<string, string>();
  * operation's shape without being a guessable hash of a card number typed into the query.
  * Memoised by Apollo's hash of the query text (bounded).
  */
-export function documentHash(document: DocumentNode | undefined, queryHash: string | undefined): string | null {
+export function documentHash(
+  document: DocumentNode | undefined,
+  queryHash: string | undefined,
+): string | null {
   if (!document) return null;
   const cached = queryHash ? documentHashes.get(queryHash) : undefined;
   if (cached) return cached;

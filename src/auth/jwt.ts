@@ -1,5 +1,12 @@
 // Bearer token verification: algorithms pinned, issuer, audience and expiry required.
-import { createRemoteJWKSet, importSPKI, jwtVerify, SignJWT, type CryptoKey, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  importSPKI,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { claimsSchema, principalFromClaims, type Principal, type Role } from './principal.js';
 
 export interface VerifierOptions {

@@ -1,7 +1,15 @@
 // Who is asking: the verified token's claims, reduced to what the policy needs.
 import { z } from 'zod';
 
-export const ROLES = ['patron', 'circulation', 'reference', 'volunteer', 'director', 'vendor', 'requester'] as const;
+export const ROLES = [
+  'patron',
+  'circulation',
+  'reference',
+  'volunteer',
+  'director',
+  'vendor',
+  'requester',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Roles that make a principal library staff: staff must state a purpose to read personal data. */
@@ -50,8 +58,10 @@ export const claimsSchema = z
     scope: z.string().max(1000).optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.roles.includes('patron') && !c.patron_id) ctx.addIssue({ code: 'custom', message: 'patron role needs patron_id' });
-    if (c.roles.includes('vendor') && !c.vendor_id) ctx.addIssue({ code: 'custom', message: 'vendor role needs vendor_id' });
+    if (c.roles.includes('patron') && !c.patron_id)
+      ctx.addIssue({ code: 'custom', message: 'patron role needs patron_id' });
+    if (c.roles.includes('vendor') && !c.vendor_id)
+      ctx.addIssue({ code: 'custom', message: 'vendor role needs vendor_id' });
     if (c.roles.includes('requester') && !c.requester_id)
       ctx.addIssue({ code: 'custom', message: 'requester role needs requester_id' });
   });

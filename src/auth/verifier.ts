@@ -5,9 +5,14 @@ import { createTokenVerifier, type TokenVerifier } from './jwt.js';
 import { loadOrCreateDevKey } from './keys.js';
 
 export async function verifierFromConfig(config: Config): Promise<TokenVerifier> {
-  const base = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, algorithms: config.JWT_ALGORITHMS };
+  const base = {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    algorithms: config.JWT_ALGORITHMS,
+  };
   if (config.JWT_JWKS_URL) return createTokenVerifier({ ...base, jwksUrl: config.JWT_JWKS_URL });
-  if (config.JWT_PUBLIC_KEY) return createTokenVerifier({ ...base, publicKeyPem: config.JWT_PUBLIC_KEY });
+  if (config.JWT_PUBLIC_KEY)
+    return createTokenVerifier({ ...base, publicKeyPem: config.JWT_PUBLIC_KEY });
   const { publicKey } = await loadOrCreateDevKey(config.DATA_DIR);
   return createTokenVerifier({ ...base, algorithms: ['ES256'], publicKey });
 }

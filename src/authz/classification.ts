@@ -16,7 +16,10 @@ export class UnclassifiedFieldError extends Error {
   override name = 'UnclassifiedFieldError';
 }
 
-function argValue(args: readonly ConstArgumentNode[] | undefined, name: string): string | boolean | undefined {
+function argValue(
+  args: readonly ConstArgumentNode[] | undefined,
+  name: string,
+): string | boolean | undefined {
   const node = args?.find((a) => a.name.value === name)?.value;
   if (!node) return undefined;
   if (node.kind === 'EnumValue') return node.value;

@@ -12,12 +12,18 @@ import { mapFieldMiddleware } from './field-middleware.js';
 export function alwaysAllowedFields(tree: Record<string, Record<string, unknown>>): Set<string> {
   const out = new Set<string>();
   for (const [typeName, fields] of Object.entries(tree)) {
-    for (const [fieldName, r] of Object.entries(fields)) if (r === allow) out.add(`${typeName}.${fieldName}`);
+    for (const [fieldName, r] of Object.entries(fields))
+      if (r === allow) out.add(`${typeName}.${fieldName}`);
   }
   return out;
 }
 
 /** The shield's field middleware without the wrappers of always-allowed fields. */
-export function withoutPassThrough(middleware: IMiddlewareFieldMap, allowed: ReadonlySet<string>): IMiddlewareFieldMap {
-  return mapFieldMiddleware(middleware, (typeName, fieldName, m) => (allowed.has(`${typeName}.${fieldName}`) ? undefined : m));
+export function withoutPassThrough(
+  middleware: IMiddlewareFieldMap,
+  allowed: ReadonlySet<string>,
+): IMiddlewareFieldMap {
+  return mapFieldMiddleware(middleware, (typeName, fieldName, m) =>
+    allowed.has(`${typeName}.${fieldName}`) ? undefined : m,
+  );
 }

@@ -111,12 +111,17 @@ export function ruleFor(typeName: string, c: FieldClass): FieldRule {
 }
 
 /** Type rules derived from the classification; fields of the same (category, flags) share one rule object. */
-export function derivedTypeRules(classes: Map<string, FieldClass>): Record<string, Record<string, FieldRule>> {
+export function derivedTypeRules(
+  classes: Map<string, FieldClass>,
+): Record<string, Record<string, FieldRule>> {
   const shared = new Map<string, FieldRule>();
   const out: Record<string, Record<string, FieldRule>> = {};
   for (const [key, c] of classes) {
     const [typeName, fieldName] = key.split('.') as [string, string];
-    const id = c.kind === 'pii' ? `${DISCLOSURE_TYPES.has(typeName)}|${c.category}|${c.staffVisible}|${c.vendorShared}` : c.kind;
+    const id =
+      c.kind === 'pii'
+        ? `${DISCLOSURE_TYPES.has(typeName)}|${c.category}|${c.staffVisible}|${c.vendorShared}`
+        : c.kind;
     const r = shared.get(id) ?? ruleFor(typeName, c);
     shared.set(id, r);
     (out[typeName] ??= {})[fieldName] = r;

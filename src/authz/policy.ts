@@ -64,12 +64,17 @@ export interface Clause {
 /** Categories a guardian may ever be granted: current loans and owed fines (regulation 14). */
 export const GUARDIAN_CATEGORIES: readonly PiiCategory[] = ['CIRCULATION', 'FINES'];
 /** Categories circulation staff read with a purpose; birth date (staffVisible: false) excepted. */
-export const CIRCULATION_STAFF_CATEGORIES: readonly PiiCategory[] = ['IDENTITY', 'CIRCULATION', 'FINES'];
+export const CIRCULATION_STAFF_CATEGORIES: readonly PiiCategory[] = [
+  'IDENTITY',
+  'CIRCULATION',
+  'FINES',
+];
 /** The vendor scope (token and vendor registry) that lets a vendor read a card number. */
 export const VENDOR_CARD_SCOPE = 'card:read';
 
 /** Staff rights need a stated purpose: without one the answer says a purpose is required. */
-const withPurpose = (purpose: AccessPurpose | null): Decision => (purpose ? grant('STAFF_PURPOSE') : PURPOSE_REQUIRED);
+const withPurpose = (purpose: AccessPurpose | null): Decision =>
+  purpose ? grant('STAFF_PURPOSE') : PURPOSE_REQUIRED;
 
 function withinScope(r: DisclosureRequestRow, at: Date | null): boolean {
   if (at === null) return true;
@@ -83,7 +88,9 @@ function withinScope(r: DisclosureRequestRow, at: Date | null): boolean {
  */
 function approvalsCovering(f: Facts, patronId: string, category: PiiCategory): Approval[] {
   if (category === 'DISCLOSURE') return [];
-  return f.approvals.filter((a) => a.patronIds.has(patronId) && a.request.categories.includes(category));
+  return f.approvals.filter(
+    (a) => a.patronIds.has(patronId) && a.request.categories.includes(category),
+  );
 }
 
 const vendorMayReadCards = (p: Principal, v: VendorRow | null): v is VendorRow =>
@@ -94,12 +101,14 @@ export const FIELD_CLAUSES: readonly Clause[] = [
   {
     name: 'the patron themself',
     regulation: 'reg. 11',
-    apply: ({ p, record }) => (record.patronId !== null && p.patronId === record.patronId ? grant('SELF') : null),
+    apply: ({ p, record }) =>
+      record.patronId !== null && p.patronId === record.patronId ? grant('SELF') : null,
   },
   {
     name: 'Director / active designee, with a purpose',
     regulation: 'reg. 2, 3',
-    apply: ({ custodian }) => (custodian.granted || custodian.reason === 'PURPOSE_REQUIRED' ? custodian : null),
+    apply: ({ custodian }) =>
+      custodian.granted || custodian.reason === 'PURPOSE_REQUIRED' ? custodian : null,
   },
   {
     // An anonymised record (no patron) is statistics for the custodian only.
@@ -111,7 +120,8 @@ export const FIELD_CLAUSES: readonly Clause[] = [
     name: 'circulation staff, with a purpose',
     regulation: 'reg. 3, 4',
     apply: ({ p, purpose, record, category, flags }) => {
-      if (!p.roles.has('circulation') || !CIRCULATION_STAFF_CATEGORIES.includes(category)) return null;
+      if (!p.roles.has('circulation') || !CIRCULATION_STAFF_CATEGORIES.includes(category))
+        return null;
       if (category === 'IDENTITY' && !flags.staffVisible) return null;
       if (category === 'CIRCULATION' && !record.current) return null;
       return withPurpose(purpose);
@@ -123,14 +133,18 @@ export const FIELD_CLAUSES: readonly Clause[] = [
     regulation: 'reg. 3, 4',
     apply: ({ p, purpose, record, category }) => {
       if (!p.roles.has('reference') || category !== 'REFERENCE') return null;
-      return record.librarianId === null || record.librarianId === p.id ? withPurpose(purpose) : null;
+      return record.librarianId === null || record.librarianId === p.id
+        ? withPurpose(purpose)
+        : null;
     },
   },
   {
     name: 'requester, inside an approved unexpired disclosure',
     regulation: 'reg. 3, 4',
     apply: ({ facts, record, category }) => {
-      const approval = approvalsCovering(facts, record.patronId!, category).find((a) => withinScope(a.request, record.at));
+      const approval = approvalsCovering(facts, record.patronId!, category).find((a) =>
+        withinScope(a.request, record.at),
+      );
       return approval ? grant('DISCLOSURE', approval.request.id) : null;
     },
   },
@@ -139,7 +153,9 @@ export const FIELD_CLAUSES: readonly Clause[] = [
     regulation: 'reg. 6',
     apply: ({ facts, record, category }) => {
       if (category === 'DISCLOSURE') return null;
-      const consent = facts.consents.find((c) => c.patronId === record.patronId && c.categories.includes(category));
+      const consent = facts.consents.find(
+        (c) => c.patronId === record.patronId && c.categories.includes(category),
+      );
       return consent ? grant('CONSENT', consent.id) : null;
     },
   },
@@ -148,7 +164,9 @@ export const FIELD_CLAUSES: readonly Clause[] = [
     regulation: 'reg. 14',
     apply: ({ facts, record, category }) => {
       if (!GUARDIAN_CATEGORIES.includes(category) || !record.current) return null;
-      const g = facts.grants.find((x) => x.childId === record.patronId && x.categories.includes(category));
+      const g = facts.grants.find(
+        (x) => x.childId === record.patronId && x.categories.includes(category),
+      );
       return g ? grant('GUARDIAN_GRANT', g.id) : null;
     },
   },
@@ -169,7 +187,8 @@ export const REACH_CLAUSES: readonly Clause[] = [
   {
     name: 'circulation staff or reference librarian, with a purpose',
     regulation: 'reg. 3',
-    apply: ({ p, purpose }) => (p.roles.has('circulation') || p.roles.has('reference') ? withPurpose(purpose) : null),
+    apply: ({ p, purpose }) =>
+      p.roles.has('circulation') || p.roles.has('reference') ? withPurpose(purpose) : null,
   },
   {
     name: 'requester, a patron an approved unexpired disclosure names',
@@ -191,7 +210,11 @@ export const REACH_CLAUSES: readonly Clause[] = [
     name: 'guardian holding a grant from the child',
     regulation: 'reg. 14',
     apply: ({ facts, record }) => {
-      const g = facts.grants.find((x) => x.childId === record.patronId && x.categories.some((c) => GUARDIAN_CATEGORIES.includes(c as PiiCategory)));
+      const g = facts.grants.find(
+        (x) =>
+          x.childId === record.patronId &&
+          x.categories.some((c) => GUARDIAN_CATEGORIES.includes(c as PiiCategory)),
+      );
       return g ? grant('GUARDIAN_GRANT', g.id) : null;
     },
   },
@@ -222,10 +245,20 @@ export interface ListScope {
   ranges: readonly DateRange[] | null;
 }
 
-const NO_FACTS: Facts = Object.freeze({ designation: null, approvals: [], consents: [], grants: [], vendor: null });
+const NO_FACTS: Facts = Object.freeze({
+  designation: null,
+  approvals: [],
+  consents: [],
+  grants: [],
+  vendor: null,
+});
 
 /** The first clause that applies decides; a clause that needs the database makes the answer a promise. */
-function firstApplying(clauses: readonly Clause[], input: ClauseInput, from: number): Decision | Promise<Decision> {
+function firstApplying(
+  clauses: readonly Clause[],
+  input: ClauseInput,
+  from: number,
+): Decision | Promise<Decision> {
   for (let i = from; i < clauses.length; i++) {
     const d = clauses[i]!.apply(input);
     if (d instanceof Promise) return d.then((r) => r ?? firstApplying(clauses, input, i + 1));
@@ -258,7 +291,11 @@ export class AccessControl {
    * request's facts are loaded and no clause needs the database (most decisions of a request), so
    * a page of records is decided without a promise per record.
    */
-  decide(record: RecordFacts, category: PiiCategory, flags: FieldFlags): Decision | Promise<Decision> {
+  decide(
+    record: RecordFacts,
+    category: PiiCategory,
+    flags: FieldFlags,
+  ): Decision | Promise<Decision> {
     return this.run(FIELD_CLAUSES, record, category, flags);
   }
 
@@ -290,18 +327,27 @@ export class AccessControl {
   }
 
   /** Disclosure requests: the custodian, the requester named on it, the staff who took it in, the patrons it names. */
-  async decideDisclosure(request: DisclosureRequestRow, patronIds: readonly string[]): Promise<Decision> {
+  async decideDisclosure(
+    request: DisclosureRequestRow,
+    patronIds: readonly string[],
+  ): Promise<Decision> {
     const p = this.principal;
     const custodian = await this.custodianBasis();
-    if (p.kind !== 'user' || custodian.granted || custodian.reason === 'PURPOSE_REQUIRED') return custodian;
-    if (p.requesterId && request.requesterId === p.requesterId) return grant('DISCLOSURE', request.id);
+    if (p.kind !== 'user' || custodian.granted || custodian.reason === 'PURPOSE_REQUIRED')
+      return custodian;
+    if (p.requesterId && request.requesterId === p.requesterId)
+      return grant('DISCLOSURE', request.id);
     if (p.id && request.receivedBy === p.id && isStaff(p)) return withPurpose(this.purpose);
-    if (p.patronId && patronIds.includes(p.patronId) && !nondisclosureInForce(request, this.now())) return grant('SELF');
+    if (p.patronId && patronIds.includes(p.patronId) && !nondisclosureInForce(request, this.now()))
+      return grant('SELF');
     return FORBIDDEN;
   }
 
   /** A root lookup of a disclosure request by id: unknown ids answer like forbidden ones. */
-  async lookupDisclosure(request: DisclosureRequestRow | null, patronIds: readonly string[]): Promise<Decision> {
+  async lookupDisclosure(
+    request: DisclosureRequestRow | null,
+    patronIds: readonly string[],
+  ): Promise<Decision> {
     if (request) {
       const d = await this.decideDisclosure(request, patronIds);
       return d.granted || d.reason !== 'FORBIDDEN' ? d : FORBIDDEN;
@@ -323,7 +369,10 @@ export class AccessControl {
     const basis = d.granted ? d.basis : null;
     const ranges =
       basis === 'DISCLOSURE'
-        ? approvalsCovering(await this.load(), patronId, category).map((a) => ({ from: a.request.scopeFrom, to: a.request.scopeTo }))
+        ? approvalsCovering(await this.load(), patronId, category).map((a) => ({
+            from: a.request.scopeFrom,
+            to: a.request.scopeTo,
+          }))
         : null;
     return {
       currentOnly:
@@ -335,7 +384,12 @@ export class AccessControl {
     };
   }
 
-  private run(clauses: readonly Clause[], record: RecordFacts, category: PiiCategory, flags: FieldFlags): Decision | Promise<Decision> {
+  private run(
+    clauses: readonly Clause[],
+    record: RecordFacts,
+    category: PiiCategory,
+    flags: FieldFlags,
+  ): Decision | Promise<Decision> {
     const p = this.principal;
     if (p.kind !== 'user') return p.kind === 'anonymous' ? UNAUTHENTICATED : FORBIDDEN;
     const facts = this.facts;
@@ -354,7 +408,8 @@ export class AccessControl {
   }
 
   private custodianOf(f: Facts): Decision {
-    if (this.principal.roles.has('director')) return this.purpose ? grant('DIRECTOR') : PURPOSE_REQUIRED;
+    if (this.principal.roles.has('director'))
+      return this.purpose ? grant('DIRECTOR') : PURPOSE_REQUIRED;
     if (f.designation) return this.purpose ? grant('DESIGNEE', f.designation.id) : PURPOSE_REQUIRED;
     return FORBIDDEN;
   }
@@ -380,13 +435,22 @@ export class AccessControl {
 
   private needsLookups(): boolean {
     const p = this.principal;
-    return this.designationCandidate() || p.requesterId !== null || p.patronId !== null || p.vendorId !== null;
+    return (
+      this.designationCandidate() ||
+      p.requesterId !== null ||
+      p.patronId !== null ||
+      p.vendorId !== null
+    );
   }
 
   /** Only employees are designated (reg. 2); a volunteer's token never carries the Director's powers. */
   private designationCandidate(): boolean {
     const p = this.principal;
-    return p.id !== null && (p.roles.has('circulation') || p.roles.has('reference')) && !p.roles.has('director');
+    return (
+      p.id !== null &&
+      (p.roles.has('circulation') || p.roles.has('reference')) &&
+      !p.roles.has('director')
+    );
   }
 
   private async fetchFacts(): Promise<Facts> {
@@ -418,14 +482,29 @@ const WITHHELD_FROM_REQUESTER = new Set([
 ]);
 
 /** A field of a disclosure request, for the decision on the request as a whole. */
-export function disclosureFieldDecision(request: Decision, typeName: string, fieldName: string): Decision {
-  if (request.granted && request.basis === 'DISCLOSURE' && WITHHELD_FROM_REQUESTER.has(`${typeName}.${fieldName}`)) return FORBIDDEN;
+export function disclosureFieldDecision(
+  request: Decision,
+  typeName: string,
+  fieldName: string,
+): Decision {
+  if (
+    request.granted &&
+    request.basis === 'DISCLOSURE' &&
+    WITHHELD_FROM_REQUESTER.has(`${typeName}.${fieldName}`)
+  )
+    return FORBIDDEN;
   return request;
 }
 
 /** The patrons a request names, as this decision lets its holder see them: a named patron sees only themself. */
-export function visibleNamedPatrons<T extends { id: string }>(request: Decision, principal: Principal, patrons: T[]): T[] {
-  return request.granted && request.basis === 'SELF' ? patrons.filter((p) => p.id === principal.patronId) : patrons;
+export function visibleNamedPatrons<T extends { id: string }>(
+  request: Decision,
+  principal: Principal,
+  patrons: T[],
+): T[] {
+  return request.granted && request.basis === 'SELF'
+    ? patrons.filter((p) => p.id === principal.patronId)
+    : patrons;
 }
 
 export function nondisclosureInForce(r: DisclosureRequestRow, at: Date): boolean {

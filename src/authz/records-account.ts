@@ -10,7 +10,12 @@ import type { RecordFacts } from './records.js';
  */
 export type GuardianGrantNode = GuardianGrantRow & { subjectId: string };
 
-const facts = (patronId: string, at: Date | null): RecordFacts => ({ patronId, at, current: true, librarianId: null });
+const facts = (patronId: string, at: Date | null): RecordFacts => ({
+  patronId,
+  at,
+  current: true,
+  librarianId: null,
+});
 
 export const accountRecordFacts: Record<string, (parent: never) => RecordFacts> = {
   GuardianGrant: (g: GuardianGrantNode) => facts(g.subjectId, g.grantedAt),

@@ -2,7 +2,7 @@
 // when it happened (for a disclosure's date range), and whether it is current.
 import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
-import type { ConsentRow, PatronRow } from '../db/schema/patrons.sql.js';
+import type { PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
 import { accountRecordFacts } from './records-account.js';
 import type { AccessLogEntryNode } from '../audit/read-model.js';
@@ -24,7 +24,12 @@ export interface RecordFacts {
 /** A payment carries its fine's patron, attached by the resolver that lists it. */
 export type PaymentNode = PaymentRow & { patronId: string | null };
 
-const facts = (patronId: string | null, at: Date | null, current = true, librarianId: string | null = null): RecordFacts => ({
+const facts = (
+  patronId: string | null,
+  at: Date | null,
+  current = true,
+  librarianId: string | null = null,
+): RecordFacts => ({
   patronId,
   at,
   current,
@@ -42,7 +47,8 @@ export const recordFacts = {
   Payment: (p: PaymentNode) => facts(p.patronId, p.paidAt, false),
   // The loan just checked in: judged as the loan it is (returned), by the same rules.
   CheckInResult: (r: { loan: LoanRow }) => facts(r.loan.patronId, r.loan.checkedOutAt, false),
-  ReferenceConsult: (c: ReferenceConsultRow) => facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
+  ReferenceConsult: (c: ReferenceConsultRow) =>
+    facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
   // Audit events name patrons only by pseudonym: no subject, so the custodian alone reads them.
   AuditEvent: () => facts(null, null),
   AccessLogEntry: (e: AccessLogEntryNode) => facts(e.patronId, null),

@@ -11,7 +11,10 @@ import { toRuleResult } from './rules.js';
 const NO_CACHE = { cache: 'no_cache' } as const;
 
 /** Any staff member (volunteers included: taking a request in reveals nothing), with a stated purpose. */
-export const isStaffMember = rule('staff:any', NO_CACHE)((_p, _a, ctx: GraphQLContext) => {
+export const isStaffMember = rule(
+  'staff:any',
+  NO_CACHE,
+)((_p, _a, ctx: GraphQLContext) => {
   if (ctx.principal.kind !== 'user' || !isStaff(ctx.principal)) return forbidden();
   return ctx.purpose ? true : purposeRequired(ACCESS_PURPOSES);
 });
@@ -20,23 +23,35 @@ export const isStaffMember = rule('staff:any', NO_CACHE)((_p, _a, ctx: GraphQLCo
  * Regulation 1: staff who may identify someone at once to protect people, stating the purpose
  * SAFETY_EMERGENCY. Volunteers see no personal information (regulation 3), so they release none.
  */
-export const isEmergencyResponder = rule('staff:emergency', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) => {
+export const isEmergencyResponder = rule(
+  'staff:emergency',
+  NO_CACHE,
+)(async (_p, _a, ctx: GraphQLContext) => {
   const p = ctx.principal;
   if (p.kind !== 'user') return forbidden();
-  const frontline = p.roles.has('circulation') || p.roles.has('reference') || p.roles.has('director');
+  const frontline =
+    p.roles.has('circulation') || p.roles.has('reference') || p.roles.has('director');
   if (!frontline) return forbidden();
   return ctx.purpose === 'SAFETY_EMERGENCY' ? true : purposeRequired(['SAFETY_EMERGENCY']);
 });
 
 /** The Director in person: designations cannot be made or revoked by a designee. */
-export const isDirector = rule('director', NO_CACHE)((_p, _a, ctx: GraphQLContext) => {
+export const isDirector = rule(
+  'director',
+  NO_CACHE,
+)((_p, _a, ctx: GraphQLContext) => {
   if (ctx.principal.kind !== 'user' || !ctx.principal.roles.has('director')) return forbidden();
   return ctx.purpose ? true : purposeRequired(ACCESS_PURPOSES);
 });
 
 /** A requester asking about its own requests (args.requesterId). */
-export const isThatRequester = rule('requester:own', NO_CACHE)((_p, args: { requesterId?: string }, ctx: GraphQLContext) =>
-  ctx.principal.requesterId !== null && ctx.principal.requesterId === args.requesterId ? true : forbidden(),
+export const isThatRequester = rule(
+  'requester:own',
+  NO_CACHE,
+)((_p, args: { requesterId?: string }, ctx: GraphQLContext) =>
+  ctx.principal.requesterId !== null && ctx.principal.requesterId === args.requesterId
+    ? true
+    : forbidden(),
 );
 
 /**
@@ -44,7 +59,10 @@ export const isThatRequester = rule('requester:own', NO_CACHE)((_p, args: { requ
  * requester, the staff who took it in, a patron it names without a nondisclosure order in force).
  * Unknown ids and others' requests get the same FORBIDDEN, except for the custodian.
  */
-export const canReadDisclosureRequest = rule('disclosure:read', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
+export const canReadDisclosureRequest = rule(
+  'disclosure:read',
+  NO_CACHE,
+)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
   // The repository, not the service: a caller without standing must not trigger the expiry sweep.
   const request = await ctx.repos.disclosures.byId.load(args.id);
   if (!request) return toRuleResult(await ctx.authz.custodianBasis());

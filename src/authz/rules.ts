@@ -43,17 +43,34 @@ interface Decided {
 }
 const decisions = new WeakMap<GraphQLContext, WeakMap<object, Decided>>();
 
-function decidedFor(ctx: GraphQLContext, parent: object, key: string, typeName: FactsType, category: PiiCategory, flags: FieldFlags): Decided {
+function decidedFor(
+  ctx: GraphQLContext,
+  parent: object,
+  key: string,
+  typeName: FactsType,
+  category: PiiCategory,
+  flags: FieldFlags,
+): Decided {
   let byParent = decisions.get(ctx);
   if (!byParent) decisions.set(ctx, (byParent = new WeakMap()));
   const first = byParent.get(parent);
   for (let d: Decided | null = first ?? null; d; d = d.next) if (d.key === key) return d;
   const record = recordFacts[typeName](parent as never);
   const decision = ctx.authz.decide(record, category, flags);
-  const entry: Decided = { key, next: first ?? null, patronId: record.patronId, decision: null, pending: null, row: null };
+  const entry: Decided = {
+    key,
+    next: first ?? null,
+    patronId: record.patronId,
+    decision: null,
+    pending: null,
+    row: null,
+  };
   if (decision instanceof Promise) {
     entry.pending = decision;
-    decision.then((x) => (entry.decision = x), () => undefined);
+    decision.then(
+      (x) => (entry.decision = x),
+      () => undefined,
+    );
   } else {
     entry.decision = decision;
   }
@@ -67,14 +84,24 @@ function decidedFor(ctx: GraphQLContext, parent: object, key: string, typeName: 
  * shield's own (asynchronous) evaluation of the rule can tell. sync-answer.ts uses it.
  */
 export type SyncAnswerRule = ReturnType<ReturnType<typeof rule>> & {
-  answerNow(parent: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo): true | Error | undefined;
+  answerNow(
+    parent: unknown,
+    ctx: GraphQLContext,
+    info: GraphQLResolveInfo,
+  ): true | Error | undefined;
 };
 
 /** A field classified @pii(category) on a patron-linked type (Patron, Loan, Fine, Payment, ReferenceConsult). */
 export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRule {
   const name = `pii:${category}${flags.staffVisible ? '' : ':custodian'}${flags.vendorShared ? ':vendor' : ''}`;
   // Every resolution is recorded on the decision's audit row, whichever path answered.
-  const answer = (ctx: GraphQLContext, d: Decided, decision: Decision, typeName: string, info: GraphQLResolveInfo) => {
+  const answer = (
+    ctx: GraphQLContext,
+    d: Decided,
+    decision: Decision,
+    typeName: string,
+    info: GraphQLResolveInfo,
+  ) => {
     d.row ??= ctx.audit.rowOf(d.patronId, typeName, category, name, decision);
     ctx.audit.addField(d.row, info.fieldName, decision.granted, info.path);
     return toRuleResult(decision);
@@ -82,21 +109,32 @@ export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRul
   // The memo key per type this rule guards: the facts of an object depend on the type it is
   // resolved as. Made once per type, not once per field resolution.
   const keys = new Map<string, string>();
-  const decided = (parent: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo): Decided | null => {
+  const decided = (
+    parent: unknown,
+    ctx: GraphQLContext,
+    info: GraphQLResolveInfo,
+  ): Decided | null => {
     const typeName = info.parentType.name;
     if (!isFactsType(typeName) || typeof parent !== 'object' || parent === null) return null;
     let key = keys.get(typeName);
     if (key === undefined) keys.set(typeName, (key = `${typeName}|${name}`));
     return decidedFor(ctx, parent, key, typeName, category, flags);
   };
-  const shieldRule = rule(name, NO_CACHE)((parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
+  const shieldRule = rule(
+    name,
+    NO_CACHE,
+  )((parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
     const d = decided(parent, ctx, info);
     if (!d) return forbidden();
     if (d.decision) return answer(ctx, d, d.decision, info.parentType.name, info);
     return d.pending!.then((decision) => answer(ctx, d, decision, info.parentType.name, info));
   });
   return Object.assign(shieldRule, {
-    answerNow(parent: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo): true | Error | undefined {
+    answerNow(
+      parent: unknown,
+      ctx: GraphQLContext,
+      info: GraphQLResolveInfo,
+    ): true | Error | undefined {
       const d = decided(parent, ctx, info);
       if (!d) return forbidden();
       return d.decision ? answer(ctx, d, d.decision, info.parentType.name, info) : undefined;
@@ -105,62 +143,101 @@ export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRul
 }
 
 /** A field of a disclosure request or one of its events. */
-export const disclosureRule = rule('pii:DISCLOSURE:request', NO_CACHE)(
-  async (parent: DisclosureRequestRow | DisclosureEventRow, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
-    const repo = ctx.repos.disclosures;
-    const request = 'requestId' in parent ? await repo.byId.load(parent.requestId) : parent;
-    if (!request) return forbidden();
-    const patronIds = await repo.patronIdsOf.load(request.id);
-    const decision = disclosureFieldDecision(await ctx.authz.decideDisclosure(request, patronIds), info.parentType.name, info.fieldName);
-    for (const patronId of patronIds.length ? patronIds : [null]) {
-      ctx.audit.record(patronId, info.parentType.name, info.fieldName, 'DISCLOSURE', 'pii:DISCLOSURE:request', decision, info.path);
-    }
-    return toRuleResult(decision);
-  },
-);
+export const disclosureRule = rule(
+  'pii:DISCLOSURE:request',
+  NO_CACHE,
+)(async (
+  parent: DisclosureRequestRow | DisclosureEventRow,
+  _args,
+  ctx: GraphQLContext,
+  info: GraphQLResolveInfo,
+) => {
+  const repo = ctx.repos.disclosures;
+  const request = 'requestId' in parent ? await repo.byId.load(parent.requestId) : parent;
+  if (!request) return forbidden();
+  const patronIds = await repo.patronIdsOf.load(request.id);
+  const decision = disclosureFieldDecision(
+    await ctx.authz.decideDisclosure(request, patronIds),
+    info.parentType.name,
+    info.fieldName,
+  );
+  for (const patronId of patronIds.length ? patronIds : [null]) {
+    ctx.audit.record(
+      patronId,
+      info.parentType.name,
+      info.fieldName,
+      'DISCLOSURE',
+      'pii:DISCLOSURE:request',
+      decision,
+      info.path,
+    );
+  }
+  return toRuleResult(decision);
+});
 
 /** Library operations data (designations, vendor registry): staff only. */
-export const internalRule = rule('internal:staff', NO_CACHE)((_p, _a, ctx: GraphQLContext) => {
+export const internalRule = rule(
+  'internal:staff',
+  NO_CACHE,
+)((_p, _a, ctx: GraphQLContext) => {
   if (ctx.principal.kind === 'anonymous') return unauthenticated();
   return ctx.principal.kind === 'user' && isStaff(ctx.principal) ? true : forbidden();
 });
 
 /** Any verified token (root fields about the caller itself). */
-export const isAuthenticated = rule('authenticated', NO_CACHE)((_p, _a, ctx: GraphQLContext) =>
-  ctx.principal.kind === 'user' ? true : unauthenticated(),
-);
+export const isAuthenticated = rule(
+  'authenticated',
+  NO_CACHE,
+)((_p, _a, ctx: GraphQLContext) => (ctx.principal.kind === 'user' ? true : unauthenticated()));
 
 /** A third-party requester (its own requests only; the field rules narrow what it reads). */
-export const isRequester = rule('requester', NO_CACHE)((_p, _a, ctx: GraphQLContext) => {
+export const isRequester = rule(
+  'requester',
+  NO_CACHE,
+)((_p, _a, ctx: GraphQLContext) => {
   if (ctx.principal.kind === 'anonymous') return unauthenticated();
   return ctx.principal.requesterId ? true : forbidden();
 });
 
 /** The patron acting on their own record: args.id or args.patronId. */
-export const isSelf = rule('self', NO_CACHE)((_p, args: { id?: string; patronId?: string }, ctx: GraphQLContext) => {
+export const isSelf = rule(
+  'self',
+  NO_CACHE,
+)((_p, args: { id?: string; patronId?: string }, ctx: GraphQLContext) => {
   if (ctx.principal.kind === 'anonymous') return unauthenticated();
   const target = args.id ?? args.patronId;
   return ctx.principal.patronId !== null && target === ctx.principal.patronId ? true : forbidden();
 });
 
 /** The Director, or an active designee, with a stated purpose. */
-export const isCustodian = rule('custodian', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) =>
-  toRuleResult(await ctx.authz.custodianBasis()),
-);
+export const isCustodian = rule(
+  'custodian',
+  NO_CACHE,
+)(async (_p, _a, ctx: GraphQLContext) => toRuleResult(await ctx.authz.custodianBasis()));
 
 /** Circulation staff with a stated purpose, or the custodian. */
-export const isDeskStaff = rule('staff:circulation', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) =>
-  toRuleResult(await ctx.authz.staffAction('circulation')),
-);
+export const isDeskStaff = rule(
+  'staff:circulation',
+  NO_CACHE,
+)(async (_p, _a, ctx: GraphQLContext) => toRuleResult(await ctx.authz.staffAction('circulation')));
 
 /** A reference librarian with a stated purpose, or the custodian. */
-export const isReferenceStaff = rule('staff:reference', NO_CACHE)(async (_p, _a, ctx: GraphQLContext) =>
-  toRuleResult(await ctx.authz.staffAction('reference')),
-);
+export const isReferenceStaff = rule(
+  'staff:reference',
+  NO_CACHE,
+)(async (_p, _a, ctx: GraphQLContext) => toRuleResult(await ctx.authz.staffAction('reference')));
 
 /** The patron changing their own record (args.id), or circulation staff / the custodian. */
-export const isSelfOrDeskStaff = rule('self|staff:circulation', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
-  if (ctx.principal.kind === 'user' && ctx.principal.patronId !== null && args.id === ctx.principal.patronId) return true;
+export const isSelfOrDeskStaff = rule(
+  'self|staff:circulation',
+  NO_CACHE,
+)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
+  if (
+    ctx.principal.kind === 'user' &&
+    ctx.principal.patronId !== null &&
+    args.id === ctx.principal.patronId
+  )
+    return true;
   return toRuleResult(await ctx.authz.staffAction('circulation'));
 });
 
@@ -168,14 +245,26 @@ export const isSelfOrDeskStaff = rule('self|staff:circulation', NO_CACHE)(async 
  * Reaching a patron by id requires some basis towards that patron, so that the answer for an
  * unknown id and for someone else's id is the same FORBIDDEN (no existence oracle).
  */
-export const canReachPatron = rule('reach:patron', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) =>
+export const canReachPatron = rule(
+  'reach:patron',
+  NO_CACHE,
+)(async (_p, args: { id: string }, ctx: GraphQLContext) =>
   toRuleResult(await ctx.authz.reach(args.id)),
 );
 
 const LOOKUPS = {
-  Loan: { category: 'CIRCULATION', load: (ctx: GraphQLContext, id: string) => ctx.repos.loans.byId.load(id) },
-  Fine: { category: 'FINES', load: (ctx: GraphQLContext, id: string) => ctx.repos.fines.byId.load(id) },
-  ReferenceConsult: { category: 'REFERENCE', load: (ctx: GraphQLContext, id: string) => ctx.repos.consults.byId.load(id) },
+  Loan: {
+    category: 'CIRCULATION',
+    load: (ctx: GraphQLContext, id: string) => ctx.repos.loans.byId.load(id),
+  },
+  Fine: {
+    category: 'FINES',
+    load: (ctx: GraphQLContext, id: string) => ctx.repos.fines.byId.load(id),
+  },
+  ReferenceConsult: {
+    category: 'REFERENCE',
+    load: (ctx: GraphQLContext, id: string) => ctx.repos.consults.byId.load(id),
+  },
 } as const satisfies Partial<Record<FactsType, { category: PiiCategory; load: unknown }>>;
 
 /**
@@ -185,7 +274,10 @@ const LOOKUPS = {
  */
 export function canLookUp(typeName: keyof typeof LOOKUPS) {
   const { category, load } = LOOKUPS[typeName];
-  return rule(`lookup:${typeName}`, NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
+  return rule(
+    `lookup:${typeName}`,
+    NO_CACHE,
+  )(async (_p, args: { id: string }, ctx: GraphQLContext) => {
     const row = await load(ctx, args.id);
     const record = row ? recordFacts[typeName](row as never) : null;
     return toRuleResult(await ctx.authz.lookup(record, category));
@@ -193,7 +285,10 @@ export function canLookUp(typeName: keyof typeof LOOKUPS) {
 }
 
 /** A disclosure request looked up by id: the custodian, its requester, the staff who took it in, the patrons it names. */
-export const canLookUpDisclosure = rule('lookup:DisclosureRequest', NO_CACHE)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
+export const canLookUpDisclosure = rule(
+  'lookup:DisclosureRequest',
+  NO_CACHE,
+)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
   const request = await ctx.repos.disclosures.byId.load(args.id);
   const patronIds = request ? await ctx.repos.disclosures.patronIdsOf.load(request.id) : [];
   return toRuleResult(await ctx.authz.lookupDisclosure(request, patronIds));

@@ -22,10 +22,14 @@ type FieldMiddleware = (
   info: GraphQLResolveInfo,
 ) => unknown;
 
-const canAnswerNow = (r: unknown): r is SyncAnswerRule => typeof (r as SyncAnswerRule | null)?.answerNow === 'function';
+const canAnswerNow = (r: unknown): r is SyncAnswerRule =>
+  typeof (r as SyncAnswerRule | null)?.answerNow === 'function';
 
 /** The shield's field middleware, answering synchronously where the field's rule can. */
-export function withSyncAnswers(middleware: IMiddlewareFieldMap, tree: Record<string, Record<string, unknown>>): IMiddlewareFieldMap {
+export function withSyncAnswers(
+  middleware: IMiddlewareFieldMap,
+  tree: Record<string, Record<string, unknown>>,
+): IMiddlewareFieldMap {
   return mapFieldMiddleware(middleware, (typeName, fieldName, m) => {
     const r = tree[typeName]?.[fieldName];
     return canAnswerNow(r) && typeof m === 'function' ? answeringNow(r, m as FieldMiddleware) : m;

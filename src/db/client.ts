@@ -54,7 +54,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const stats: QueryStats = { queries: 0, texts: null };
   const logger = countingLogger(stats);
   if (options.url) {
-    const [{ default: pg }, { drizzle }] = await Promise.all([import('pg'), import('drizzle-orm/node-postgres')]);
+    const [{ default: pg }, { drizzle }] = await Promise.all([
+      import('pg'),
+      import('drizzle-orm/node-postgres'),
+    ]);
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
@@ -72,9 +75,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => pool.end(),
     };
   }
-  const [{ PGlite }, { drizzle }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
+  const [{ PGlite }, { drizzle }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+  ]);
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = options.dataDir ? await PGlite.create(join(options.dataDir, 'pglite')) : await PGlite.create();
+  const client = options.dataDir
+    ? await PGlite.create(join(options.dataDir, 'pglite'))
+    : await PGlite.create();
   const db: Db = drizzle(client, { logger });
   return {
     db,

@@ -11,7 +11,10 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 
 const MIGRATION_LOCK = 72_001_001;
 
-export async function migrateDatabase(database: Database, migrationsSchema = 'drizzle'): Promise<void> {
+export async function migrateDatabase(
+  database: Database,
+  migrationsSchema = 'drizzle',
+): Promise<void> {
   const config = { migrationsFolder, migrationsSchema };
   if (database.kind === 'pglite') {
     await migratePglite(database.db as unknown as PgliteDatabase, config);

@@ -4,8 +4,16 @@
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { GuardianGrantNode } from '../authz/records-account.js';
-import type { ConsentRow, PatronRow } from '../db/schema/patrons.sql.js';
-import { badInput, confirmationRequired, conflict, notFound, pinLocked, secondsUntil, wrongPin } from '../graphql/errors.js';
+import type { PatronRow } from '../db/schema/patrons.sql.js';
+import {
+  badInput,
+  confirmationRequired,
+  conflict,
+  notFound,
+  pinLocked,
+  secondsUntil,
+  wrongPin,
+} from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';
@@ -15,11 +23,20 @@ import type { VendorSettings } from './vendor-settings.js';
 
 const contactInput = z
   .object(contactFields)
-  .refine((c) => Object.values(c).some((x) => x !== undefined), 'give at least one field to change');
+  .refine(
+    (c) => Object.values(c).some((x) => x !== undefined),
+    'give at least one field to change',
+  );
 
 const preferencesInput = z
-  .object({ notifyByEmail: z.boolean().nullable().optional(), notifyBySms: z.boolean().nullable().optional() })
-  .refine((c) => c.notifyByEmail != null || c.notifyBySms != null, 'give at least one preference to change');
+  .object({
+    notifyByEmail: z.boolean().nullable().optional(),
+    notifyBySms: z.boolean().nullable().optional(),
+  })
+  .refine(
+    (c) => c.notifyByEmail != null || c.notifyBySms != null,
+    'give at least one preference to change',
+  );
 
 const ASCENDING = '01234567890123456789';
 const DESCENDING = '98765432109876543210';
@@ -29,7 +46,10 @@ export const newPinRule = z
   .string()
   .regex(/^\d{4,12}$/, 'must be 4 to 12 digits')
   .refine((p) => !/^(\d)\1+$/.test(p), 'must not be one repeated digit')
-  .refine((p) => !ASCENDING.includes(p) && !DESCENDING.includes(p), 'must not be a run of consecutive digits');
+  .refine(
+    (p) => !ASCENDING.includes(p) && !DESCENDING.includes(p),
+    'must not be a run of consecutive digits',
+  );
 
 const pinInput = z.object({
   // Not checked for form: a malformed current PIN is simply a wrong one.
@@ -63,16 +83,32 @@ export class AccountService {
     const data = v.parseInput(contactInput, input);
     const current = await this.mine(actor);
     // Notices need somewhere to go: clearing the address they go to needs the notices off first.
-    if (data.email === null && current.notifyByEmail) throw badInput('Invalid input at email: e-mail notices are on; switch them off first.', 'email');
-    if (data.phone === null && current.notifyBySms) throw badInput('Invalid input at phone: text-message notices are on; switch them off first.', 'phone');
+    if (data.email === null && current.notifyByEmail)
+      throw badInput(
+        'Invalid input at email: e-mail notices are on; switch them off first.',
+        'email',
+      );
+    if (data.phone === null && current.notifyBySms)
+      throw badInput(
+        'Invalid input at phone: text-message notices are on; switch them off first.',
+        'phone',
+      );
     return this.save(current.id, data);
   }
 
   async updatePreferences(actor: Principal, input: unknown): Promise<PatronRow> {
     const data = v.parseInput(preferencesInput, input);
     const current = await this.mine(actor);
-    if (data.notifyByEmail && !current.email) throw badInput('Invalid input at notifyByEmail: needs an e-mail address on file.', 'notifyByEmail');
-    if (data.notifyBySms && !current.phone) throw badInput('Invalid input at notifyBySms: needs a telephone number on file.', 'notifyBySms');
+    if (data.notifyByEmail && !current.email)
+      throw badInput(
+        'Invalid input at notifyByEmail: needs an e-mail address on file.',
+        'notifyByEmail',
+      );
+    if (data.notifyBySms && !current.phone)
+      throw badInput(
+        'Invalid input at notifyBySms: needs a telephone number on file.',
+        'notifyBySms',
+      );
     return this.save(current.id, {
       ...(data.notifyByEmail != null ? { notifyByEmail: data.notifyByEmail } : {}),
       ...(data.notifyBySms != null ? { notifyBySms: data.notifyBySms } : {}),
@@ -89,20 +125,29 @@ export class AccountService {
     const data = v.parseInput(pinInput, input);
     const current = await this.mine(actor);
     if (current.pinHash) {
-      if (!data.currentPin) throw badInput('Invalid input at currentPin: the current PIN is required.', 'currentPin');
+      if (!data.currentPin)
+        throw badInput('Invalid input at currentPin: the current PIN is required.', 'currentPin');
       const at = this.now();
       const locked = await this.repos.account.pinLockedUntil(current.id);
       if (locked && locked > at) throw pinLocked(secondsUntil(locked, at));
       if (!(await verifyPin(data.currentPin, current.pinHash))) {
         const windowMs = this.pinLock.lockMinutes * 60_000;
-        const state = await this.repos.account.recordPinFailure(current.id, at, this.pinLock.maxPinAttempts, windowMs);
-        if (state.lockedUntil && state.lockedUntil > at) throw pinLocked(secondsUntil(state.lockedUntil, at));
+        const state = await this.repos.account.recordPinFailure(
+          current.id,
+          at,
+          this.pinLock.maxPinAttempts,
+          windowMs,
+        );
+        if (state.lockedUntil && state.lockedUntil > at)
+          throw pinLocked(secondsUntil(state.lockedUntil, at));
         throw wrongPin();
       }
       // A lock set by concurrent wrong tries while this one was checked stands (as for vendors).
       const lockedMeanwhile = await this.repos.account.clearPinFailures(current.id, at);
-      if (lockedMeanwhile && lockedMeanwhile > at) throw pinLocked(secondsUntil(lockedMeanwhile, at));
-      if (data.newPin === data.currentPin) throw badInput('Invalid input at newPin: must differ from the current PIN.', 'newPin');
+      if (lockedMeanwhile && lockedMeanwhile > at)
+        throw pinLocked(secondsUntil(lockedMeanwhile, at));
+      if (data.newPin === data.currentPin)
+        throw badInput('Invalid input at newPin: must differ from the current PIN.', 'newPin');
     }
     return this.save(current.id, { pinHash: await hashPin(data.newPin) });
   }
@@ -133,11 +178,15 @@ export class AccountService {
   }
 
   grantsGiven(childId: string): Promise<GuardianGrantNode[]> {
-    return this.repos.account.grantsOfChild.load(childId).then((rows) => rows.map((g) => ({ ...g, subjectId: childId })));
+    return this.repos.account.grantsOfChild
+      .load(childId)
+      .then((rows) => rows.map((g) => ({ ...g, subjectId: childId })));
   }
 
   grantsReceived(guardianId: string): Promise<GuardianGrantNode[]> {
-    return this.repos.account.grantsToGuardian.load(guardianId).then((rows) => rows.map((g) => ({ ...g, subjectId: guardianId })));
+    return this.repos.account.grantsToGuardian
+      .load(guardianId)
+      .then((rows) => rows.map((g) => ({ ...g, subjectId: guardianId })));
   }
 
   /** A new grant replaces an active one from the same child to the same guardian. */
@@ -145,10 +194,17 @@ export class AccountService {
     const data = v.parseInput(grantInput, input);
     const childId = data.childId ?? actor.patronId;
     if (!childId) throw badInput('Invalid input at childId: name the child.', 'childId');
-    if (childId === data.guardianId) throw badInput('Invalid input at guardianId: must be someone other than the child.', 'guardianId');
+    if (childId === data.guardianId)
+      throw badInput(
+        'Invalid input at guardianId: must be someone other than the child.',
+        'guardianId',
+      );
     const at = this.now();
     const row = await this.transact(async (r) => {
-      const [child, guardian] = await Promise.all([r.patrons.byId.load(childId), r.patrons.byId.load(data.guardianId)]);
+      const [child, guardian] = await Promise.all([
+        r.patrons.byId.load(childId),
+        r.patrons.byId.load(data.guardianId),
+      ]);
       if (!child || !guardian) throw notFound('Patron');
       await r.account.revokeActiveGrants(childId, data.guardianId, at);
       return r.account.insertGrant({
@@ -174,7 +230,10 @@ export class AccountService {
     this.repos.account.grantsOfChild.clear(grant.childId);
     this.repos.account.grantsToGuardian.clear(grant.guardianId);
     // Read back from the revoking party's side (the guardian giving up a view reads it as theirs).
-    return { ...revoked, subjectId: actor.patronId === grant.guardianId ? grant.guardianId : grant.childId };
+    return {
+      ...revoked,
+      subjectId: actor.patronId === grant.guardianId ? grant.guardianId : grant.childId,
+    };
   }
 
   private async mine(actor: Principal): Promise<PatronRow> {
@@ -183,7 +242,10 @@ export class AccountService {
     return row;
   }
 
-  private async save(id: string, changes: Parameters<Repositories['patrons']['update']>[1]): Promise<PatronRow> {
+  private async save(
+    id: string,
+    changes: Parameters<Repositories['patrons']['update']>[1],
+  ): Promise<PatronRow> {
     const row = await this.repos.patrons.update(id, changes);
     if (!row) throw notFound('Patron');
     return this.fresh(id, row);
@@ -198,6 +260,7 @@ export class AccountService {
 
 /** The rule tree admits only patrons here; a missing patron id is a wiring error, not a denial. */
 function selfId(actor: Principal): string {
-  if (!actor.patronId) throw new Error('AccountService called for a principal that is not a patron');
+  if (!actor.patronId)
+    throw new Error('AccountService called for a principal that is not a patron');
   return actor.patronId;
 }

@@ -7,15 +7,27 @@ import type { Actor } from './disclosure-workflow.js';
 
 const STAFF_ROLE_ORDER = ['director', 'circulation', 'reference', 'volunteer'] as const;
 
-export async function actorOf(principal: Principal, purpose: AccessPurpose | null, authz: AccessControl): Promise<Actor> {
+export async function actorOf(
+  principal: Principal,
+  purpose: AccessPurpose | null,
+  authz: AccessControl,
+): Promise<Actor> {
   const custodian = principal.kind === 'user' ? await authz.custodianBasis() : null;
-  const authority = custodian?.granted ? (custodian.basis === 'DIRECTOR' ? 'DIRECTOR' : 'DESIGNATION') : null;
+  const authority = custodian?.granted
+    ? custodian.basis === 'DIRECTOR'
+      ? 'DIRECTOR'
+      : 'DESIGNATION'
+    : null;
   const staffRole = STAFF_ROLE_ORDER.find((r) => principal.roles.has(r)) ?? null;
-  const staff = principal.kind === 'user' && principal.id !== null && staffRole !== null && purpose !== null;
+  const staff =
+    principal.kind === 'user' && principal.id !== null && staffRole !== null && purpose !== null;
   const requesterId = principal.requesterId;
   return {
     id: (requesterId && !staff ? requesterId : principal.id) ?? 'unknown',
-    role: authority === 'DESIGNATION' ? 'designee' : (staffRole ?? (requesterId ? 'requester' : 'other')),
+    role:
+      authority === 'DESIGNATION'
+        ? 'designee'
+        : (staffRole ?? (requesterId ? 'requester' : 'other')),
     authority,
     designationId: authority === 'DESIGNATION' && custodian?.granted ? custodian.ref : null,
     staff,

@@ -6,7 +6,8 @@ import type { AgeBand } from '../db/schema/columns.js';
 export function ageOn(birthDate: string, at: Date): number {
   const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
   const years = at.getUTCFullYear() - y;
-  const beforeBirthday = at.getUTCMonth() + 1 < m || (at.getUTCMonth() + 1 === m && at.getUTCDate() < d);
+  const beforeBirthday =
+    at.getUTCMonth() + 1 < m || (at.getUTCMonth() + 1 === m && at.getUTCDate() < d);
   return beforeBirthday ? years - 1 : years;
 }
 

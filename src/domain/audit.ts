@@ -17,20 +17,35 @@ export class AuditService {
     private readonly repos: Repositories,
   ) {}
 
-  events(filter: AuditEventFilter | null | undefined, args: PageArgs): Promise<Page<AuditEventRow>> {
-    if (filter?.from && filter.to && new Date(filter.from) >= new Date(filter.to)) throw badInput('from must be before to.', 'filter.from');
+  events(
+    filter: AuditEventFilter | null | undefined,
+    args: PageArgs,
+  ): Promise<Page<AuditEventRow>> {
+    if (filter?.from && filter.to && new Date(filter.from) >= new Date(filter.to))
+      throw badInput('from must be before to.', 'filter.from');
     return this.repos.audit.events(filter, pageSize(args.first), decodeSeqCursor(args.after));
   }
 
   accessLog(patronId: string, args: PageArgs): Promise<Page<AccessLogEntryNode>> {
-    return this.repos.audit.accessLog.load({ patronId, size: pageSize(args.first), afterSeq: decodeSeqCursor(args.after) });
+    return this.repos.audit.accessLog.load({
+      patronId,
+      size: pageSize(args.first),
+      afterSeq: decodeSeqCursor(args.after),
+    });
   }
 
   /** The release record; a patron named on the request sees only what was released about them. */
-  async releases(request: DisclosureRequestRow, authz: AccessControl): Promise<DisclosureReleaseNode[]> {
+  async releases(
+    request: DisclosureRequestRow,
+    authz: AccessControl,
+  ): Promise<DisclosureReleaseNode[]> {
     const all = await releasesOf(this.db, request.id);
-    const decision = await authz.decideDisclosure(request, await this.repos.disclosures.patronIdsOf.load(request.id));
-    if (decision.granted && decision.basis === 'SELF') return all.filter((r) => r.patronId === authz.principal.patronId);
+    const decision = await authz.decideDisclosure(
+      request,
+      await this.repos.disclosures.patronIdsOf.load(request.id),
+    );
+    if (decision.granted && decision.basis === 'SELF')
+      return all.filter((r) => r.patronId === authz.principal.patronId);
     return all;
   }
 }

@@ -5,7 +5,13 @@ import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { ListScope } from '../authz/policy.js';
 import { badInput, conflict, notFound } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import {
+  decodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageArgs,
+} from '../repositories/paging.js';
 import { ageBand } from './age-band.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
@@ -39,13 +45,24 @@ export class CirculationService {
     return this.repos.loans.byId.load(id);
   }
 
-  async loansOfPatron(patronId: string, status: 'ON_LOAN' | 'RETURNED' | null, args: PageArgs, scope: ListScope): Promise<Page<LoanRow>> {
+  async loansOfPatron(
+    patronId: string,
+    status: 'ON_LOAN' | 'RETURNED' | null,
+    args: PageArgs,
+    scope: ListScope,
+  ): Promise<Page<LoanRow>> {
     const size = pageSize(args.first);
     // Circulation staff and guardians see current loans only, whatever filter they ask for.
     if (scope.currentOnly && status === 'RETURNED') return toPage([], size);
     const effective = scope.currentOnly ? 'ON_LOAN' : status;
     // A requester sees only loans inside its approved date ranges (scope.ranges).
-    const rows = await this.repos.loans.pageOfPatron.load({ patronId, status: effective, ranges: scope.ranges, size, afterId: decodeCursor(args.after) });
+    const rows = await this.repos.loans.pageOfPatron.load({
+      patronId,
+      status: effective,
+      ranges: scope.ranges,
+      size,
+      afterId: decodeCursor(args.after),
+    });
     return toPage(rows, size);
   }
 
@@ -54,13 +71,18 @@ export class CirculationService {
     const at = this.now();
     const dueAt = data.dueAt ?? new Date(at.getTime() + DEFAULT_LOAN_DAYS * DAY);
     if (dueAt <= at || dueAt.getTime() > at.getTime() + MAX_LOAN_DAYS * DAY) {
-      throw badInput(`Invalid input at dueAt: must be in the future and within ${MAX_LOAN_DAYS} days.`, 'dueAt');
+      throw badInput(
+        `Invalid input at dueAt: must be in the future and within ${MAX_LOAN_DAYS} days.`,
+        'dueAt',
+      );
     }
     return this.transact(async (r) => {
       const patron = await r.patrons.byId.load(data.patronId);
       if (!patron) throw notFound('Patron');
-      if (patron.status !== 'ACTIVE') throw conflict('The patron may not borrow: the card is not active.');
-      if (patron.cardExpiresOn < at.toISOString().slice(0, 10)) throw conflict('The patron may not borrow: the card has expired.');
+      if (patron.status !== 'ACTIVE')
+        throw conflict('The patron may not borrow: the card is not active.');
+      if (patron.cardExpiresOn < at.toISOString().slice(0, 10))
+        throw conflict('The patron may not borrow: the card has expired.');
       if (await r.loans.isOut(data.itemId)) throw conflict('The item is already on loan.');
       return r.loans.insert({
         id: newId('loan'),

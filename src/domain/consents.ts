@@ -36,7 +36,8 @@ export class ConsentService {
     const d = v.parseInput(grantInput, input);
     if (patron.patronId === null || patron.patronId !== patronId) throw forbidden();
     const at = this.now();
-    if (d.expiresAt && d.expiresAt <= at) throw badInput('Invalid input at expiresAt: must be in the future.', 'expiresAt');
+    if (d.expiresAt && d.expiresAt <= at)
+      throw badInput('Invalid input at expiresAt: must be in the future.', 'expiresAt');
     const row = await this.repos.consents.insert({
       id: newId('con'),
       patronId,

@@ -40,13 +40,27 @@ export class DesignationService {
     const d = v.parseInput(designateInput, input);
     if (!director.roles.has('director') || !director.id) throw forbidden();
     const at = this.now();
-    if (d.alternateId === director.id) throw badInput('Invalid input at alternateId: the Director cannot designate themself.', 'alternateId');
-    if (d.validTo <= d.validFrom) throw badInput('Invalid input at validTo: must be after validFrom.', 'validTo');
-    if (d.validTo <= at) throw badInput('Invalid input at validTo: must be in the future.', 'validTo');
+    if (d.alternateId === director.id)
+      throw badInput(
+        'Invalid input at alternateId: the Director cannot designate themself.',
+        'alternateId',
+      );
+    if (d.validTo <= d.validFrom)
+      throw badInput('Invalid input at validTo: must be after validFrom.', 'validTo');
+    if (d.validTo <= at)
+      throw badInput('Invalid input at validTo: must be in the future.', 'validTo');
     if (d.validTo.getTime() - d.validFrom.getTime() > MAX_WINDOW_DAYS * DAY) {
-      throw badInput(`Invalid input at validTo: a window lasts at most ${MAX_WINDOW_DAYS} days.`, 'validTo');
+      throw badInput(
+        `Invalid input at validTo: a window lasts at most ${MAX_WINDOW_DAYS} days.`,
+        'validTo',
+      );
     }
-    return this.repos.designations.insert({ id: newId('des'), directorId: director.id, ...d, createdAt: at });
+    return this.repos.designations.insert({
+      id: newId('des'),
+      directorId: director.id,
+      ...d,
+      createdAt: at,
+    });
   }
 
   async revoke(director: Principal, rawId: string): Promise<DesignationRow> {

@@ -2,18 +2,40 @@
 // the request, finds its transition (or refuses), writes the request and appends its event in one
 // transaction. A refused step changes nothing.
 import { z } from 'zod';
-import type { DisclosureAction, DisclosureRequestRow, DisclosureStatusValue } from '../db/schema/disclosures.sql.js';
+import type {
+  DisclosureAction,
+  DisclosureRequestRow,
+  DisclosureStatusValue,
+} from '../db/schema/disclosures.sql.js';
 import { badInput, forbidden, notFound, writtenInstrumentRequired } from '../graphql/errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
-import type { DisclosureChanges, NewDisclosureRequest } from '../repositories/disclosure-workflow.js';
-import { CLOCK, CLOSED_STATUSES, nextStatus, transitionFor, type Actor, type DirectorQueue, type DisclosureSettings } from './disclosure-workflow.js';
+import type {
+  DisclosureChanges,
+  NewDisclosureRequest,
+} from '../repositories/disclosure-workflow.js';
+import {
+  CLOCK,
+  CLOSED_STATUSES,
+  nextStatus,
+  transitionFor,
+  type Actor,
+  type DirectorQueue,
+  type DisclosureSettings,
+} from './disclosure-workflow.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const CATEGORIES = ['IDENTITY', 'CIRCULATION', 'FINES', 'ONLINE_SERVICES', 'REFERENCE', 'DISCLOSURE'] as const;
+const CATEGORIES = [
+  'IDENTITY',
+  'CIRCULATION',
+  'FINES',
+  'ONLINE_SERVICES',
+  'REFERENCE',
+  'DISCLOSURE',
+] as const;
 const requesterId = z.string().regex(/^[a-z][a-z0-9_-]{2,99}$/, 'must be a requester id');
 const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
   z
@@ -27,7 +49,14 @@ const receiveInput = z.object({
   requesterId,
   requesterName: v.text(200),
   agency: v.text(200),
-  instrument: z.enum(['SUBPOENA', 'COURT_ORDER', 'SEARCH_WARRANT', 'NATIONAL_SECURITY_LETTER', 'PATRON_CONSENT', 'EMERGENCY']),
+  instrument: z.enum([
+    'SUBPOENA',
+    'COURT_ORDER',
+    'SEARCH_WARRANT',
+    'NATIONAL_SECURITY_LETTER',
+    'PATRON_CONSENT',
+    'EMERGENCY',
+  ]),
   form: z.enum(['WRITTEN', 'VERBAL']),
   instrumentReference: v.text(200).nullable().optional(),
   issuingAuthority: v.text(200).nullable().optional(),
@@ -72,27 +101,42 @@ export class DisclosureRequestService {
   async receive(actor: Actor, input: unknown): Promise<DisclosureRequestRow> {
     const d = v.parseInput(receiveInput, input);
     const t = transitionFor('RECEIVE', null, actor);
-    if (d.instrument === 'EMERGENCY') throw badInput('Invalid input at instrument: an emergency is released with releaseEmergencyDisclosure.', 'instrument');
-    if (d.form !== 'WRITTEN' || !d.instrumentReference || !d.issuingAuthority) throw writtenInstrumentRequired();
+    if (d.instrument === 'EMERGENCY')
+      throw badInput(
+        'Invalid input at instrument: an emergency is released with releaseEmergencyDisclosure.',
+        'instrument',
+      );
+    if (d.form !== 'WRITTEN' || !d.instrumentReference || !d.issuingAuthority)
+      throw writtenInstrumentRequired();
     const at = this.now();
     checkRange(d.scopeFrom ?? null, d.scopeTo ?? null);
-    if (d.nondisclosureUntil && d.nondisclosureUntil <= at) throw badInput('Invalid input at nondisclosureUntil: must be in the future.', 'nondisclosureUntil');
-    return this.create(actor, t.action, d.patronIds, {
-      id: newId('dr'),
-      requesterId: d.requesterId,
-      requesterName: d.requesterName,
-      agency: d.agency,
-      instrument: d.instrument,
-      instrumentReference: d.instrumentReference,
-      issuingAuthority: d.issuingAuthority,
-      categories: d.categories,
-      scopeFrom: d.scopeFrom ?? null,
-      scopeTo: d.scopeTo ?? null,
-      status: 'RECEIVED',
-      receivedBy: actor.id,
-      receivedAt: at,
-      nondisclosureUntil: d.nondisclosureUntil ?? null,
-    }, d.note ?? null);
+    if (d.nondisclosureUntil && d.nondisclosureUntil <= at)
+      throw badInput(
+        'Invalid input at nondisclosureUntil: must be in the future.',
+        'nondisclosureUntil',
+      );
+    return this.create(
+      actor,
+      t.action,
+      d.patronIds,
+      {
+        id: newId('dr'),
+        requesterId: d.requesterId,
+        requesterName: d.requesterName,
+        agency: d.agency,
+        instrument: d.instrument,
+        instrumentReference: d.instrumentReference,
+        issuingAuthority: d.issuingAuthority,
+        categories: d.categories,
+        scopeFrom: d.scopeFrom ?? null,
+        scopeTo: d.scopeTo ?? null,
+        status: 'RECEIVED',
+        receivedBy: actor.id,
+        receivedAt: at,
+        nondisclosureUntil: d.nondisclosureUntil ?? null,
+      },
+      d.note ?? null,
+    );
   }
 
   /** Regulation 1: APPROVED at once, identity only, for a short window, to be ratified by the Director. */
@@ -100,23 +144,30 @@ export class DisclosureRequestService {
     const d = v.parseInput(emergencyInput, input);
     const t = transitionFor('RELEASE_EMERGENCY', null, actor);
     const at = this.now();
-    return this.create(actor, t.action, d.patronIds, {
-      id: newId('dr'),
-      requesterId: d.requesterId,
-      requesterName: d.requesterName,
-      agency: d.agency,
-      instrument: 'EMERGENCY',
-      categories: ['IDENTITY'],
-      status: 'APPROVED',
-      receivedBy: actor.id,
-      receivedAt: at,
-      decidedBy: actor.id,
-      decisionAuthority: 'EMERGENCY',
-      decidedAt: at,
-      accessExpiresAt: new Date(at.getTime() + this.settings.emergencyAccessHours * HOUR),
-      ratificationDueAt: new Date(at.getTime() + this.settings.emergencyRatificationHours * HOUR),
-      emergencyJustification: d.justification,
-    }, null, 'EMERGENCY');
+    return this.create(
+      actor,
+      t.action,
+      d.patronIds,
+      {
+        id: newId('dr'),
+        requesterId: d.requesterId,
+        requesterName: d.requesterName,
+        agency: d.agency,
+        instrument: 'EMERGENCY',
+        categories: ['IDENTITY'],
+        status: 'APPROVED',
+        receivedBy: actor.id,
+        receivedAt: at,
+        decidedBy: actor.id,
+        decisionAuthority: 'EMERGENCY',
+        decidedAt: at,
+        accessExpiresAt: new Date(at.getTime() + this.settings.emergencyAccessHours * HOUR),
+        ratificationDueAt: new Date(at.getTime() + this.settings.emergencyRatificationHours * HOUR),
+        emergencyJustification: d.justification,
+      },
+      null,
+      'EMERGENCY',
+    );
   }
 
   beginReview(actor: Actor, id: string, text: unknown): Promise<DisclosureRequestRow> {
@@ -127,26 +178,45 @@ export class DisclosureRequestService {
   approve(actor: Actor, id: string, input: unknown): Promise<DisclosureRequestRow> {
     const d = v.parseInput(approveInput, input);
     const at = this.now();
-    if (d.accessExpiresAt <= at || d.accessExpiresAt.getTime() > at.getTime() + this.settings.maxAccessDays * DAY) {
-      throw badInput(`Invalid input at accessExpiresAt: must be in the future and within ${this.settings.maxAccessDays} days.`, 'accessExpiresAt');
+    if (
+      d.accessExpiresAt <= at ||
+      d.accessExpiresAt.getTime() > at.getTime() + this.settings.maxAccessDays * DAY
+    ) {
+      throw badInput(
+        `Invalid input at accessExpiresAt: must be in the future and within ${this.settings.maxAccessDays} days.`,
+        'accessExpiresAt',
+      );
     }
     return this.step(actor, id, 'APPROVE', d.note ?? null, async (r, row) => {
       const current = await r.disclosures.patronIdsOf.load(row.id);
-      if (d.patronIds && !d.patronIds.every((p) => current.includes(p))) throw narrowOnly('patronIds');
-      if (d.categories && !d.categories.every((c) => row.categories.includes(c))) throw narrowOnly('categories');
+      if (d.patronIds && !d.patronIds.every((p) => current.includes(p)))
+        throw narrowOnly('patronIds');
+      if (d.categories && !d.categories.every((c) => row.categories.includes(c)))
+        throw narrowOnly('categories');
       const scopeFrom = d.scopeFrom ?? row.scopeFrom;
       const scopeTo = d.scopeTo ?? row.scopeTo;
-      if (d.scopeFrom && row.scopeFrom && d.scopeFrom < row.scopeFrom) throw narrowOnly('scopeFrom');
+      if (d.scopeFrom && row.scopeFrom && d.scopeFrom < row.scopeFrom)
+        throw narrowOnly('scopeFrom');
       if (d.scopeTo && row.scopeTo && d.scopeTo > row.scopeTo) throw narrowOnly('scopeTo');
       checkRange(scopeFrom, scopeTo);
       if (d.patronIds) await r.disclosureWorkflow.keepPatrons(row.id, d.patronIds);
-      return { categories: d.categories ?? row.categories, scopeFrom, scopeTo, accessExpiresAt: d.accessExpiresAt, decisionNote: d.note ?? null, ...decided(actor, at) };
+      return {
+        categories: d.categories ?? row.categories,
+        scopeFrom,
+        scopeTo,
+        accessExpiresAt: d.accessExpiresAt,
+        decisionNote: d.note ?? null,
+        ...decided(actor, at),
+      };
     });
   }
 
   deny(actor: Actor, id: string, reason: unknown): Promise<DisclosureRequestRow> {
     const why = v.parseInput(requiredReason, reason);
-    return this.step(actor, id, 'DENY', why, () => ({ decisionNote: why, ...decided(actor, this.now()) }));
+    return this.step(actor, id, 'DENY', why, () => ({
+      decisionNote: why,
+      ...decided(actor, this.now()),
+    }));
   }
 
   fulfill(actor: Actor, id: string, text: unknown): Promise<DisclosureRequestRow> {
@@ -165,12 +235,18 @@ export class DisclosureRequestService {
   }
 
   ratify(actor: Actor, id: string, text: unknown): Promise<DisclosureRequestRow> {
-    return this.step(actor, id, 'RATIFY', v.parseInput(note, text) ?? null, () => ({ ratifiedAt: this.now(), emergencyReviewedBy: actor.id }));
+    return this.step(actor, id, 'RATIFY', v.parseInput(note, text) ?? null, () => ({
+      ratifiedAt: this.now(),
+      emergencyReviewedBy: actor.id,
+    }));
   }
 
   repudiate(actor: Actor, id: string, reason: unknown): Promise<DisclosureRequestRow> {
     const why = v.parseInput(requiredReason, reason);
-    return this.step(actor, id, 'REPUDIATE', why, () => ({ repudiatedAt: this.now(), emergencyReviewedBy: actor.id }));
+    return this.step(actor, id, 'REPUDIATE', why, () => ({
+      repudiatedAt: this.now(),
+      emergencyReviewedBy: actor.id,
+    }));
   }
 
   /**
@@ -237,7 +313,10 @@ export class DisclosureRequestService {
     rawId: string,
     action: DisclosureAction,
     text: string | null,
-    changes: (r: Repositories, row: DisclosureRequestRow) => DisclosureChanges | Promise<DisclosureChanges>,
+    changes: (
+      r: Repositories,
+      row: DisclosureRequestRow,
+    ) => DisclosureChanges | Promise<DisclosureChanges>,
   ): Promise<DisclosureRequestRow> {
     const id = v.parseInput(v.id, rawId);
     const updated = await this.transact(async (r) => {
@@ -248,7 +327,11 @@ export class DisclosureRequestService {
       const to = nextStatus(t, row.status);
       const at = this.now();
       const patch = await changes(r, row);
-      const next = await r.disclosureWorkflow.update(id, { ...patch, status: to, closedAt: closedAt(row, to, at) });
+      const next = await r.disclosureWorkflow.update(id, {
+        ...patch,
+        status: to,
+        closedAt: closedAt(row, to, at),
+      });
       const byCustodian = t.by === 'custodian';
       await r.disclosureWorkflow.appendEvent({
         requestId: id,
@@ -272,14 +355,26 @@ export class DisclosureRequestService {
   private async expireOne(r: Repositories, id: string): Promise<DisclosureRequestRow | null> {
     const row = await r.disclosureWorkflow.lock(id);
     const at = this.now();
-    if (!row || row.status !== 'APPROVED' || !row.accessExpiresAt || row.accessExpiresAt > at) return null;
+    if (!row || row.status !== 'APPROVED' || !row.accessExpiresAt || row.accessExpiresAt > at)
+      return null;
     const t = transitionFor('EXPIRE', row, CLOCK);
     // The event carries the moment the window closed, not the moment it was noticed.
     const when = row.accessExpiresAt;
-    const next = await r.disclosureWorkflow.update(id, { status: nextStatus(t, row.status), closedAt: when });
+    const next = await r.disclosureWorkflow.update(id, {
+      status: nextStatus(t, row.status),
+      closedAt: when,
+    });
     await r.disclosureWorkflow.appendEvent({
-      requestId: id, fromStatus: row.status, toStatus: next.status, action: t.action, actorId: CLOCK.id, actorRole: CLOCK.role,
-      authority: null, designationId: null, note: null, at: when,
+      requestId: id,
+      fromStatus: row.status,
+      toStatus: next.status,
+      action: t.action,
+      actorId: CLOCK.id,
+      actorRole: CLOCK.role,
+      authority: null,
+      designationId: null,
+      note: null,
+      at: when,
     });
     return next;
   }
@@ -294,7 +389,12 @@ export class DisclosureRequestService {
 }
 
 function decided(actor: Actor, at: Date): DisclosureChanges {
-  return { decidedBy: actor.id, decisionAuthority: actor.authority, designationId: actor.designationId, decidedAt: at };
+  return {
+    decidedBy: actor.id,
+    decisionAuthority: actor.authority,
+    designationId: actor.designationId,
+    decidedAt: at,
+  };
 }
 
 function closedAt(row: DisclosureRequestRow, to: DisclosureStatusValue, at: Date): Date | null {
@@ -303,7 +403,12 @@ function closedAt(row: DisclosureRequestRow, to: DisclosureStatusValue, at: Date
 }
 
 function checkRange(from: Date | null, to: Date | null): void {
-  if (from && to && from > to) throw badInput('Invalid input at scopeFrom: must not be after scopeTo.', 'scopeFrom');
+  if (from && to && from > to)
+    throw badInput('Invalid input at scopeFrom: must not be after scopeTo.', 'scopeFrom');
 }
 
-const narrowOnly = (field: string) => badInput(`Invalid input at ${field}: an approval may narrow the requested scope, never widen it.`, field);
+const narrowOnly = (field: string) =>
+  badInput(
+    `Invalid input at ${field}: an approval may narrow the requested scope, never widen it.`,
+    field,
+  );

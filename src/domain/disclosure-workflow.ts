@@ -36,45 +36,122 @@ export interface Transition {
 }
 
 const needsWrittenInstrument = (r: DisclosureRequestRow) =>
-  r.instrument !== 'EMERGENCY' && (!r.instrumentReference || !r.issuingAuthority) ? writtenInstrumentRequired() : null;
+  r.instrument !== 'EMERGENCY' && (!r.instrumentReference || !r.issuingAuthority)
+    ? writtenInstrumentRequired()
+    : null;
 
 // Library procedure: a search warrant is executable at once for the records it names; every other
 // instrument (a subpoena above all) is reviewed by the Director, with counsel, first.
 const onlySearchWarrant = (r: DisclosureRequestRow) =>
   needsWrittenInstrument(r) ??
-  (r.instrument === 'SEARCH_WARRANT' ? null : invalidTransition('APPROVE', r.status, 'only a search warrant may be approved without review'));
+  (r.instrument === 'SEARCH_WARRANT'
+    ? null
+    : invalidTransition(
+        'APPROVE',
+        r.status,
+        'only a search warrant may be approved without review',
+      ));
 
 const onlyUnreviewedEmergency = (action: DisclosureAction) => (r: DisclosureRequestRow) =>
   r.instrument === 'EMERGENCY' && r.ratifiedAt === null && r.repudiatedAt === null
     ? null
-    : invalidTransition(action, r.status, 'only an emergency disclosure not yet ratified or repudiated');
+    : invalidTransition(
+        action,
+        r.status,
+        'only an emergency disclosure not yet ratified or repudiated',
+      );
 
 export const TRANSITIONS: readonly Transition[] = [
-  { action: 'RECEIVE',           from: null,           to: 'RECEIVED',     by: 'staff' },
-  { action: 'RELEASE_EMERGENCY', from: null,           to: 'APPROVED',     by: 'responder' },
-  { action: 'BEGIN_REVIEW',      from: 'RECEIVED',     to: 'UNDER_REVIEW', by: 'custodian' },
-  { action: 'APPROVE',           from: 'UNDER_REVIEW', to: 'APPROVED',     by: 'custodian', unless: needsWrittenInstrument },
-  { action: 'APPROVE',           from: 'RECEIVED',     to: 'APPROVED',     by: 'custodian', unless: onlySearchWarrant },
-  { action: 'DENY',              from: 'RECEIVED',     to: 'DENIED',       by: 'custodian' },
-  { action: 'DENY',              from: 'UNDER_REVIEW', to: 'DENIED',       by: 'custodian' },
-  { action: 'FULFILL',           from: 'APPROVED',     to: 'FULFILLED',    by: 'custodian' },
-  { action: 'EXPIRE',            from: 'APPROVED',     to: 'EXPIRED',      by: 'clock' },
-  { action: 'WITHDRAW',          from: 'RECEIVED',     to: 'WITHDRAWN',    by: 'requester-or-staff' },
-  { action: 'WITHDRAW',          from: 'UNDER_REVIEW', to: 'WITHDRAWN',    by: 'requester-or-staff' },
-  { action: 'WITHDRAW',          from: 'APPROVED',     to: 'WITHDRAWN',    by: 'requester-or-staff' },
-  { action: 'RATIFY',            from: 'APPROVED',     to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
-  { action: 'RATIFY',            from: 'FULFILLED',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
-  { action: 'RATIFY',            from: 'EXPIRED',      to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
-  { action: 'RATIFY',            from: 'WITHDRAWN',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('RATIFY') },
+  { action: 'RECEIVE', from: null, to: 'RECEIVED', by: 'staff' },
+  { action: 'RELEASE_EMERGENCY', from: null, to: 'APPROVED', by: 'responder' },
+  { action: 'BEGIN_REVIEW', from: 'RECEIVED', to: 'UNDER_REVIEW', by: 'custodian' },
+  {
+    action: 'APPROVE',
+    from: 'UNDER_REVIEW',
+    to: 'APPROVED',
+    by: 'custodian',
+    unless: needsWrittenInstrument,
+  },
+  {
+    action: 'APPROVE',
+    from: 'RECEIVED',
+    to: 'APPROVED',
+    by: 'custodian',
+    unless: onlySearchWarrant,
+  },
+  { action: 'DENY', from: 'RECEIVED', to: 'DENIED', by: 'custodian' },
+  { action: 'DENY', from: 'UNDER_REVIEW', to: 'DENIED', by: 'custodian' },
+  { action: 'FULFILL', from: 'APPROVED', to: 'FULFILLED', by: 'custodian' },
+  { action: 'EXPIRE', from: 'APPROVED', to: 'EXPIRED', by: 'clock' },
+  { action: 'WITHDRAW', from: 'RECEIVED', to: 'WITHDRAWN', by: 'requester-or-staff' },
+  { action: 'WITHDRAW', from: 'UNDER_REVIEW', to: 'WITHDRAWN', by: 'requester-or-staff' },
+  { action: 'WITHDRAW', from: 'APPROVED', to: 'WITHDRAWN', by: 'requester-or-staff' },
+  {
+    action: 'RATIFY',
+    from: 'APPROVED',
+    to: 'unchanged',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('RATIFY'),
+  },
+  {
+    action: 'RATIFY',
+    from: 'FULFILLED',
+    to: 'unchanged',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('RATIFY'),
+  },
+  {
+    action: 'RATIFY',
+    from: 'EXPIRED',
+    to: 'unchanged',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('RATIFY'),
+  },
+  {
+    action: 'RATIFY',
+    from: 'WITHDRAWN',
+    to: 'unchanged',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('RATIFY'),
+  },
   // Repudiation ends access at once; a release already complete stays on record as it happened.
-  { action: 'REPUDIATE',         from: 'APPROVED',     to: 'DENIED',       by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
-  { action: 'REPUDIATE',         from: 'FULFILLED',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
-  { action: 'REPUDIATE',         from: 'EXPIRED',      to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
-  { action: 'REPUDIATE',         from: 'WITHDRAWN',    to: 'unchanged',    by: 'custodian', unless: onlyUnreviewedEmergency('REPUDIATE') },
+  {
+    action: 'REPUDIATE',
+    from: 'APPROVED',
+    to: 'DENIED',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('REPUDIATE'),
+  },
+  {
+    action: 'REPUDIATE',
+    from: 'FULFILLED',
+    to: 'unchanged',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('REPUDIATE'),
+  },
+  {
+    action: 'REPUDIATE',
+    from: 'EXPIRED',
+    to: 'unchanged',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('REPUDIATE'),
+  },
+  {
+    action: 'REPUDIATE',
+    from: 'WITHDRAWN',
+    to: 'unchanged',
+    by: 'custodian',
+    unless: onlyUnreviewedEmergency('REPUDIATE'),
+  },
 ];
 
 /** Statuses no transition leaves (other than ratification of an emergency). */
-export const CLOSED_STATUSES: ReadonlySet<DisclosureStatusValue> = new Set(['DENIED', 'FULFILLED', 'EXPIRED', 'WITHDRAWN']);
+export const CLOSED_STATUSES: ReadonlySet<DisclosureStatusValue> = new Set([
+  'DENIED',
+  'FULFILLED',
+  'EXPIRED',
+  'WITHDRAWN',
+]);
 
 /** Who is acting, as the workflow needs to know it (built from the request's principal by actorOf). */
 export interface Actor {
@@ -102,7 +179,11 @@ export const CLOCK: Actor = Object.freeze({
   requesterId: null,
 });
 
-export function mayPerform(by: Performer, actor: Actor, request: DisclosureRequestRow | null): boolean {
+export function mayPerform(
+  by: Performer,
+  actor: Actor,
+  request: DisclosureRequestRow | null,
+): boolean {
   switch (by) {
     case 'custodian':
       return actor.authority !== null;
@@ -111,7 +192,9 @@ export function mayPerform(by: Performer, actor: Actor, request: DisclosureReque
     case 'responder':
       return actor.responder;
     case 'requester-or-staff':
-      return actor.staff || (actor.requesterId !== null && request?.requesterId === actor.requesterId);
+      return (
+        actor.staff || (actor.requesterId !== null && request?.requesterId === actor.requesterId)
+      );
     case 'clock':
       return actor === CLOCK;
   }
@@ -122,7 +205,11 @@ export function mayPerform(by: Performer, actor: Actor, request: DisclosureReque
  * when this actor may take no such transition (checked first, so that the status is not revealed
  * to them), INVALID_TRANSITION when the status does not allow it, or the transition's condition.
  */
-export function transitionFor(action: DisclosureAction, request: DisclosureRequestRow | null, actor: Actor): Transition {
+export function transitionFor(
+  action: DisclosureAction,
+  request: DisclosureRequestRow | null,
+  actor: Actor,
+): Transition {
   const candidates = TRANSITIONS.filter((x) => x.action === action);
   if (!candidates.some((x) => mayPerform(x.by, actor, request))) throw forbidden();
   const from = request?.status ?? null;
@@ -134,7 +221,8 @@ export function transitionFor(action: DisclosureAction, request: DisclosureReque
 }
 
 /** The status a transition leads to from `from`. */
-export const nextStatus = (t: Transition, from: DisclosureStatusValue): DisclosureStatusValue => (t.to === 'unchanged' ? from : t.to);
+export const nextStatus = (t: Transition, from: DisclosureStatusValue): DisclosureStatusValue =>
+  t.to === 'unchanged' ? from : t.to;
 
 /** The Director's work list. */
 export interface DirectorQueue {

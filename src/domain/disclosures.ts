@@ -4,7 +4,13 @@ import type { DisclosureEventRow, DisclosureRequestRow } from '../db/schema/disc
 import type { PatronRow } from '../db/schema/patrons.sql.js';
 import type { ListScope } from '../authz/policy.js';
 import type { Repositories } from '../repositories/repositories.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import {
+  decodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageArgs,
+} from '../repositories/paging.js';
 
 export class DisclosureService {
   constructor(
@@ -18,17 +24,40 @@ export class DisclosureService {
     return this.repos.disclosures.byId.load(id);
   }
 
-  async ofPatron(patronId: string, status: DisclosureRequestRow['status'] | null, args: PageArgs, scope: ListScope): Promise<Page<DisclosureRequestRow>> {
+  async ofPatron(
+    patronId: string,
+    status: DisclosureRequestRow['status'] | null,
+    args: PageArgs,
+    scope: ListScope,
+  ): Promise<Page<DisclosureRequestRow>> {
     await this.expireLapsed();
     const size = pageSize(args.first);
-    const key = { patronId, status, hideNondisclosedAt: scope.hideNondisclosed ? this.now() : null, size, afterId: decodeCursor(args.after) };
+    const key = {
+      patronId,
+      status,
+      hideNondisclosedAt: scope.hideNondisclosed ? this.now() : null,
+      size,
+      afterId: decodeCursor(args.after),
+    };
     return toPage(await this.repos.disclosures.pageOfPatron.load(key), size);
   }
 
-  async ofRequester(requesterId: string, status: DisclosureRequestRow['status'] | null, args: PageArgs): Promise<Page<DisclosureRequestRow>> {
+  async ofRequester(
+    requesterId: string,
+    status: DisclosureRequestRow['status'] | null,
+    args: PageArgs,
+  ): Promise<Page<DisclosureRequestRow>> {
     await this.expireLapsed();
     const size = pageSize(args.first);
-    return toPage(await this.repos.disclosureWorkflow.pageOfRequester(requesterId, status, size, decodeCursor(args.after)), size);
+    return toPage(
+      await this.repos.disclosureWorkflow.pageOfRequester(
+        requesterId,
+        status,
+        size,
+        decodeCursor(args.after),
+      ),
+      size,
+    );
   }
 
   async patrons(request: DisclosureRequestRow): Promise<PatronRow[]> {

@@ -2,12 +2,27 @@
 // table, as one JSON document. Each section selects whole rows, so a column added to a table is
 // exported unless it is listed in EXCLUDED with a reason; a new table about patrons must get a
 // section (test/selfservice/export.test.ts compares the document with the database's catalogue).
-import { and, eq, getTableColumns, getTableName, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  eq,
+  getTableColumns,
+  getTableName,
+  inArray,
+  isNull,
+  lte,
+  or,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
 import { loans } from '../db/schema/circulation.sql.js';
-import { disclosureEvents, disclosureRequestPatrons, disclosureRequests } from '../db/schema/disclosures.sql.js';
+import {
+  disclosureEvents,
+  disclosureRequestPatrons,
+  disclosureRequests,
+} from '../db/schema/disclosures.sql.js';
 import { fines, payments } from '../db/schema/fines.sql.js';
 import { accountPinFailures, consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
 import { auditEvents } from '../db/schema/audit.sql.js';
@@ -40,7 +55,10 @@ const visibleRequests = (patronId: string, now: Date) =>
       disclosureRequests.id,
       sql`(select ${disclosureRequestPatrons.requestId} from ${disclosureRequestPatrons} where ${disclosureRequestPatrons.patronId} = ${patronId})`,
     ),
-    or(isNull(disclosureRequests.nondisclosureUntil), lte(disclosureRequests.nondisclosureUntil, now)),
+    or(
+      isNull(disclosureRequests.nondisclosureUntil),
+      lte(disclosureRequests.nondisclosureUntil, now),
+    ),
   );
 
 export const SECTIONS: readonly Section[] = [
@@ -50,29 +68,63 @@ export const SECTIONS: readonly Section[] = [
   {
     name: 'payments',
     table: payments,
-    rows: (id) => inArray(payments.fineId, sql`(select ${fines.id} from ${fines} where ${fines.patronId} = ${id})`),
+    rows: (id) =>
+      inArray(
+        payments.fineId,
+        sql`(select ${fines.id} from ${fines} where ${fines.patronId} = ${id})`,
+      ),
   },
-  { name: 'referenceConsults', table: referenceConsults, rows: (id) => eq(referenceConsults.patronId, id) },
-  { name: 'onlineServices', table: vendorEnrolments, rows: (id) => eq(vendorEnrolments.patronId, id) },
-  { name: 'vendorCardLocks', table: vendorPinFailures, rows: (id) => eq(vendorPinFailures.patronId, id) },
-  { name: 'pinChangeLock', table: accountPinFailures, rows: (id) => eq(accountPinFailures.patronId, id), single: true },
+  {
+    name: 'referenceConsults',
+    table: referenceConsults,
+    rows: (id) => eq(referenceConsults.patronId, id),
+  },
+  {
+    name: 'onlineServices',
+    table: vendorEnrolments,
+    rows: (id) => eq(vendorEnrolments.patronId, id),
+  },
+  {
+    name: 'vendorCardLocks',
+    table: vendorPinFailures,
+    rows: (id) => eq(vendorPinFailures.patronId, id),
+  },
+  {
+    name: 'pinChangeLock',
+    table: accountPinFailures,
+    rows: (id) => eq(accountPinFailures.patronId, id),
+    single: true,
+  },
   {
     name: 'vendors',
     table: vendors,
     rows: (id) =>
       or(
-        inArray(vendors.id, sql`(select ${vendorEnrolments.vendorId} from ${vendorEnrolments} where ${vendorEnrolments.patronId} = ${id})`),
-        inArray(vendors.id, sql`(select ${vendorPinFailures.vendorId} from ${vendorPinFailures} where ${vendorPinFailures.patronId} = ${id})`),
+        inArray(
+          vendors.id,
+          sql`(select ${vendorEnrolments.vendorId} from ${vendorEnrolments} where ${vendorEnrolments.patronId} = ${id})`,
+        ),
+        inArray(
+          vendors.id,
+          sql`(select ${vendorPinFailures.vendorId} from ${vendorPinFailures} where ${vendorPinFailures.patronId} = ${id})`,
+        ),
       ),
   },
   { name: 'consents', table: consents, rows: (id) => eq(consents.patronId, id) },
-  { name: 'guardianGrants', table: guardianGrants, rows: (id) => or(eq(guardianGrants.childId, id), eq(guardianGrants.guardianId, id)) },
+  {
+    name: 'guardianGrants',
+    table: guardianGrants,
+    rows: (id) => or(eq(guardianGrants.childId, id), eq(guardianGrants.guardianId, id)),
+  },
   { name: 'disclosureRequests', table: disclosureRequests, rows: visibleRequests },
   {
     name: 'disclosureEvents',
     table: disclosureEvents,
     rows: (id, now) =>
-      inArray(disclosureEvents.requestId, sql`(select ${disclosureRequests.id} from ${disclosureRequests} where ${visibleRequests(id, now)})`),
+      inArray(
+        disclosureEvents.requestId,
+        sql`(select ${disclosureRequests.id} from ${disclosureRequests} where ${visibleRequests(id, now)})`,
+      ),
   },
   {
     // Who read or was refused the patron's record (the access log), and what they themself read
@@ -95,11 +147,16 @@ export const SECTIONS: readonly Section[] = [
 export const EXCLUDED: Readonly<Record<string, string>> = {
   'patrons.pin_hash':
     'A secret: the salted scrypt hash of your PIN. It proves who you are and says nothing about you; `hasPin` in the patron section says whether one is set.',
-  'audit_subject_keys.id': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
-  'audit_subject_keys.patron_id': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
-  'audit_subject_keys.period_start': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
-  'audit_subject_keys.period_end': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
-  'audit_subject_keys.pads': 'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.id':
+    'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.patron_id':
+    'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.period_start':
+    'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.period_end':
+    'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
+  'audit_subject_keys.pads':
+    'An audit key: a secret that links audit rows to you until retention destroys it; not information about you.',
   'audit_subject_keys.pseudonym':
     'The name an audit key gives you in the audit log until retention destroys the key; your access-log rows above carry it as their subject.',
   'payments.processor_token':
@@ -117,8 +174,10 @@ export const COVERED_ELSEWHERE: Readonly<Record<string, string>> = {
  * be a section of the export (the export test reads the catalogue and enforces both lists).
  */
 export const NOT_ABOUT_PATRONS: Readonly<Record<string, string>> = {
-  designations: "The Director's designations of alternate custodians: records about staff, never about a patron.",
-  audit_checkpoints: 'Signed positions of the audit log (sequence number and hash): they name nobody.',
+  designations:
+    "The Director's designations of alternate custodians: records about staff, never about a patron.",
+  audit_checkpoints:
+    'Signed positions of the audit log (sequence number and hash): they name nobody.',
 };
 
 const NOTES = [
@@ -145,8 +204,13 @@ export class DataExportService {
         const out: Record<string, unknown> = {};
         const own = await ownPseudonyms(tx, patronId);
         for (const s of SECTIONS) {
-          const rows = (await tx.select().from(s.table).where(s.rows(patronId, at))) as Record<string, unknown>[];
-          if (s.ownSubjectsOnly) for (const r of rows) r.subjects = (r.subjects as string[] | null)?.filter((p) => own.has(p)) ?? null;
+          const rows = (await tx.select().from(s.table).where(s.rows(patronId, at))) as Record<
+            string,
+            unknown
+          >[];
+          if (s.ownSubjectsOnly)
+            for (const r of rows)
+              r.subjects = (r.subjects as string[] | null)?.filter((p) => own.has(p)) ?? null;
           const projected = rows.map((r) => project(s.table, r));
           if (s.table === patrons && projected[0]) projected[0].hasPin = rows[0]!.pinHash != null;
           out[s.name] = s.single ? (projected[0] ?? null) : projected;
@@ -163,7 +227,10 @@ export class DataExportService {
       notes: NOTES,
       ...sections,
       dictionary: dictionary(),
-      coveredElsewhere: Object.entries(COVERED_ELSEWHERE).map(([column, by]) => ({ ...split(column), by })),
+      coveredElsewhere: Object.entries(COVERED_ELSEWHERE).map(([column, by]) => ({
+        ...split(column),
+        by,
+      })),
       excluded: Object.entries(EXCLUDED).map(([column, reason]) => ({ ...split(column), reason })),
     };
   }
@@ -171,7 +238,10 @@ export class DataExportService {
 
 /** The patron's pseudonyms under every audit key still alive. */
 async function ownPseudonyms(db: Db, patronId: string): Promise<Set<string>> {
-  const rows = await queryRows<{ p: string }>(db, sql`select audit_pseudonyms_of(${patronId}) as p`);
+  const rows = await queryRows<{ p: string }>(
+    db,
+    sql`select audit_pseudonyms_of(${patronId}) as p`,
+  );
   return new Set(rows.map((r) => r.p));
 }
 
@@ -204,7 +274,10 @@ function dictionary(): Record<string, SectionDictionary> {
     for (const [key, column] of Object.entries(getTableColumns(s.table))) {
       if (!(`${table}.${column.name}` in EXCLUDED)) columns[key] = column.name;
     }
-    out[s.name] = s.table === patrons ? { table, columns, derived: { hasPin: 'whether pin_hash is set' } } : { table, columns };
+    out[s.name] =
+      s.table === patrons
+        ? { table, columns, derived: { hasPin: 'whether pin_hash is set' } }
+        : { table, columns };
   }
   return out;
 }

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
-export type IdPrefix = 'pat' | 'loan' | 'fine' | 'pay' | 'rc' | 'dr' | 'des' | 'ven' | 'enr' | 'gg' | 'con';
+export type IdPrefix =
+  'pat' | 'loan' | 'fine' | 'pay' | 'rc' | 'dr' | 'des' | 'ven' | 'enr' | 'gg' | 'con';
 
 export function newId(prefix: IdPrefix): string {
   const bytes = randomBytes(16);

@@ -6,7 +6,13 @@ import type { Principal } from '../auth/principal.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
 import { forbidden, notFound } from '../graphql/errors.js';
 import type { PatronRepository, PatronSearchCriteria } from '../repositories/patrons.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import {
+  decodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageArgs,
+} from '../repositories/paging.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
 
@@ -21,10 +27,18 @@ export const contactFields = {
   postalCode: v.postalCode.nullable().optional(),
 };
 
-const contact = { ...contactFields, notifyByEmail: z.boolean().optional(), notifyBySms: z.boolean().optional() };
+const contact = {
+  ...contactFields,
+  notifyByEmail: z.boolean().optional(),
+  notifyBySms: z.boolean().optional(),
+};
 
 const registerInput = z.object({ name: v.text(200), birthDate: v.isoDate, ...contact });
-const updateInput = z.object({ name: v.text(200).optional(), status: z.enum(['ACTIVE', 'SUSPENDED', 'EXPIRED']).optional(), ...contact });
+const updateInput = z.object({
+  name: v.text(200).optional(),
+  status: z.enum(['ACTIVE', 'SUSPENDED', 'EXPIRED']).optional(),
+  ...contact,
+});
 const searchInput = z
   .object({
     namePrefix: v.text(100).nullable().optional(),
@@ -59,7 +73,9 @@ export class PatronService {
   async register(input: unknown): Promise<PatronRow> {
     const data = v.parseInput(registerInput, input);
     const today = this.now();
-    const expires = new Date(Date.UTC(today.getUTCFullYear() + CARD_YEARS, today.getUTCMonth(), today.getUTCDate()));
+    const expires = new Date(
+      Date.UTC(today.getUTCFullYear() + CARD_YEARS, today.getUTCMonth(), today.getUTCDate()),
+    );
     return this.patrons.insert({
       ...stripNulls(data),
       id: newId('pat'),
@@ -73,7 +89,12 @@ export class PatronService {
     const data = v.parseInput(updateInput, input);
     const self = actor.patronId === id;
     // A patron changes contact and preferences; name and status are staff's (regulation 11).
-    if (self && !actor.roles.has('circulation') && (data.status !== undefined || data.name !== undefined)) throw forbidden();
+    if (
+      self &&
+      !actor.roles.has('circulation') &&
+      (data.status !== undefined || data.name !== undefined)
+    )
+      throw forbidden();
     const row = await this.patrons.update(v.parseInput(v.id, id), data);
     if (!row) throw notFound('Patron');
     return row;
@@ -90,8 +111,12 @@ export function issueCardNumber(): string {
   throw new Error('unreachable: one check digit always satisfies mod 10');
 }
 
-function stripNulls<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], null> } {
-  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== null && x !== undefined)) as never;
+function stripNulls<T extends Record<string, unknown>>(
+  o: T,
+): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(
+    Object.entries(o).filter(([, x]) => x !== null && x !== undefined),
+  ) as never;
 }
 
 /** Under 18 on the given day (children get the same privacy as adults: regulation 14). */

@@ -5,7 +5,13 @@ import type { Principal } from '../auth/principal.js';
 import type { ListScope } from '../authz/policy.js';
 import { notFound } from '../graphql/errors.js';
 import type { Repositories } from '../repositories/repositories.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../repositories/paging.js';
+import {
+  decodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageArgs,
+} from '../repositories/paging.js';
 import { ageBand } from './age-band.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
@@ -35,7 +41,14 @@ export class ReferenceService {
     scope: ListScope,
   ): Promise<Page<ReferenceConsultRow>> {
     const size = pageSize(args.first);
-    const key = { patronId, channel, librarianId: scope.librarianId, ranges: scope.ranges, size, afterId: decodeCursor(args.after) };
+    const key = {
+      patronId,
+      channel,
+      librarianId: scope.librarianId,
+      ranges: scope.ranges,
+      size,
+      afterId: decodeCursor(args.after),
+    };
     return toPage(await this.repos.consults.pageOfPatron.load(key), size);
   }
 

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { AGE_BANDS } from '../db/schema/columns.js';
 import { badInput } from '../graphql/errors.js';
-import type { StatisticsDimension, StatisticsMeasure, StatisticsTable } from '../graphql/generated/resolvers-types.js';
+import type { StatisticsDimension, StatisticsTable } from '../graphql/generated/resolvers-types.js';
 import { SOURCES, type StatisticsRepository } from '../repositories/statistics.js';
 import { suppressSmallCells } from './suppression.js';
 import * as v from './validation.js';
@@ -20,7 +20,8 @@ const tableInput = z.object({
 
 /** Keys a dimension always shows, whether or not anything was counted under them. */
 function fixedKeys(dimension: StatisticsDimension, year: number): string[] | null {
-  if (dimension === 'MONTH') return Array.from({ length: 12 }, (_, m) => `${year}-${String(m + 1).padStart(2, '0')}`);
+  if (dimension === 'MONTH')
+    return Array.from({ length: 12 }, (_, m) => `${year}-${String(m + 1).padStart(2, '0')}`);
   if (dimension === 'AGE_BAND') return [...AGE_BANDS, 'UNKNOWN'];
   if (dimension === 'CHANNEL') return ['IN_PERSON', 'PHONE', 'EMAIL', 'CHAT'];
   return null;
@@ -36,23 +37,40 @@ export class StatisticsService {
     const args = v.parseInput(tableInput, input);
     const columns = args.columns ?? null;
     const dims = SOURCES[args.measure].dimensions;
-    for (const [field, d] of [['rows', args.rows], ['columns', columns]] as const) {
-      if (d && !dims[d]) throw badInput(`Invalid input at ${field}: ${d} is not a dimension of ${args.measure}.`, field);
+    for (const [field, d] of [
+      ['rows', args.rows],
+      ['columns', columns],
+    ] as const) {
+      if (d && !dims[d])
+        throw badInput(
+          `Invalid input at ${field}: ${d} is not a dimension of ${args.measure}.`,
+          field,
+        );
     }
-    if (columns === args.rows) throw badInput('Invalid input at columns: must differ from rows.', 'columns');
+    if (columns === args.rows)
+      throw badInput('Invalid input at columns: must differ from rows.', 'columns');
 
     const from = new Date(Date.UTC(args.year, 0, 1));
     const to = new Date(Date.UTC(args.year + 1, 0, 1));
     const counted = await this.repo.counts(args.measure, args.rows, columns, from, to);
-    const keysOf = (dimension: StatisticsDimension | null, pick: (r: (typeof counted)[number]) => string) =>
-      dimension === null ? ['ALL'] : (fixedKeys(dimension, args.year) ?? [...new Set(counted.map(pick))].sort());
+    const keysOf = (
+      dimension: StatisticsDimension | null,
+      pick: (r: (typeof counted)[number]) => string,
+    ) =>
+      dimension === null
+        ? ['ALL']
+        : (fixedKeys(dimension, args.year) ?? [...new Set(counted.map(pick))].sort());
     const rowKeys = keysOf(args.rows, (r) => r.r);
     const columnKeys = keysOf(columns, (r) => r.c);
 
     const index = new Map(counted.map((c) => [`${c.r}\u0000${c.c}`, c.n]));
     const grid = rowKeys.map((r) => columnKeys.map((c) => index.get(`${r}\u0000${c}`) ?? 0));
     const s = suppressSmallCells(grid, this.threshold);
-    const entry = (key: string, count: number | null) => ({ key, count, suppressed: count === null });
+    const entry = (key: string, count: number | null) => ({
+      key,
+      count,
+      suppressed: count === null,
+    });
     return {
       measure: args.measure,
       year: args.year,
@@ -62,7 +80,12 @@ export class StatisticsService {
       rowKeys,
       columnKeys,
       cells: rowKeys.flatMap((row, i) =>
-        columnKeys.map((column, j) => ({ row, column, count: s.cells[i]![j]!, suppressed: s.cells[i]![j] === null })),
+        columnKeys.map((column, j) => ({
+          row,
+          column,
+          count: s.cells[i]![j]!,
+          suppressed: s.cells[i]![j] === null,
+        })),
       ),
       rowTotals: rowKeys.map((k, i) => entry(k, s.rowTotals[i]!)),
       columnTotals: columnKeys.map((k, j) => entry(k, s.columnTotals[j]!)),

@@ -18,7 +18,10 @@ export interface SuppressedTable {
   total: number | null;
 }
 
-export function suppressSmallCells(counts: readonly (readonly number[])[], threshold: number): SuppressedTable {
+export function suppressSmallCells(
+  counts: readonly (readonly number[])[],
+  threshold: number,
+): SuppressedTable {
   const R = counts.length;
   const C = R === 0 ? 0 : counts[0]!.length;
   // Extended table: index R is the column-total row, index C the row-total column.
@@ -35,10 +38,12 @@ export function suppressSmallCells(counts: readonly (readonly number[])[], thres
   const hidden = value.map((row) => row.map((n) => n < threshold));
 
   const lines: [number, number][][] = [];
-  for (let i = 0; i <= R; i++) lines.push(Array.from({ length: C + 1 }, (_, j) => [i, j] as [number, number]));
-  for (let j = 0; j <= C; j++) lines.push(Array.from({ length: R + 1 }, (_, i) => [i, j] as [number, number]));
+  for (let i = 0; i <= R; i++)
+    lines.push(Array.from({ length: C + 1 }, (_, j) => [i, j] as [number, number]));
+  for (let j = 0; j <= C; j++)
+    lines.push(Array.from({ length: R + 1 }, (_, i) => [i, j] as [number, number]));
 
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const line of lines) {
       const open = line.filter(([i, j]) => !hidden[i]![j]);

@@ -11,7 +11,10 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.join('.');
-  throw badInput(`Invalid input${field ? ` at ${field}` : ''}: ${issue.message}.`, field || undefined);
+  throw badInput(
+    `Invalid input${field ? ` at ${field}` : ''}: ${issue.message}.`,
+    field || undefined,
+  );
 }
 
 /** Luhn (mod 10) check over a digit string, as library barcodes and payment cards use. */
@@ -58,7 +61,8 @@ const LIBRARY_BARCODE = /^2\d{13}$/;
 export function findPaymentCardNumber(value: unknown, path: string[] = []): string | null {
   if (typeof value === 'string') {
     const key = path.at(-1);
-    if (key !== undefined && LIBRARY_CARD_FIELDS.has(key) && LIBRARY_BARCODE.test(value.trim())) return null;
+    if (key !== undefined && LIBRARY_CARD_FIELDS.has(key) && LIBRARY_BARCODE.test(value.trim()))
+      return null;
     return containsPaymentCardNumber(value) ? path.join('.') : null;
   }
   if (Array.isArray(value)) {
@@ -81,7 +85,8 @@ export const cardNumber = z
   .regex(/^2\d{13}$/, 'must be a 14-digit library card number')
   .refine(luhnValid, 'check digit does not match');
 
-const trimmed = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const trimmed = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const text = trimmed;
 export const email = z.string().trim().toLowerCase().max(254).email('must be an e-mail address');
@@ -89,7 +94,17 @@ export const phone = z
   .string()
   .trim()
   .regex(/^\+?[0-9 ()-]{7,20}$/, 'must be a telephone number (digits, spaces, +, -, parentheses)');
-export const postalCode = z.string().trim().regex(/^[A-Za-z0-9 -]{3,10}$/, 'must be a postal code');
-export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date');
+export const postalCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9 -]{3,10}$/, 'must be a postal code');
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date');
 export const id = z.string().regex(/^[a-z]{2,4}_[a-z2-7]{4,32}$/, 'must be an id');
-export const cents = z.number().int('must be whole cents').min(1, 'must be positive').max(100_000, 'must be at most 100000');
+export const cents = z
+  .number()
+  .int('must be whole cents')
+  .min(1, 'must be positive')
+  .max(100_000, 'must be at most 100000');

@@ -18,7 +18,9 @@ export interface VendorSettings {
 const KEY_FILE = 'vendor-pseudonym.key';
 
 export function vendorSettingsFrom(config: Config): VendorSettings {
-  let key: Buffer | null = config.VENDOR_PSEUDONYM_KEY ? Buffer.from(config.VENDOR_PSEUDONYM_KEY, 'base64') : null;
+  let key: Buffer | null = config.VENDOR_PSEUDONYM_KEY
+    ? Buffer.from(config.VENDOR_PSEUDONYM_KEY, 'base64')
+    : null;
   return {
     maxPinAttempts: config.VENDOR_PIN_MAX_ATTEMPTS,
     lockMinutes: config.VENDOR_PIN_LOCK_MINUTES,
@@ -52,6 +54,8 @@ function loadOrCreateKey(dataDir: string): Buffer {
  * that vendor alone, so two vendors cannot join their pseudonyms, and neither can recover the id.
  */
 export function vendorPseudonym(serverKey: Buffer, vendorId: string, patronId: string): string {
-  const vendorKey = createHmac('sha256', serverKey).update(`vendor-pseudonym\u0000${vendorId}`).digest();
+  const vendorKey = createHmac('sha256', serverKey)
+    .update(`vendor-pseudonym\u0000${vendorId}`)
+    .digest();
   return `vp_${createHmac('sha256', vendorKey).update(patronId).digest('base64url')}`;
 }

@@ -16,7 +16,9 @@ import * as v from './validation.js';
 /** GraphQL scope names ↔ the names in tokens and in the registry. */
 export const SCOPE_NAMES = { CARD_VERIFY: 'card:verify', CARD_READ: 'card:read' } as const;
 export type VendorScopeName = keyof typeof SCOPE_NAMES;
-const scopeByToken = new Map(Object.entries(SCOPE_NAMES).map(([k, s]) => [s as string, k as VendorScopeName]));
+const scopeByToken = new Map(
+  Object.entries(SCOPE_NAMES).map(([k, s]) => [s as string, k as VendorScopeName]),
+);
 
 export const scopeNames = (stored: readonly string[]): VendorScopeName[] =>
   stored.map((s) => scopeByToken.get(s)).filter((s): s is VendorScopeName => s !== undefined);
@@ -25,11 +27,25 @@ const scopes = z
   .array(z.enum(['CARD_VERIFY', 'CARD_READ']))
   .min(1, 'must name at least one scope')
   .transform((list) => [...new Set(list)].map((s) => SCOPE_NAMES[s]));
-const createInput = z.object({ name: v.text(200), scopes, active: z.boolean().nullable().optional() });
+const createInput = z.object({
+  name: v.text(200),
+  scopes,
+  active: z.boolean().nullable().optional(),
+});
 const updateInput = z
-  .object({ name: v.text(200).nullable().optional(), scopes: scopes.nullable().optional(), active: z.boolean().nullable().optional() })
-  .refine((c) => c.name != null || c.scopes != null || c.active != null, 'give at least one field to change');
-const verifyInput = z.object({ cardNumber: v.cardNumber, pin: z.string().max(64, 'must be at most 64 characters') });
+  .object({
+    name: v.text(200).nullable().optional(),
+    scopes: scopes.nullable().optional(),
+    active: z.boolean().nullable().optional(),
+  })
+  .refine(
+    (c) => c.name != null || c.scopes != null || c.active != null,
+    'give at least one field to change',
+  );
+const verifyInput = z.object({
+  cardNumber: v.cardNumber,
+  pin: z.string().max(64, 'must be at most 64 characters'),
+});
 
 export interface CardVerification {
   cardValid: boolean;
@@ -38,7 +54,12 @@ export interface CardVerification {
   patronPseudonym: string | null;
 }
 
-const UNKNOWN_CARD: CardVerification = Object.freeze({ cardValid: false, pinValid: false, goodStanding: false, patronPseudonym: null });
+const UNKNOWN_CARD: CardVerification = Object.freeze({
+  cardValid: false,
+  pinValid: false,
+  goodStanding: false,
+  patronPseudonym: null,
+});
 const RULE = 'vendor:verifyCard';
 const MINUTE = 60_000;
 
@@ -63,7 +84,13 @@ export class VendorService {
 
   async create(input: unknown): Promise<VendorRow> {
     const data = v.parseInput(createInput, input);
-    return this.repos.vendors.insert({ id: newId('ven'), name: data.name, scopes: data.scopes, active: data.active ?? true, createdAt: this.now() });
+    return this.repos.vendors.insert({
+      id: newId('ven'),
+      name: data.name,
+      scopes: data.scopes,
+      active: data.active ?? true,
+      createdAt: this.now(),
+    });
   }
 
   async update(id: string, input: unknown): Promise<VendorRow> {
@@ -83,13 +110,21 @@ export class VendorService {
   }
 
   /** `patronId` defaults to the calling patron (the rule tree admits only self or the custodian). */
-  async enrol(actor: Principal, vendorId: string, patronId: string | null | undefined): Promise<VendorEnrolmentRow> {
+  async enrol(
+    actor: Principal,
+    vendorId: string,
+    patronId: string | null | undefined,
+  ): Promise<VendorEnrolmentRow> {
     const { vendor, patron } = await this.target(actor, vendorId, patronId);
     if (!vendor.active) throw conflict('The service is not active.');
     return this.repos.vendors.enrol(newId('enr'), vendor.id, patron, this.now());
   }
 
-  async endEnrolment(actor: Principal, vendorId: string, patronId: string | null | undefined): Promise<VendorEnrolmentRow> {
+  async endEnrolment(
+    actor: Principal,
+    vendorId: string,
+    patronId: string | null | undefined,
+  ): Promise<VendorEnrolmentRow> {
     const { vendor, patron } = await this.target(actor, vendorId, patronId);
     const row = await this.repos.vendors.endEnrolment(vendor.id, patron, this.now());
     if (!row) throw notFound('Enrolment');
@@ -102,7 +137,12 @@ export class VendorService {
    * that vendor. Every call is audited: a grant on basis VENDOR_SCOPE for an enrolled card, a
    * denial otherwise.
    */
-  async verifyCard(actor: Principal, audit: AuditBuffer, cardNumber: string, pin: string): Promise<CardVerification> {
+  async verifyCard(
+    actor: Principal,
+    audit: AuditBuffer,
+    cardNumber: string,
+    pin: string,
+  ): Promise<CardVerification> {
     const vendorId = actor.vendorId;
     if (!vendorId) throw new Error('verifyCard called for a principal that is not a vendor');
     const data = v.parseInput(verifyInput, { cardNumber, pin });
@@ -112,12 +152,20 @@ export class VendorService {
     const enrolled = await this.repos.vendors.isEnrolled(vendorId, patron?.id ?? '');
     if (!patron || !enrolled) {
       await verifyPin(data.pin, await (decoyHash ??= hashPin('decoy-pin')));
-      audit.record(patron?.id ?? null, 'CardVerification', 'cardValid', 'IDENTITY', RULE, FORBIDDEN);
+      audit.record(
+        patron?.id ?? null,
+        'CardVerification',
+        'cardValid',
+        'IDENTITY',
+        RULE,
+        FORBIDDEN,
+      );
       return UNKNOWN_CARD;
     }
     const basis = grant('VENDOR_SCOPE', vendorId);
     const answered = (...fields: (keyof CardVerification)[]) => {
-      for (const f of fields) audit.record(patron.id, 'CardVerification', f, 'IDENTITY', RULE, basis);
+      for (const f of fields)
+        audit.record(patron.id, 'CardVerification', f, 'IDENTITY', RULE, basis);
     };
     const windowMs = this.settings.lockMinutes * MINUTE;
     const locked = await this.repos.vendors.lockedUntil(vendorId, patron.id);
@@ -126,9 +174,16 @@ export class VendorService {
       throw cardLocked(secondsUntil(locked, at));
     }
     if (!(await verifyPin(data.pin, patron.pinHash))) {
-      const state = await this.repos.vendors.recordPinFailure(vendorId, patron.id, at, this.settings.maxPinAttempts, windowMs);
+      const state = await this.repos.vendors.recordPinFailure(
+        vendorId,
+        patron.id,
+        at,
+        this.settings.maxPinAttempts,
+        windowMs,
+      );
       answered('cardValid', 'pinValid');
-      if (state.lockedUntil && state.lockedUntil > at) throw cardLocked(secondsUntil(state.lockedUntil, at));
+      if (state.lockedUntil && state.lockedUntil > at)
+        throw cardLocked(secondsUntil(state.lockedUntil, at));
       return { cardValid: true, pinValid: false, goodStanding: false, patronPseudonym: null };
     }
     const lockedMeanwhile = await this.repos.vendors.clearPinFailures(vendorId, patron.id, at);
@@ -138,19 +193,29 @@ export class VendorService {
     }
     const owed = await this.repos.vendors.owedCents(patron.id);
     const today = at.toISOString().slice(0, 10);
-    const goodStanding = patron.status === 'ACTIVE' && patron.cardExpiresOn >= today && owed < this.settings.fineLimitCents;
+    const goodStanding =
+      patron.status === 'ACTIVE' &&
+      patron.cardExpiresOn >= today &&
+      owed < this.settings.fineLimitCents;
     answered('cardValid', 'pinValid', 'goodStanding', 'patronPseudonym');
-    return { cardValid: true, pinValid: true, goodStanding, patronPseudonym: vendorPseudonym(this.settings.pseudonymKey(), vendorId, patron.id) };
+    return {
+      cardValid: true,
+      pinValid: true,
+      goodStanding,
+      patronPseudonym: vendorPseudonym(this.settings.pseudonymKey(), vendorId, patron.id),
+    };
   }
 
   private async target(actor: Principal, vendorId: string, patronId: string | null | undefined) {
     const id = v.parseInput(v.id, vendorId);
     const patron = patronId ? v.parseInput(v.id, patronId) : actor.patronId;
     if (!patron) throw badInput('Invalid input at patronId: name the patron.', 'patronId');
-    const [vendor, patronRow] = await Promise.all([this.repos.vendors.byId.load(id), this.repos.patrons.byId.load(patron)]);
+    const [vendor, patronRow] = await Promise.all([
+      this.repos.vendors.byId.load(id),
+      this.repos.patrons.byId.load(patron),
+    ]);
     if (!vendor) throw notFound('Vendor');
     if (!patronRow) throw notFound('Patron');
     return { vendor, patron };
   }
 }
-

@@ -9,7 +9,10 @@ import { AuditBuffer } from '../audit/buffer.js';
 import { createRepositories, type Repositories } from '../repositories/repositories.js';
 import { createServices, type Services } from '../domain/services.js';
 import type { VendorSettings } from '../domain/vendor-settings.js';
-import { DEFAULT_DISCLOSURE_SETTINGS, type DisclosureSettings } from '../domain/disclosure-workflow.js';
+import {
+  DEFAULT_DISCLOSURE_SETTINGS,
+  type DisclosureSettings,
+} from '../domain/disclosure-workflow.js';
 
 export interface GraphQLContext {
   requestId: string;

@@ -22,7 +22,11 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-function typed(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+function typed(
+  code: ErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }
 
@@ -30,13 +34,21 @@ function typed(code: ErrorCode, message: string, extra: Record<string, unknown> 
 export const forbidden = () => typed(ErrorCode.FORBIDDEN, 'Not authorized to read or change this.');
 
 export const purposeRequired = (allowed: readonly string[]) =>
-  typed(ErrorCode.PURPOSE_REQUIRED, 'A stated purpose is required: send an X-Access-Purpose header.', {
-    allowedPurposes: allowed,
-  });
+  typed(
+    ErrorCode.PURPOSE_REQUIRED,
+    'A stated purpose is required: send an X-Access-Purpose header.',
+    {
+      allowedPurposes: allowed,
+    },
+  );
 
 /** With an HTTP status when thrown before execution (from the context function). */
 export const unauthenticated = (httpStatus?: number) =>
-  typed(ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required.', httpStatus ? { http: { status: httpStatus } } : {});
+  typed(
+    ErrorCode.UNAUTHENTICATED,
+    'A valid bearer token is required.',
+    httpStatus ? { http: { status: httpStatus } } : {},
+  );
 
 /** `field` is the input path (never its value). */
 export const badInput = (message: string, field?: string) =>
@@ -55,7 +67,8 @@ export const notFound = (what: string) => typed(ErrorCode.NOT_FOUND, `${what} no
 export const conflict = (message: string) => typed(ErrorCode.CONFLICT, message);
 
 /** The patron's current PIN did not match (self-service PIN change). */
-export const wrongPin = () => typed(ErrorCode.WRONG_PIN, 'The current PIN is not correct.', { field: 'currentPin' });
+export const wrongPin = () =>
+  typed(ErrorCode.WRONG_PIN, 'The current PIN is not correct.', { field: 'currentPin' });
 
 /** An irreversible change asked without its confirmation; `extra` says what it would do. */
 export const confirmationRequired = (message: string, extra: Record<string, unknown>) =>
@@ -63,18 +76,31 @@ export const confirmationRequired = (message: string, extra: Record<string, unkn
 
 /** Too many wrong PINs for this card at this vendor: locked for a while. */
 export const cardLocked = (retryAfterSeconds: number) =>
-  typed(ErrorCode.CARD_LOCKED, 'The card is locked for this service after repeated wrong PINs; try again later.', { retryAfterSeconds });
+  typed(
+    ErrorCode.CARD_LOCKED,
+    'The card is locked for this service after repeated wrong PINs; try again later.',
+    { retryAfterSeconds },
+  );
 /** Too many wrong current PINs at the patron's own PIN change: locked for a while. */
 export const pinLocked = (retryAfterSeconds: number) =>
-  typed(ErrorCode.PIN_LOCKED, 'PIN changes are locked after repeated wrong PINs; try again later.', { retryAfterSeconds });
+  typed(
+    ErrorCode.PIN_LOCKED,
+    'PIN changes are locked after repeated wrong PINs; try again later.',
+    { retryAfterSeconds },
+  );
 /** Whole seconds from `at` until `until`, at least 1: what a client waits before trying again. */
-export const secondsUntil = (until: Date, at: Date) => Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
+export const secondsUntil = (until: Date, at: Date) =>
+  Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
 /** `action` and `status` are enum names, never input values. */
 export const invalidTransition = (action: string, status: string | null, why?: string) =>
-  typed(ErrorCode.INVALID_TRANSITION, `The step ${action} is not allowed on a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`, {
-    action,
-    status,
-  });
+  typed(
+    ErrorCode.INVALID_TRANSITION,
+    `The step ${action} is not allowed on a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`,
+    {
+      action,
+      status,
+    },
+  );
 
 export const writtenInstrumentRequired = () =>
   typed(
@@ -83,4 +109,8 @@ export const writtenInstrumentRequired = () =>
   );
 
 export const internalError = (requestId: string) =>
-  typed(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal error; quote the request id to an administrator.', { requestId });
+  typed(
+    ErrorCode.INTERNAL_SERVER_ERROR,
+    'Internal error; quote the request id to an administrator.',
+    { requestId },
+  );

@@ -9,11 +9,16 @@ import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './sdl.js';
 
 /** The module shape buildSubgraphSchema takes (its resolver map type is not exported by the package). */
-type SubgraphModule = Exclude<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], { kind: string }>;
+type SubgraphModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number],
+  { kind: string }
+>;
 
 /** The schema without authorization: only the benchmark's baseline and the policy tests use it. */
 export function buildUnprotectedSchema(): GraphQLSchema {
-  return buildSubgraphSchema([{ typeDefs: loadTypeDefs(), resolvers: resolvers as SubgraphModule['resolvers'] }]);
+  return buildSubgraphSchema([
+    { typeDefs: loadTypeDefs(), resolvers: resolvers as SubgraphModule['resolvers'] },
+  ]);
 }
 
 export function buildSchema(): GraphQLSchema {
@@ -22,5 +27,8 @@ export function buildSchema(): GraphQLSchema {
   // The shield's own field middleware, minus the wrappers that can only ever allow (pass-through.ts),
   // answering without a promise where the rule already knows its answer (sync-answer.ts).
   const fieldMiddleware = buildPermissions(schema, tree).generate(schema) as IMiddlewareFieldMap;
-  return applyMiddleware(schema, withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(tree)), tree));
+  return applyMiddleware(
+    schema,
+    withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(tree)), tree),
+  );
 }

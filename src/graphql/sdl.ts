@@ -6,6 +6,8 @@ import { parse, type DocumentNode } from 'graphql';
 export const schemaDir = fileURLToPath(new URL('../../schema', import.meta.url));
 
 export function loadTypeDefs(): DocumentNode {
-  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql')).sort();
+  const files = readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort();
   return parse(files.map((f) => readFileSync(`${schemaDir}/${f}`, 'utf8')).join('\n'));
 }

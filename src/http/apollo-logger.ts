@@ -7,7 +7,12 @@ import type { Logger } from '../logger.js';
 type ApolloLogger = NonNullable<ApolloServerOptions<BaseContext>['logger']>;
 
 function headline(message: unknown): string {
-  const text = typeof message === 'string' ? message : message instanceof Error ? message.constructor.name : 'apollo-server message';
+  const text =
+    typeof message === 'string'
+      ? message
+      : message instanceof Error
+        ? message.constructor.name
+        : 'apollo-server message';
   const cut = text.indexOf(':');
   return cut === -1 ? text : text.slice(0, cut);
 }

@@ -25,7 +25,9 @@ import type { Metrics } from '../metrics.js';
 import { limitError } from './limits.js';
 
 function variableDefault(operation: OperationDefinitionNode | undefined, name: string): unknown {
-  const value = operation?.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue;
+  const value = operation?.variableDefinitions?.find(
+    (d) => d.variable.name.value === name,
+  )?.defaultValue;
   return value?.kind === Kind.INT ? Number(value.value) : undefined;
 }
 
@@ -45,20 +47,39 @@ export function withEffectivePageSizes(
         if (!arg) return undefined;
         const given = node.arguments?.find((a) => a.name.value === 'first');
         if (given?.value.kind === Kind.INT) return undefined;
-        const fromVariable = given?.value.kind === Kind.VARIABLE ? (variables[given.value.name.value] ?? variableDefault(operation, given.value.name.value)) : undefined;
+        const fromVariable =
+          given?.value.kind === Kind.VARIABLE
+            ? (variables[given.value.name.value] ??
+              variableDefault(operation, given.value.name.value))
+            : undefined;
         const n = fromVariable ?? arg.defaultValue;
         if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) return undefined;
-        const first: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: { kind: Kind.INT, value: String(n) } };
-        return { ...node, arguments: [...(node.arguments ?? []).filter((a) => a.name.value !== 'first'), first] };
+        const first: ArgumentNode = {
+          kind: Kind.ARGUMENT,
+          name: { kind: Kind.NAME, value: 'first' },
+          value: { kind: Kind.INT, value: String(n) },
+        };
+        return {
+          ...node,
+          arguments: [...(node.arguments ?? []).filter((a) => a.name.value !== 'first'), first],
+        };
       },
     }),
   );
 }
 
-const COST_OPTIONS = { flattenFragments: true, propagateOnRejection: false, exposeLimits: true } as const;
+const COST_OPTIONS = {
+  flattenFragments: true,
+  propagateOnRejection: false,
+  exposeLimits: true,
+} as const;
 
 /** The operation's cost with its real page sizes (what the limit is compared with). */
-export function effectiveCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}): number {
+export function effectiveCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> = {},
+): number {
   return cachedCost(schema, document, variables);
 }
 
@@ -73,7 +94,12 @@ function pageSizeVariables(schema: GraphQLSchema, document: DocumentNode): strin
       document,
       visitWithTypeInfo(typeInfo, {
         Argument(node) {
-          if (node.name.value === 'first' && node.value.kind === Kind.VARIABLE && typeInfo.getArgument()) found.push(node.value.name.value);
+          if (
+            node.name.value === 'first' &&
+            node.value.kind === Kind.VARIABLE &&
+            typeInfo.getArgument()
+          )
+            found.push(node.value.name.value);
         },
       }),
     );
@@ -91,8 +117,16 @@ function pageSizeVariables(schema: GraphQLSchema, document: DocumentNode): strin
 const costs = new WeakMap<DocumentNode, Map<string, number>>();
 const MAX_VARIANTS = 64;
 
-function cachedCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operation?: OperationDefinitionNode): number {
-  const key = [operation?.name?.value ?? '', ...pageSizeVariables(schema, document).map((n) => String(variables[n]))].join('\u0001');
+function cachedCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operation?: OperationDefinitionNode,
+): number {
+  const key = [
+    operation?.name?.value ?? '',
+    ...pageSizeVariables(schema, document).map((n) => String(variables[n])),
+  ].join('\u0001');
   let perDocument = costs.get(document);
   if (!perDocument) costs.set(document, (perDocument = new Map()));
   let cost = perDocument.get(key);
@@ -102,7 +136,13 @@ function cachedCost(schema: GraphQLSchema, document: DocumentNode, variables: Re
       ...COST_OPTIONS,
       maxCost: -1,
       // Several operations in one document: the costliest one counts.
-      onReject: [(_: ValidationContext | null, e: GraphQLError) => void (cost = Math.max(cost ?? 0, Number(/found (\d+(?:\.\d+)?)/.exec(e.message)?.[1] ?? 0)))],
+      onReject: [
+        (_: ValidationContext | null, e: GraphQLError) =>
+          void (cost = Math.max(
+            cost ?? 0,
+            Number(/found (\d+(?:\.\d+)?)/.exec(e.message)?.[1] ?? 0),
+          )),
+      ],
     }) as ValidationRule;
     validate(schema, withEffectivePageSizes(schema, document, variables, operation), [rule]);
     if (perDocument.size >= MAX_VARIANTS) perDocument.clear();
@@ -111,7 +151,10 @@ function cachedCost(schema: GraphQLSchema, document: DocumentNode, variables: Re
   return cost;
 }
 
-export function costLimitPlugin(maxCost: number, metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
+export function costLimitPlugin(
+  maxCost: number,
+  metrics: Metrics,
+): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
@@ -120,7 +163,11 @@ export function costLimitPlugin(maxCost: number, metrics: Metrics): ApolloServer
           if (cost > maxCost) {
             metrics.limitRejected('cost');
             // The same wording as graphql-armor's own message.
-            throw limitError(`Query Cost limit of ${maxCost} exceeded, found ${cost}.`, 'MAX_QUERY_COST', 400);
+            throw limitError(
+              `Query Cost limit of ${maxCost} exceeded, found ${cost}.`,
+              'MAX_QUERY_COST',
+              400,
+            );
           }
         },
       };

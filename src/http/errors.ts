@@ -40,11 +40,28 @@ const NAME = '[_A-Za-z][_0-9A-Za-z]*';
 function safeDetail(message: string): string | null {
   const patterns: [RegExp, (m: RegExpMatchArray) => string][] = [
     [new RegExp(`(${NAME}) cannot represent `), (m) => `${m[1]} cannot represent the value.`],
-    [new RegExp(`does not exist in "(${NAME})" enum`), (m) => `The value does not exist in "${m[1]}" enum.`],
-    [/Expected type "([_0-9A-Za-z!\[\]]+)" to be an object\.$/, (m) => `Expected type "${m[1]}" to be an object.`],
-    [/Expected non-nullable type "([_0-9A-Za-z!\[\]]+)" not to be null\.$/, (m) => `Expected non-nullable type "${m[1]}" not to be null.`],
-    [new RegExp(`Field "(${NAME})" is not defined by type "(${NAME})"\\.`), (m) => `Field "${m[1]}" is not defined by type "${m[2]}".`],
-    [new RegExp(`Field "(${NAME}(?:\\.${NAME})?)" of required type "([_0-9A-Za-z!\\[\\]]+)" was not provided\\.`), (m) => `Field "${m[1]}" of required type "${m[2]}" was not provided.`],
+    [
+      new RegExp(`does not exist in "(${NAME})" enum`),
+      (m) => `The value does not exist in "${m[1]}" enum.`,
+    ],
+    [
+      /Expected type "([_0-9A-Za-z![\]]+)" to be an object\.$/,
+      (m) => `Expected type "${m[1]}" to be an object.`,
+    ],
+    [
+      /Expected non-nullable type "([_0-9A-Za-z![\]]+)" not to be null\.$/,
+      (m) => `Expected non-nullable type "${m[1]}" not to be null.`,
+    ],
+    [
+      new RegExp(`Field "(${NAME})" is not defined by type "(${NAME})"\\.`),
+      (m) => `Field "${m[1]}" is not defined by type "${m[2]}".`,
+    ],
+    [
+      new RegExp(
+        `Field "(${NAME}(?:\\.${NAME})?)" of required type "([_0-9A-Za-z!\\[\\]]+)" was not provided\\.`,
+      ),
+      (m) => `Field "${m[1]}" of required type "${m[2]}" was not provided.`,
+    ],
     // The Date and DateTime scalars' own fixed messages (src/graphql/resolvers/scalars.ts).
     [/Invalid (Date|DateTime)(: expected [A-Za-z0-9 -]+)?\./, (m) => m[0]],
   ];
@@ -68,14 +85,18 @@ export function withoutValues(message: string): string {
     const detail = safeDetail(message);
     return `Variable "$${name}" got an invalid value${at ? ` at "${at[1]}"` : ''}${detail ? `; ${detail}` : '.'}`;
   }
-  const expected = message.match(/^Expected value of type "([_0-9A-Za-z!\[\]]+)", found /);
+  const expected = message.match(/^Expected value of type "([_0-9A-Za-z![\]]+)", found /);
   if (expected) {
     const detail = safeDetail(message.slice(expected[0].length));
     return `Expected value of type "${expected[1]}"${detail ? `; ${detail}` : '.'}`;
   }
-  if (/cannot represent|does not exist in "/.test(message)) return safeDetail(message) ?? 'Invalid value.';
+  if (/cannot represent|does not exist in "/.test(message))
+    return safeDetail(message) ?? 'Invalid value.';
   // The parser names the token it stopped at, with its text: keep the kind, drop the text.
-  if (message.startsWith('Syntax Error: ')) return message.replace(/\b(Name|Int|Float|String|BlockString) ".*"/s, '$1').replace(/: ".*"\.$/s, '.');
+  if (message.startsWith('Syntax Error: '))
+    return message
+      .replace(/\b(Name|Int|Float|String|BlockString) ".*"/s, '$1')
+      .replace(/: ".*"\.$/s, '.');
   return message;
 }
 
@@ -84,10 +105,14 @@ function isPassThrough(error: unknown, code: unknown): boolean {
 }
 
 function describe(error: unknown): Record<string, unknown> {
-  const e = error as { constructor?: { name?: string }; code?: unknown; cause?: { code?: unknown } } | undefined;
+  const e = error as
+    { constructor?: { name?: string }; code?: unknown; cause?: { code?: unknown } } | undefined;
   const code = e?.code ?? e?.cause?.code;
   // Only the class name and a short driver code (e.g. PostgreSQL's 42P01): never a message.
-  return { type: e?.constructor?.name ?? typeof error, ...(typeof code === 'string' && code.length <= 16 ? { code } : {}) };
+  return {
+    type: e?.constructor?.name ?? typeof error,
+    ...(typeof code === 'string' && code.length <= 16 ? { code } : {}),
+  };
 }
 
 export interface ErrorHandling {
@@ -101,7 +126,8 @@ export function createErrorHandling(logger: Logger): ErrorHandling {
   return {
     formatError(formatted, error) {
       const original = unwrapResolverError(error);
-      if (isPassThrough(original, formatted.extensions?.code)) return { ...formatted, message: withoutValues(formatted.message) };
+      if (isPassThrough(original, formatted.extensions?.code))
+        return { ...formatted, message: withoutValues(formatted.message) };
       // Errors raised before a request context exists (no request id yet) are logged here.
       if (!(typeof original === 'object' && original !== null && logged.has(original))) {
         logger.error({ err: describe(original), path: formatted.path }, 'unexpected error masked');
@@ -122,7 +148,10 @@ export function createErrorHandling(logger: Logger): ErrorHandling {
               const original = unwrapResolverError(error);
               if (isPassThrough(original, error.extensions?.code)) continue;
               if (typeof original === 'object' && original !== null) logged.add(original);
-              contextValue.logger.error({ err: describe(original), path: error.path }, 'unexpected error masked');
+              contextValue.logger.error(
+                { err: describe(original), path: error.path },
+                'unexpected error masked',
+              );
             }
           },
         };

@@ -4,8 +4,17 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 
-export function sendHttpError(res: Response, status: number, code: string, message: string, extra: Record<string, unknown> = {}): void {
-  res.status(status).type('application/json').send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
+export function sendHttpError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
+  res
+    .status(status)
+    .type('application/json')
+    .send(JSON.stringify({ errors: [{ message, extensions: { code, ...extra } }] }));
 }
 
 interface BodyParserError {
@@ -24,12 +33,28 @@ export function httpErrorHandler(logger: Logger, metrics: Metrics, maxBodyBytes:
     if (type === 'entity.too.large') {
       metrics.limitRejected('body');
       res.setHeader('connection', 'close');
-      return sendHttpError(res, 413, 'LIMIT_EXCEEDED', `The request body exceeds ${maxBodyBytes} bytes.`, { limit: 'MAX_BODY_BYTES' });
+      return sendHttpError(
+        res,
+        413,
+        'LIMIT_EXCEEDED',
+        `The request body exceeds ${maxBodyBytes} bytes.`,
+        { limit: 'MAX_BODY_BYTES' },
+      );
     }
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendHttpError(res, status, 'BAD_REQUEST', type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : 'The request body could not be read.');
+      return sendHttpError(
+        res,
+        status,
+        'BAD_REQUEST',
+        type === 'entity.parse.failed'
+          ? 'The request body is not valid JSON.'
+          : 'The request body could not be read.',
+      );
     }
-    logger.error({ err: { type: err instanceof Error ? err.constructor.name : typeof err } }, 'unexpected HTTP error masked');
+    logger.error(
+      { err: { type: err instanceof Error ? err.constructor.name : typeof err } },
+      'unexpected HTTP error masked',
+    );
     sendHttpError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal error.');
   };
 }

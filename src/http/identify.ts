@@ -15,12 +15,21 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 }
 
 /** Throws InvalidTokenError for a malformed or unverifiable token. */
-export async function identify(headers: IncomingHttpHeaders, verify: TokenVerifier, viaRouter: boolean): Promise<RequestIdentity> {
+export async function identify(
+  headers: IncomingHttpHeaders,
+  verify: TokenVerifier,
+  viaRouter: boolean,
+): Promise<RequestIdentity> {
   const incomingId = header(headers, 'x-request-id');
   const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
   const auth = header(headers, 'authorization');
   const token = auth?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/)?.[1];
   if (auth && !token) throw new InvalidTokenError('malformed authorization header');
   const principal = token ? await verify(token) : ANONYMOUS;
-  return { requestId, principal, purpose: parsePurpose(header(headers, 'x-access-purpose')), viaRouter };
+  return {
+    requestId,
+    principal,
+    purpose: parsePurpose(header(headers, 'x-access-purpose')),
+    viaRouter,
+  };
 }

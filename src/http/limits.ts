@@ -3,7 +3,14 @@
 // GRAPHQL_VALIDATION_FAILED and `extensions.limit` naming the setting. The token limit is
 // graphql-js's own parser option (set in server.ts); cost (cost.ts), representations and execution
 // time are plugins that refuse with LIMIT_EXCEEDED.
-import { GraphQLError, Kind, type ASTNode, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type ASTNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
@@ -15,7 +22,11 @@ export const LIMIT_EXCEEDED = 'LIMIT_EXCEEDED';
 
 export function limitError(message: string, setting: string, httpStatus?: number): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: LIMIT_EXCEEDED, limit: setting, ...(httpStatus ? { http: { status: httpStatus } } : {}) },
+    extensions: {
+      code: LIMIT_EXCEEDED,
+      limit: setting,
+      ...(httpStatus ? { http: { status: httpStatus } } : {}),
+    },
   });
 }
 
@@ -41,13 +52,20 @@ function reporting(name: LimitName, setting: string, metrics: Metrics) {
 export function limitValidationRules(config: Config, metrics: Metrics): ValidationRule[] {
   return [
     // Fragments (the router's `... on Loan`) add no depth: depth is about nested data.
-    maxDepthRule({ n: config.MAX_QUERY_DEPTH, flattenFragments: true, ...reporting('depth', 'MAX_QUERY_DEPTH', metrics) }),
+    maxDepthRule({
+      n: config.MAX_QUERY_DEPTH,
+      flattenFragments: true,
+      ...reporting('depth', 'MAX_QUERY_DEPTH', metrics),
+    }),
     maxAliasesRule({ n: config.MAX_ALIASES, ...reporting('aliases', 'MAX_ALIASES', metrics) }),
   ] as ValidationRule[];
 }
 
 /** Representations a `_entities` selection asks for: a list literal, or the list a variable holds. */
-function representationCount(args: readonly { name: { value: string }; value: ASTNode }[], variables: Record<string, unknown>): number {
+function representationCount(
+  args: readonly { name: { value: string }; value: ASTNode }[],
+  variables: Record<string, unknown>,
+): number {
   const arg = args.find((a) => a.name.value === 'representations');
   if (!arg) return 0;
   const value = arg.value;
@@ -59,22 +77,33 @@ function representationCount(args: readonly { name: { value: string }; value: AS
   return 1;
 }
 
-function countEntities(set: SelectionSetNode, ctx: GraphQLRequestContext<GraphQLContext>, seen: Set<string>): number {
+function countEntities(
+  set: SelectionSetNode,
+  ctx: GraphQLRequestContext<GraphQLContext>,
+  seen: Set<string>,
+): number {
   let n = 0;
   for (const s of set.selections) {
-    if (s.kind === Kind.FIELD && s.name.value === '_entities') n += representationCount(s.arguments ?? [], ctx.request.variables ?? {});
+    if (s.kind === Kind.FIELD && s.name.value === '_entities')
+      n += representationCount(s.arguments ?? [], ctx.request.variables ?? {});
     else if (s.kind === Kind.INLINE_FRAGMENT) n += countEntities(s.selectionSet, ctx, seen);
     else if (s.kind === Kind.FRAGMENT_SPREAD && !seen.has(s.name.value)) {
       seen.add(s.name.value);
-      const fragment = ctx.document?.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
-      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) n += countEntities(fragment.selectionSet, ctx, seen);
+      const fragment = ctx.document?.definitions.find(
+        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value,
+      );
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION)
+        n += countEntities(fragment.selectionSet, ctx, seen);
     }
   }
   return n;
 }
 
 /** Refuses an operation asking for more than `max` entity representations in total, before execution. */
-export function entitiesLimitPlugin(max: number, metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
+export function entitiesLimitPlugin(
+  max: number,
+  metrics: Metrics,
+): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
@@ -82,7 +111,11 @@ export function entitiesLimitPlugin(max: number, metrics: Metrics): ApolloServer
           if (!ctx.operation || ctx.operation.operation !== 'query') return;
           if (countEntities(ctx.operation.selectionSet, ctx, new Set()) > max) {
             metrics.limitRejected('entities');
-            throw limitError(`At most ${max} entity representations may be resolved in one request.`, 'MAX_ENTITY_REPRESENTATIONS', 400);
+            throw limitError(
+              `At most ${max} entity representations may be resolved in one request.`,
+              'MAX_ENTITY_REPRESENTATIONS',
+              400,
+            );
           }
         },
       };
@@ -97,7 +130,8 @@ export function tokenLimitMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Gr
       return {
         async parsingDidStart() {
           return async (error?: Error) => {
-            if (error && /Document contains more th[ae]n? \d+ tokens/.test(error.message)) metrics.limitRejected('tokens');
+            if (error && /Document contains more th[ae]n? \d+ tokens/.test(error.message))
+              metrics.limitRejected('tokens');
           };
         },
       };
@@ -111,7 +145,10 @@ export function tokenLimitMetricsPlugin(metrics: Metrics): ApolloServerPlugin<Gr
  * the response becomes one LIMIT_EXCEEDED error with no data (503). A single slow statement is
  * bounded by the database's own statement timeout, not by this.
  */
-export function executionTimeoutPlugin(ms: number, metrics: Metrics): ApolloServerPlugin<GraphQLContext> {
+export function executionTimeoutPlugin(
+  ms: number,
+  metrics: Metrics,
+): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       let timedOut = false;
@@ -122,7 +159,10 @@ export function executionTimeoutPlugin(ms: number, metrics: Metrics): ApolloServ
             willResolveField() {
               if (timedOut || performance.now() > deadline) {
                 timedOut = true;
-                throw limitError('The operation exceeded the execution time limit.', 'EXECUTION_TIMEOUT_MS');
+                throw limitError(
+                  'The operation exceeded the execution time limit.',
+                  'EXECUTION_TIMEOUT_MS',
+                );
               }
             },
           };
@@ -132,9 +172,16 @@ export function executionTimeoutPlugin(ms: number, metrics: Metrics): ApolloServ
           metrics.limitRejected('timeout');
           response.http.status = 503;
           response.body.singleResult = {
-            ...(response.body.singleResult.extensions ? { extensions: response.body.singleResult.extensions } : {}),
+            ...(response.body.singleResult.extensions
+              ? { extensions: response.body.singleResult.extensions }
+              : {}),
             data: null,
-            errors: [{ message: 'The operation exceeded the execution time limit.', extensions: { code: LIMIT_EXCEEDED, limit: 'EXECUTION_TIMEOUT_MS' } }],
+            errors: [
+              {
+                message: 'The operation exceeded the execution time limit.',
+                extensions: { code: LIMIT_EXCEEDED, limit: 'EXECUTION_TIMEOUT_MS' },
+              },
+            ],
           };
         },
       };

@@ -18,18 +18,27 @@ async function databaseAnswers(database: Database): Promise<boolean> {
   }
 }
 
-export function operationsRoutes(database: Database, metrics: Metrics, lifecycle: Lifecycle): Router {
+export function operationsRoutes(
+  database: Database,
+  metrics: Metrics,
+  lifecycle: Lifecycle,
+): Router {
   const router = Router();
   /** Liveness: the process serves HTTP and its database answers. */
   router.get('/health', async (_req, res) => {
-    if (await databaseAnswers(database)) res.status(200).json({ status: 'ok', database: database.kind });
+    if (await databaseAnswers(database))
+      res.status(200).json({ status: 'ok', database: database.kind });
     else res.status(503).json({ status: 'unavailable' });
   });
   /** Readiness: send traffic here. False while starting or draining, so a replica leaves the pool before it stops. */
   router.get('/ready', async (_req, res) => {
     const db = await databaseAnswers(database);
     const ready = lifecycle.accepting && db;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', accepting: lifecycle.accepting, database: db });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      accepting: lifecycle.accepting,
+      database: db,
+    });
   });
   router.get('/metrics', async (_req, res) => {
     const { contentType, body } = await metrics.scrape();

@@ -13,7 +13,9 @@ export const requestIdPlugin: ApolloServerPlugin<GraphQLContext> = {
           result.extensions = { ...result.extensions, requestId: contextValue.requestId };
           // A masked error must say which request to look up in the log.
           result.errors = result.errors?.map((e) =>
-            e.extensions?.code === 'INTERNAL_SERVER_ERROR' ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } } : e,
+            e.extensions?.code === 'INTERNAL_SERVER_ERROR'
+              ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }
+              : e,
           );
         }
         response.http.headers.set('x-request-id', contextValue.requestId);
@@ -64,7 +66,8 @@ export const requestLogPlugin: ApolloServerPlugin<GraphQLContext> = {
     const started = performance.now();
     return {
       async willSendResponse({ response, operation }) {
-        const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
+        const errors =
+          response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
         contextValue.logger.info(
           {
             viaRouter: contextValue.viaRouter,

@@ -26,7 +26,12 @@ export function routerGate(secret: string | undefined, metrics: Metrics) {
       metrics.limitRejected('router_secret');
       // The body is never read: close the connection afterwards instead of draining it.
       res.setHeader('connection', 'close');
-      sendHttpError(res, 401, 'UNAUTHENTICATED', 'This service accepts requests from the federated router only.');
+      sendHttpError(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        'This service accepts requests from the federated router only.',
+      );
       return;
     }
     next();

@@ -3,7 +3,12 @@
 import DataLoader from 'dataloader';
 import { and, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { consents, guardianGrants, type ConsentRow, type GuardianGrantRow } from '../db/schema/patrons.sql.js';
+import {
+  consents,
+  guardianGrants,
+  type ConsentRow,
+  type GuardianGrantRow,
+} from '../db/schema/patrons.sql.js';
 import {
   designations,
   disclosureRequestPatrons,
@@ -48,7 +53,10 @@ export class AccessRepository {
     const rows = await this.db
       .select({ request: disclosureRequests, patronId: disclosureRequestPatrons.patronId })
       .from(disclosureRequests)
-      .innerJoin(disclosureRequestPatrons, eq(disclosureRequestPatrons.requestId, disclosureRequests.id))
+      .innerJoin(
+        disclosureRequestPatrons,
+        eq(disclosureRequestPatrons.requestId, disclosureRequests.id),
+      )
       .where(
         and(
           eq(disclosureRequests.requesterId, requesterId),

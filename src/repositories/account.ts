@@ -5,7 +5,11 @@ import { and, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js';
 import { loans } from '../db/schema/circulation.sql.js';
 import { fines } from '../db/schema/fines.sql.js';
-import { accountPinFailures, consents, guardianGrants, type ConsentRow, type GuardianGrantRow } from '../db/schema/patrons.sql.js';
+import {
+  accountPinFailures,
+  guardianGrants,
+  type GuardianGrantRow,
+} from '../db/schema/patrons.sql.js';
 import { countPinFailure, notLockedAt, type PinFailureState } from './pin-failures.js';
 
 export type NewGuardianGrant = typeof guardianGrants.$inferInsert;
@@ -24,12 +28,20 @@ export class AccountRepository {
   /** Until when the patron's PIN changes are locked (null: never locked, or no failure on record). */
   async pinLockedUntil(patronId: string): Promise<Date | null> {
     const t = accountPinFailures;
-    const [row] = await this.db.select({ lockedUntil: t.lockedUntil }).from(t).where(eq(t.patronId, patronId));
+    const [row] = await this.db
+      .select({ lockedUntil: t.lockedUntil })
+      .from(t)
+      .where(eq(t.patronId, patronId));
     return row?.lockedUntil ?? null;
   }
 
   /** Counts one wrong current PIN (pin-failures.ts); reaching `max` locks PIN changes. */
-  async recordPinFailure(patronId: string, at: Date, max: number, windowMs: number): Promise<PinFailureState> {
+  async recordPinFailure(
+    patronId: string,
+    at: Date,
+    max: number,
+    windowMs: number,
+  ): Promise<PinFailureState> {
     const t = accountPinFailures;
     const count = countPinFailure(t, at, max, windowMs);
     const [row] = await this.db
@@ -68,7 +80,10 @@ export class AccountRepository {
   });
 
   readonly grantById = new DataLoader<string, GuardianGrantRow | null>(async (ids) => {
-    const rows = await this.db.select().from(guardianGrants).where(inArray(guardianGrants.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(guardianGrants)
+      .where(inArray(guardianGrants.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -83,7 +98,13 @@ export class AccountRepository {
     const rows = await this.db
       .update(guardianGrants)
       .set({ revokedAt: at })
-      .where(and(eq(guardianGrants.childId, childId), eq(guardianGrants.guardianId, guardianId), isNull(guardianGrants.revokedAt)))
+      .where(
+        and(
+          eq(guardianGrants.childId, childId),
+          eq(guardianGrants.guardianId, guardianId),
+          isNull(guardianGrants.revokedAt),
+        ),
+      )
       .returning({ id: guardianGrants.id });
     return rows.length;
   }
@@ -101,7 +122,10 @@ export class AccountRepository {
 
   /** How many returned loans switching history off would anonymise. */
   async countHistory(patronId: string): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(loans).where(historyOf(patronId));
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(loans)
+      .where(historyOf(patronId));
     return Number(row?.n ?? 0);
   }
 
@@ -120,7 +144,9 @@ export class AccountRepository {
       await this.db
         .update(fines)
         .set({ loanId: null })
-        .where(and(eq(fines.patronId, patronId), inArray(fines.loanId, ids), ne(fines.status, 'OWED')));
+        .where(
+          and(eq(fines.patronId, patronId), inArray(fines.loanId, ids), ne(fines.status, 'OWED')),
+        );
     }
     return ids.length;
   }

@@ -30,7 +30,11 @@ export class ConsentRepository {
   }
 
   async revoke(id: string, at: Date): Promise<ConsentRow> {
-    const [row] = await this.db.update(consents).set({ revokedAt: at }).where(eq(consents.id, id)).returning();
+    const [row] = await this.db
+      .update(consents)
+      .set({ revokedAt: at })
+      .where(eq(consents.id, id))
+      .returning();
     return row!;
   }
 }

@@ -18,13 +18,17 @@ export interface ConsultPageKey {
   afterId: string | null;
 }
 
-const key = (k: ConsultPageKey) => `${k.patronId}|${k.channel}|${k.librarianId}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
+const key = (k: ConsultPageKey) =>
+  `${k.patronId}|${k.channel}|${k.librarianId}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
 
 export class ConsultRepository {
   constructor(private readonly db: Db) {}
 
   readonly byId = new DataLoader<string, ReferenceConsultRow | null>(async (ids) => {
-    const rows = await this.db.select().from(referenceConsults).where(inArray(referenceConsults.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(referenceConsults)
+      .where(inArray(referenceConsults.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -42,7 +46,13 @@ export class ConsultRepository {
         const t = referenceConsults;
         const pages = await pagesPerParent<ReferenceConsultRow>(
           this.db,
-          { table: t, id: t.id, parent: t.patronId, order: t.startedAt, parentOf: (r) => r.patronId },
+          {
+            table: t,
+            id: t.id,
+            parent: t.patronId,
+            order: t.startedAt,
+            parentOf: (r) => r.patronId,
+          },
           group.map((k) => k.patronId),
           and(
             channel ? eq(t.channel, channel) : undefined,

@@ -9,7 +9,11 @@ export class DesignationRepository {
   constructor(private readonly db: Db) {}
 
   async byId(id: string): Promise<DesignationRow | null> {
-    const [row] = await this.db.select().from(designations).where(eq(designations.id, id)).for('update');
+    const [row] = await this.db
+      .select()
+      .from(designations)
+      .where(eq(designations.id, id))
+      .for('update');
     return row ?? null;
   }
 
@@ -19,15 +23,28 @@ export class DesignationRepository {
   }
 
   async revoke(id: string, at: Date, by: string): Promise<DesignationRow> {
-    const [row] = await this.db.update(designations).set({ revokedAt: at, revokedBy: by }).where(eq(designations.id, id)).returning();
+    const [row] = await this.db
+      .update(designations)
+      .set({ revokedAt: at, revokedBy: by })
+      .where(eq(designations.id, id))
+      .returning();
     return row!;
   }
 
   /** Newest first; only those giving the Director's powers at `activeAt` when it is set. */
   list(activeAt: Date | null): Promise<DesignationRow[]> {
     const active = activeAt
-      ? and(isNull(designations.revokedAt), lte(designations.validFrom, activeAt), gt(designations.validTo, activeAt))
+      ? and(
+          isNull(designations.revokedAt),
+          lte(designations.validFrom, activeAt),
+          gt(designations.validTo, activeAt),
+        )
       : undefined;
-    return this.db.select().from(designations).where(active).orderBy(desc(designations.createdAt), desc(designations.id)).limit(500);
+    return this.db
+      .select()
+      .from(designations)
+      .where(active)
+      .orderBy(desc(designations.createdAt), desc(designations.id))
+      .limit(500);
   }
 }

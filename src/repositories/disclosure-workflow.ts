@@ -22,18 +22,31 @@ export class DisclosureWorkflowRepository {
 
   /** The request, locked until the transaction ends, so that concurrent transitions take turns. */
   async lock(id: string): Promise<DisclosureRequestRow | null> {
-    const [row] = await this.db.select().from(disclosureRequests).where(eq(disclosureRequests.id, id)).for('update');
+    const [row] = await this.db
+      .select()
+      .from(disclosureRequests)
+      .where(eq(disclosureRequests.id, id))
+      .for('update');
     return row ?? null;
   }
 
-  async insert(row: NewDisclosureRequest, patronIds: readonly string[]): Promise<DisclosureRequestRow> {
+  async insert(
+    row: NewDisclosureRequest,
+    patronIds: readonly string[],
+  ): Promise<DisclosureRequestRow> {
     const [inserted] = await this.db.insert(disclosureRequests).values(row).returning();
-    await this.db.insert(disclosureRequestPatrons).values(patronIds.map((patronId) => ({ requestId: row.id, patronId })));
+    await this.db
+      .insert(disclosureRequestPatrons)
+      .values(patronIds.map((patronId) => ({ requestId: row.id, patronId })));
     return inserted!;
   }
 
   async update(id: string, changes: DisclosureChanges): Promise<DisclosureRequestRow> {
-    const [row] = await this.db.update(disclosureRequests).set(changes).where(eq(disclosureRequests.id, id)).returning();
+    const [row] = await this.db
+      .update(disclosureRequests)
+      .set(changes)
+      .where(eq(disclosureRequests.id, id))
+      .returning();
     return row!;
   }
 
@@ -41,7 +54,12 @@ export class DisclosureWorkflowRepository {
   async keepPatrons(id: string, keep: readonly string[]): Promise<void> {
     await this.db
       .delete(disclosureRequestPatrons)
-      .where(and(eq(disclosureRequestPatrons.requestId, id), notInArray(disclosureRequestPatrons.patronId, [...keep])));
+      .where(
+        and(
+          eq(disclosureRequestPatrons.requestId, id),
+          notInArray(disclosureRequestPatrons.patronId, [...keep]),
+        ),
+      );
   }
 
   /** Appends the next event of the request's history (the request row is locked by the caller). */
@@ -59,7 +77,9 @@ export class DisclosureWorkflowRepository {
     const rows = await this.db
       .select({ id: disclosureRequests.id })
       .from(disclosureRequests)
-      .where(and(eq(disclosureRequests.status, 'APPROVED'), lte(disclosureRequests.accessExpiresAt, at)));
+      .where(
+        and(eq(disclosureRequests.status, 'APPROVED'), lte(disclosureRequests.accessExpiresAt, at)),
+      );
     return rows.map((r) => r.id);
   }
 
@@ -117,7 +137,9 @@ export class DisclosureWorkflowRepository {
         and(
           eq(dr.requesterId, requesterId),
           status ? eq(dr.status, status) : undefined,
-          afterId ? sql`(${dr.receivedAt}, ${dr.id}) < (select received_at, id from disclosure_requests where id = ${afterId})` : undefined,
+          afterId
+            ? sql`(${dr.receivedAt}, ${dr.id}) < (select received_at, id from disclosure_requests where id = ${afterId})`
+            : undefined,
         ),
       )
       .orderBy(desc(dr.receivedAt), desc(dr.id))

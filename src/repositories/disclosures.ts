@@ -26,7 +26,10 @@ export class DisclosureRepository {
   constructor(private readonly db: Db) {}
 
   readonly byId = new DataLoader<string, DisclosureRequestRow | null>(async (ids) => {
-    const rows = await this.db.select().from(disclosureRequests).where(inArray(disclosureRequests.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(disclosureRequests)
+      .where(inArray(disclosureRequests.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -62,14 +65,24 @@ export class DisclosureRepository {
         const { status, hideNondisclosedAt, size, afterId } = group[0]!;
         const dr = disclosureRequests;
         const link = disclosureRequestPatrons;
-        const rank = sql<number>`row_number() over (partition by ${link.patronId} order by ${dr.receivedAt} desc, ${dr.id} desc)`.as('rank');
+        const rank =
+          sql<number>`row_number() over (partition by ${link.patronId} order by ${dr.receivedAt} desc, ${dr.id} desc)`.as(
+            'rank',
+          );
         const ranked = this.db
-          .select({ ...getTableColumns(dr), subjectId: sql<string>`${link.patronId}`.as('subject_id'), rank })
+          .select({
+            ...getTableColumns(dr),
+            subjectId: sql<string>`${link.patronId}`.as('subject_id'),
+            rank,
+          })
           .from(dr)
           .innerJoin(link, eq(link.requestId, dr.id))
           .where(
             and(
-              inArray(link.patronId, group.map((k) => k.patronId)),
+              inArray(
+                link.patronId,
+                group.map((k) => k.patronId),
+              ),
               status ? eq(dr.status, status) : undefined,
               hideNondisclosedAt
                 ? sql`(${dr.nondisclosureUntil} is null or ${dr.nondisclosureUntil} <= ${hideNondisclosedAt})`
@@ -80,11 +93,17 @@ export class DisclosureRepository {
             ),
           )
           .as('ranked');
-        const rows = await this.db.select().from(ranked).where(lte(ranked.rank, size + 1)).orderBy(ranked.rank);
+        const rows = await this.db
+          .select()
+          .from(ranked)
+          .where(lte(ranked.rank, size + 1))
+          .orderBy(ranked.rank);
         for (const k of group) {
           out.set(
             key(k),
-            rows.filter((r) => r.subjectId === k.patronId).map(({ subjectId: _s, rank: _r, ...row }) => row as DisclosureRequestRow),
+            rows
+              .filter((r) => r.subjectId === k.patronId)
+              .map(({ subjectId: _s, rank: _r, ...row }) => row as DisclosureRequestRow),
           );
         }
       }
@@ -94,6 +113,9 @@ export class DisclosureRepository {
   );
 
   async byRequester(requesterId: string): Promise<DisclosureRequestRow[]> {
-    return this.db.select().from(disclosureRequests).where(eq(disclosureRequests.requesterId, requesterId));
+    return this.db
+      .select()
+      .from(disclosureRequests)
+      .where(eq(disclosureRequests.requesterId, requesterId));
   }
 }

@@ -17,13 +17,17 @@ export interface FinePageKey {
   afterId: string | null;
 }
 
-const key = (k: FinePageKey) => `${k.patronId}|${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
+const key = (k: FinePageKey) =>
+  `${k.patronId}|${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
 
 export class FineRepository {
   constructor(private readonly db: Db) {}
 
   readonly byId = new DataLoader<string, FineRow | null>(async (ids) => {
-    const rows = await this.db.select().from(fines).where(inArray(fines.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(fines)
+      .where(inArray(fines.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -40,9 +44,18 @@ export class FineRepository {
         const { status, ranges, size, afterId } = group[0]!;
         const pages = await pagesPerParent<FineRow>(
           this.db,
-          { table: fines, id: fines.id, parent: fines.patronId, order: fines.assessedAt, parentOf: (r) => r.patronId },
+          {
+            table: fines,
+            id: fines.id,
+            parent: fines.patronId,
+            order: fines.assessedAt,
+            parentOf: (r) => r.patronId,
+          },
           group.map((k) => k.patronId),
-          and(status ? eq(fines.status, status) : undefined, withinRanges(fines.assessedAt, ranges)),
+          and(
+            status ? eq(fines.status, status) : undefined,
+            withinRanges(fines.assessedAt, ranges),
+          ),
           size,
           afterId,
         );
@@ -73,7 +86,10 @@ export class FineRepository {
   }
 
   /** Closes an owed fine; null if it was no longer owed (a concurrent payment or waiver won). */
-  async close(id: string, changes: Pick<FineRow, 'status' | 'closedAt'> & Partial<FineRow>): Promise<FineRow | null> {
+  async close(
+    id: string,
+    changes: Pick<FineRow, 'status' | 'closedAt'> & Partial<FineRow>,
+  ): Promise<FineRow | null> {
     const [row] = await this.db
       .update(fines)
       .set(changes)

@@ -17,13 +17,20 @@ export interface LoanPageKey {
 }
 
 const statusFilter = (status: LoanPageKey['status']): SQL | undefined =>
-  status === 'ON_LOAN' ? isNull(loans.returnedAt) : status === 'RETURNED' ? isNotNull(loans.returnedAt) : undefined;
+  status === 'ON_LOAN'
+    ? isNull(loans.returnedAt)
+    : status === 'RETURNED'
+      ? isNotNull(loans.returnedAt)
+      : undefined;
 
 export class LoanRepository {
   constructor(private readonly db: Db) {}
 
   readonly byId = new DataLoader<string, LoanRow | null>(async (ids) => {
-    const rows = await this.db.select().from(loans).where(inArray(loans.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(loans)
+      .where(inArray(loans.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -41,7 +48,13 @@ export class LoanRepository {
         const { status, ranges, size, afterId } = group[0]!;
         const pages = await pagesPerParent<LoanRow>(
           this.db,
-          { table: loans, id: loans.id, parent: loans.patronId, order: loans.checkedOutAt, parentOf: (r) => r.patronId },
+          {
+            table: loans,
+            id: loans.id,
+            parent: loans.patronId,
+            order: loans.checkedOutAt,
+            parentOf: (r) => r.patronId,
+          },
           group.map((k) => k.patronId),
           and(statusFilter(status), withinRanges(loans.checkedOutAt, ranges)),
           size,

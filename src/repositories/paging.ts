@@ -13,13 +13,21 @@ export type Ranges = readonly { from: Date | null; to: Date | null }[] | null;
 
 /** Cache-key form of ranges. */
 export const rangesKey = (ranges: Ranges): string =>
-  ranges === null ? '*' : ranges.map((r) => `${r.from?.getTime() ?? ''}~${r.to?.getTime() ?? ''}`).join(',');
+  ranges === null
+    ? '*'
+    : ranges.map((r) => `${r.from?.getTime() ?? ''}~${r.to?.getTime() ?? ''}`).join(',');
 
 /** `column` inside one of the ranges; no range at all matches nothing. */
 export function withinRanges(column: AnyPgColumn, ranges: Ranges): SQL | undefined {
   if (ranges === null) return undefined;
   if (ranges.length === 0) return sql`false`;
-  return or(...ranges.map((r) => and(r.from ? gte(column, r.from) : undefined, r.to ? lte(column, r.to) : undefined) ?? sql`true`));
+  return or(
+    ...ranges.map(
+      (r) =>
+        and(r.from ? gte(column, r.from) : undefined, r.to ? lte(column, r.to) : undefined) ??
+        sql`true`,
+    ),
+  );
 }
 
 export interface Page<T> {
@@ -34,7 +42,8 @@ export interface PageArgs {
 
 export function pageSize(first: number | null | undefined, max = MAX_PAGE_SIZE): number {
   const n = first ?? 20;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw badInput(`first must be between 1 and ${max}.`, 'first');
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw badInput(`first must be between 1 and ${max}.`, 'first');
   return n;
 }
 
@@ -43,7 +52,8 @@ export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('ba
 export function decodeCursor(cursor: string | null | undefined): string | null {
   if (cursor == null) return null;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z]{2,4}_[a-z2-7]{4,32}$/.test(id)) throw badInput('after is not a valid cursor.', 'after');
+  if (!/^[a-z]{2,4}_[a-z2-7]{4,32}$/.test(id))
+    throw badInput('after is not a valid cursor.', 'after');
   return id;
 }
 
@@ -51,7 +61,10 @@ export function decodeCursor(cursor: string | null | undefined): string | null {
 export function toPage<T extends { id: string }>(rows: T[], size: number): Page<T> {
   const nodes = rows.slice(0, size);
   const last = nodes.at(-1);
-  return { nodes, pageInfo: { hasNextPage: rows.length > size, endCursor: last ? encodeCursor(last.id) : null } };
+  return {
+    nodes,
+    pageInfo: { hasNextPage: rows.length > size, endCursor: last ? encodeCursor(last.id) : null },
+  };
 }
 
 interface ChildTable<Row> {
@@ -78,13 +91,20 @@ export async function pagesPerParent<Row extends { id: string }>(
   const after = afterId
     ? sql`(${t.order}, ${t.id}) < (select ${t.order}, ${t.id} from ${t.table} where ${t.id} = ${afterId})`
     : undefined;
-  const rank = sql<number>`row_number() over (partition by ${t.parent} order by ${t.order} desc, ${t.id} desc)`.as('rank');
+  const rank =
+    sql<number>`row_number() over (partition by ${t.parent} order by ${t.order} desc, ${t.id} desc)`.as(
+      'rank',
+    );
   const ranked = db
     .select({ ...getTableColumns(t.table), rank })
     .from(t.table)
     .where(and(sql`${t.parent} = any(${sql.param([...parentIds])})`, where, after))
     .as('ranked');
-  const rows = (await db.select().from(ranked).where(lte(ranked.rank, size + 1)).orderBy(ranked.rank)) as unknown as (Row & {
+  const rows = (await db
+    .select()
+    .from(ranked)
+    .where(lte(ranked.rank, size + 1))
+    .orderBy(ranked.rank)) as unknown as (Row & {
     rank: number;
   })[];
   const byParent = new Map<string, Row[]>();

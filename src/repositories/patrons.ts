@@ -17,7 +17,10 @@ export class PatronRepository {
   constructor(private readonly db: Db) {}
 
   readonly byId = new DataLoader<string, PatronRow | null>(async (ids) => {
-    const rows = await this.db.select().from(patrons).where(inArray(patrons.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(patrons)
+      .where(inArray(patrons.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -29,12 +32,18 @@ export class PatronRepository {
   }
 
   /** Ordered by (name, id); `afterId` continues after that patron. Fetches size + 1 rows. */
-  async search(c: PatronSearchCriteria, size: number, afterId: string | null): Promise<PatronRow[]> {
+  async search(
+    c: PatronSearchCriteria,
+    size: number,
+    afterId: string | null,
+  ): Promise<PatronRow[]> {
     const filters: (SQL | undefined)[] = [
       c.namePrefix ? ilike(patrons.name, `${escapeLike(c.namePrefix)}%`) : undefined,
       c.email ? eq(sql`lower(${patrons.email})`, c.email.toLowerCase()) : undefined,
       c.status ? eq(patrons.status, c.status) : undefined,
-      afterId ? sql`(${patrons.name}, ${patrons.id}) > (select name, id from patrons where id = ${afterId})` : undefined,
+      afterId
+        ? sql`(${patrons.name}, ${patrons.id}) > (select name, id from patrons where id = ${afterId})`
+        : undefined,
     ];
     const rows = await this.db
       .select()

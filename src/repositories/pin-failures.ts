@@ -36,4 +36,5 @@ export function countPinFailure(t: FailureColumns, at: Date, max: number, window
 }
 
 /** Rows a right PIN may forget: none under a lock still in force (a lock set meanwhile stands). */
-export const notLockedAt = (t: FailureColumns, at: Date): SQL => sql`(${t.lockedUntil} is null or ${t.lockedUntil} <= ${at})`;
+export const notLockedAt = (t: FailureColumns, at: Date): SQL =>
+  sql`(${t.lockedUntil} is null or ${t.lockedUntil} <= ${at})`;

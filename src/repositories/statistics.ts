@@ -2,7 +2,10 @@
 // year. Reads only columns that survive anonymisation (never a patron id).
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import type { StatisticsDimension, StatisticsMeasure } from '../graphql/generated/resolvers-types.js';
+import type {
+  StatisticsDimension,
+  StatisticsMeasure,
+} from '../graphql/generated/resolvers-types.js';
 
 interface Source {
   from: SQL;
@@ -54,7 +57,13 @@ export class StatisticsRepository {
   constructor(private readonly db: Db) {}
 
   /** Counts per (row key, column key) in [from, to); `columns` null puts everything in column ALL. */
-  async counts(measure: StatisticsMeasure, rows: StatisticsDimension, columns: StatisticsDimension | null, from: Date, to: Date): Promise<CountRow[]> {
+  async counts(
+    measure: StatisticsMeasure,
+    rows: StatisticsDimension,
+    columns: StatisticsDimension | null,
+    from: Date,
+    to: Date,
+  ): Promise<CountRow[]> {
     const s = SOURCES[measure];
     const r = s.dimensions[rows]!;
     const c = columns ? s.dimensions[columns]! : sql`'ALL'`;

@@ -3,7 +3,13 @@ import DataLoader from 'dataloader';
 import { and, asc, desc, eq, inArray, isNull, sql, sum } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { fines } from '../db/schema/fines.sql.js';
-import { vendorEnrolments, vendorPinFailures, vendors, type VendorEnrolmentRow, type VendorRow } from '../db/schema/vendors.sql.js';
+import {
+  vendorEnrolments,
+  vendorPinFailures,
+  vendors,
+  type VendorEnrolmentRow,
+  type VendorRow,
+} from '../db/schema/vendors.sql.js';
 import { countPinFailure, notLockedAt, type PinFailureState } from './pin-failures.js';
 
 export type NewVendor = typeof vendors.$inferInsert;
@@ -13,7 +19,10 @@ export class VendorRepository {
   constructor(private readonly db: Db) {}
 
   readonly byId = new DataLoader<string, VendorRow | null>(async (ids) => {
-    const rows = await this.db.select().from(vendors).where(inArray(vendors.id, [...ids]));
+    const rows = await this.db
+      .select()
+      .from(vendors)
+      .where(inArray(vendors.id, [...ids]));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });
@@ -51,12 +60,23 @@ export class VendorRepository {
     const rows = await this.db
       .select({ id: vendorEnrolments.id })
       .from(vendorEnrolments)
-      .where(and(eq(vendorEnrolments.vendorId, vendorId), eq(vendorEnrolments.patronId, patronId), isNull(vendorEnrolments.endedAt)));
+      .where(
+        and(
+          eq(vendorEnrolments.vendorId, vendorId),
+          eq(vendorEnrolments.patronId, patronId),
+          isNull(vendorEnrolments.endedAt),
+        ),
+      );
     return rows.length > 0;
   }
 
   /** Enrols, or re-opens an ended enrolment (the unique (vendor, patron) row is reused). */
-  async enrol(id: string, vendorId: string, patronId: string, at: Date): Promise<VendorEnrolmentRow> {
+  async enrol(
+    id: string,
+    vendorId: string,
+    patronId: string,
+    at: Date,
+  ): Promise<VendorEnrolmentRow> {
     const [row] = await this.db
       .insert(vendorEnrolments)
       .values({ id, vendorId, patronId, enrolledAt: at })
@@ -73,11 +93,21 @@ export class VendorRepository {
   }
 
   /** Ends a current enrolment; null when there was none. */
-  async endEnrolment(vendorId: string, patronId: string, at: Date): Promise<VendorEnrolmentRow | null> {
+  async endEnrolment(
+    vendorId: string,
+    patronId: string,
+    at: Date,
+  ): Promise<VendorEnrolmentRow | null> {
     const [row] = await this.db
       .update(vendorEnrolments)
       .set({ endedAt: at })
-      .where(and(eq(vendorEnrolments.vendorId, vendorId), eq(vendorEnrolments.patronId, patronId), isNull(vendorEnrolments.endedAt)))
+      .where(
+        and(
+          eq(vendorEnrolments.vendorId, vendorId),
+          eq(vendorEnrolments.patronId, patronId),
+          isNull(vendorEnrolments.endedAt),
+        ),
+      )
       .returning();
     this.enrolmentsOfPatron.clear(patronId);
     return row ?? null;
@@ -87,12 +117,20 @@ export class VendorRepository {
     const [row] = await this.db
       .select({ lockedUntil: vendorPinFailures.lockedUntil })
       .from(vendorPinFailures)
-      .where(and(eq(vendorPinFailures.vendorId, vendorId), eq(vendorPinFailures.patronId, patronId)));
+      .where(
+        and(eq(vendorPinFailures.vendorId, vendorId), eq(vendorPinFailures.patronId, patronId)),
+      );
     return row?.lockedUntil ?? null;
   }
 
   /** Counts one wrong PIN for this vendor and card (pin-failures.ts); reaching `max` sets the lock. */
-  async recordPinFailure(vendorId: string, patronId: string, at: Date, max: number, windowMs: number): Promise<PinFailureState> {
+  async recordPinFailure(
+    vendorId: string,
+    patronId: string,
+    at: Date,
+    max: number,
+    windowMs: number,
+  ): Promise<PinFailureState> {
     const t = vendorPinFailures;
     const count = countPinFailure(t, at, max, windowMs);
     const [row] = await this.db
@@ -106,7 +144,9 @@ export class VendorRepository {
   /** After a right PIN: forget failures unless a lock set meanwhile is in force; returns that lock. */
   async clearPinFailures(vendorId: string, patronId: string, at: Date): Promise<Date | null> {
     const t = vendorPinFailures;
-    await this.db.delete(t).where(and(eq(t.vendorId, vendorId), eq(t.patronId, patronId), notLockedAt(t, at)));
+    await this.db
+      .delete(t)
+      .where(and(eq(t.vendorId, vendorId), eq(t.patronId, patronId), notLockedAt(t, at)));
     return this.lockedUntil(vendorId, patronId);
   }
 

@@ -42,6 +42,10 @@ export function recordRetentionActions(writer: AuditWriter, now: () => Date) {
     const run = new AuditBuffer();
     const row = run.row(null, 'RetentionRun', null, 'GRANTED', null, null, `retention:${category}`);
     for (const [what, n] of Object.entries(counts)) run.addField(row, `${what}=${n}`, true);
-    await writer.append({ principal: SYSTEM, requestId: runId, purpose: null, viaRouter: false, now }, { operationName: 'retention', documentHash: null }, run.entries());
+    await writer.append(
+      { principal: SYSTEM, requestId: runId, purpose: null, viaRouter: false, now },
+      { operationName: 'retention', documentHash: null },
+      run.entries(),
+    );
   };
 }

@@ -28,7 +28,9 @@ export async function runRetentionCli(
   const confirm = argv.includes('--confirm');
   const unknown = argv.filter((a) => a !== '--dry-run' && a !== '--confirm');
   if (dry === confirm || unknown.length > 0) {
-    io.err(`${dry && confirm ? 'give either --dry-run or --confirm, not both\n' : ''}${unknown.length ? `unknown argument(s): ${unknown.join(' ')}\n` : ''}${USAGE}`);
+    io.err(
+      `${dry && confirm ? 'give either --dry-run or --confirm, not both\n' : ''}${unknown.length ? `unknown argument(s): ${unknown.join(' ')}\n` : ''}${USAGE}`,
+    );
     return 64;
   }
   let lastLine = 0;
@@ -36,9 +38,14 @@ export async function runRetentionCli(
     const t = Date.now();
     if (!p.done && t - lastLine < 1000) return;
     lastLine = t;
-    io.err(`retention: ${p.category} ${p.done ? 'done' : 'running'}, ${p.batches} batch(es), ${formatCounts(p.counts)}\n`);
+    io.err(
+      `retention: ${p.category} ${p.done ? 'done' : 'running'}, ${p.batches} batch(es), ${formatCounts(p.counts)}\n`,
+    );
   };
-  const job = retentionJob(deps.config, deps.database, { onProgress: progress, onAction: recordRetentionActions(deps.audit, () => deps.now) });
+  const job = retentionJob(deps.config, deps.database, {
+    onProgress: progress,
+    onAction: recordRetentionActions(deps.audit, () => deps.now),
+  });
   const report = await job.run({ dryRun: dry, now: deps.now });
   io.out(formatReport(report, deps.config));
   return 0;
@@ -55,11 +62,15 @@ export function formatReport(report: RetentionReport, config: Config): string {
     `Retention ${report.dryRun ? 'dry run' : 'run'} at ${report.at.toISOString()} ` +
     `(loans ${p.loanDays} d, fines ${p.fineDays} d, consults ${p.consultDays} d, disclosures ${p.disclosureDays} d, audit links ${p.auditLinkDays} d, PIN failures ${p.pinFailureMinutes} min)\n`;
   if (report.skipped) return `${head}Another retention run holds the lock; nothing done.\n`;
-  const rows = report.categories.flatMap((c) => Object.entries(c.counts).map(([what, n]) => [c.category, what, String(n)]));
+  const rows = report.categories.flatMap((c) =>
+    Object.entries(c.counts).map(([what, n]) => [c.category, what, String(n)]),
+  );
   // The first two columns as wide as their longest entry, plus a space.
   const headers = ['category', 'change'];
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 1);
-  const table = rows.map(([c, w, n]) => `  ${c!.padEnd(widths[0]!)}${w!.padEnd(widths[1]!)}${n!.padStart(9)}\n`).join('');
+  const table = rows
+    .map(([c, w, n]) => `  ${c!.padEnd(widths[0]!)}${w!.padEnd(widths[1]!)}${n!.padStart(9)}\n`)
+    .join('');
   const tail = report.dryRun
     ? 'Nothing was changed. Run with --confirm to apply.\n'
     : `Applied in ${(report.elapsedMs / 1000).toFixed(1)} s.\n`;

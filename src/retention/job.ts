@@ -2,7 +2,12 @@
 // advisory lock makes replicas take turns: a second runner finds the lock held and skips the run
 // (the first one does the work), instead of queueing behind it.
 import type { Database } from '../db/client.js';
-import { retentionSteps, type RetentionPolicy, type RetentionStep, type StepCounts } from './steps.js';
+import {
+  retentionSteps,
+  type RetentionPolicy,
+  type RetentionStep,
+  type StepCounts,
+} from './steps.js';
 
 /** Advisory lock key of the retention run (migrations hold 72_001_001, audit appends 72_001_002). */
 export const RETENTION_LOCK = 72_001_003;
@@ -58,7 +63,13 @@ export class RetentionJob {
   }
 
   /** One run at `now` (a parameter, so tests and schedules use a fixed clock). */
-  async run({ dryRun, now = new Date() }: { dryRun: boolean; now?: Date }): Promise<RetentionReport> {
+  async run({
+    dryRun,
+    now = new Date(),
+  }: {
+    dryRun: boolean;
+    now?: Date;
+  }): Promise<RetentionReport> {
     const started = performance.now();
     const report = (skipped: boolean, categories: CategoryReport[]): RetentionReport => ({
       dryRun,
@@ -77,7 +88,11 @@ export class RetentionJob {
     const { database, batchSize } = this.options;
     const out: CategoryReport[] = [];
     for (const step of this.steps) {
-      out.push({ category: step.category, counts: await step.preview(database.db, { now, batchSize }), batches: 0 });
+      out.push({
+        category: step.category,
+        counts: await step.preview(database.db, { now, batchSize }),
+        batches: 0,
+      });
     }
     return out;
   }
@@ -109,7 +124,11 @@ export class RetentionJob {
  * Runs fn while holding a session advisory lock; null (fn not run) when another session holds it.
  * On PostgreSQL the lock lives on one pooled connection kept for the run; the batches use others.
  */
-export async function withAdvisoryLock<T>(database: Database, key: number, fn: () => Promise<T>): Promise<T | null> {
+export async function withAdvisoryLock<T>(
+  database: Database,
+  key: number,
+  fn: () => Promise<T>,
+): Promise<T | null> {
   // A session may take its own advisory lock twice, so overlapping runs in one process (one PGlite
   // connection, or a schedule and a manual run) are kept apart here.
   const held = heldLocks.get(database) ?? new Set<number>();
@@ -125,9 +144,16 @@ export async function withAdvisoryLock<T>(database: Database, key: number, fn: (
 
 const heldLocks = new WeakMap<Database, Set<number>>();
 
-async function lockedAcrossProcesses<T>(database: Database, key: number, fn: () => Promise<T>): Promise<T | null> {
+async function lockedAcrossProcesses<T>(
+  database: Database,
+  key: number,
+  fn: () => Promise<T>,
+): Promise<T | null> {
   if (database.kind === 'pglite') {
-    const got = await database.client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [key]);
+    const got = await database.client.query<{ ok: boolean }>(
+      'select pg_try_advisory_lock($1) as ok',
+      [key],
+    );
     if (!got.rows[0]?.ok) return null;
     try {
       return await fn();

@@ -19,8 +19,17 @@ export function retentionPolicy(config: Config): RetentionPolicy {
   };
 }
 
-export function retentionJob(config: Config, database: Database, extra: Partial<RetentionJobOptions> = {}): RetentionJob {
-  return new RetentionJob({ database, policy: retentionPolicy(config), batchSize: config.RETENTION_BATCH_SIZE, ...extra });
+export function retentionJob(
+  config: Config,
+  database: Database,
+  extra: Partial<RetentionJobOptions> = {},
+): RetentionJob {
+  return new RetentionJob({
+    database,
+    policy: retentionPolicy(config),
+    batchSize: config.RETENTION_BATCH_SIZE,
+    ...extra,
+  });
 }
 
 export interface RetentionSchedule {
@@ -51,8 +60,12 @@ export function startRetentionSchedule(deps: {
     if (running) return;
     running = job
       .run({ dryRun: false, now: deps.now() })
-      .then((r) => log.info({ skipped: r.skipped, elapsedMs: r.elapsedMs }, 'retention run finished'))
-      .catch((err: unknown) => log.error({ err: { type: (err as Error)?.constructor?.name } }, 'retention run failed'))
+      .then((r) =>
+        log.info({ skipped: r.skipped, elapsedMs: r.elapsedMs }, 'retention run finished'),
+      )
+      .catch((err: unknown) =>
+        log.error({ err: { type: (err as Error)?.constructor?.name } }, 'retention run failed'),
+      )
       .finally(() => {
         running = null;
       });

@@ -57,7 +57,8 @@ export interface RetentionPolicy {
 
 const cutoff = (now: Date, days: number) => new Date(now.getTime() - days * DAY).toISOString();
 const ts = (iso: string) => sql`${iso}::timestamptz`;
-const after = (column: SQL, afterId: string | null) => (afterId === null ? sql`true` : sql`${column} > ${afterId}`);
+const after = (column: SQL, afterId: string | null) =>
+  afterId === null ? sql`true` : sql`${column} > ${afterId}`;
 
 async function rows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
@@ -86,7 +87,10 @@ export function loanStep(days: number): RetentionStep {
   return {
     category: 'loans',
     async preview(db, ctx) {
-      const r = await one<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM loans l WHERE ${eligible(ctx.now)}`);
+      const r = await one<{ n: number }>(
+        db,
+        sql`SELECT count(*)::int AS n FROM loans l WHERE ${eligible(ctx.now)}`,
+      );
       return { loansAnonymised: r.n };
     },
     async batch(db, ctx, afterId) {
@@ -144,7 +148,11 @@ export function fineStep(days: number): RetentionStep {
             SELECT (SELECT count(*)::int FROM done) AS n, (SELECT max(id) FROM done) AS last_id,
                    (SELECT count(*)::int FROM pays) AS payments`,
       );
-      return { counts: { finesAnonymised: r.n, paymentsScrubbed: r.payments }, rows: r.n, lastId: r.last_id };
+      return {
+        counts: { finesAnonymised: r.n, paymentsScrubbed: r.payments },
+        rows: r.n,
+        lastId: r.last_id,
+      };
     },
   };
 }
@@ -180,7 +188,11 @@ export function consultStep(days: number): RetentionStep {
             SELECT (SELECT count(*)::int FROM done) AS n, (SELECT count(*)::int FROM batch WHERE linked) AS linked,
                    (SELECT max(id) FROM done) AS last_id`,
       );
-      return { counts: { consultsRedacted: r.n, patronLinksRemoved: r.linked }, rows: r.n, lastId: r.last_id };
+      return {
+        counts: { consultsRedacted: r.n, patronLinksRemoved: r.linked },
+        rows: r.n,
+        lastId: r.last_id,
+      };
     },
   };
 }
@@ -223,7 +235,11 @@ export function disclosureStep(days: number): RetentionStep {
                    (SELECT count(*)::int FROM disclosure_events e JOIN batch ON e.request_id = batch.id) AS events,
                    (SELECT max(id) FROM done) AS last_id`,
       );
-      return { counts: { requestsPurged: r.n, patronLinksRemoved: r.links, eventsRemoved: r.events }, rows: r.n, lastId: r.last_id };
+      return {
+        counts: { requestsPurged: r.n, patronLinksRemoved: r.links, eventsRemoved: r.events },
+        rows: r.n,
+        lastId: r.last_id,
+      };
     },
   };
 }
@@ -255,7 +271,11 @@ export function pinFailureStep(minutes: number): RetentionStep {
                  account AS (DELETE FROM account_pin_failures WHERE ${spent(ctx.now)} RETURNING 1)
             SELECT (SELECT count(*)::int FROM vendor) AS vendor, (SELECT count(*)::int FROM account) AS account`,
       );
-      return { counts: { vendorCardCountsRemoved: r.vendor, pinChangeCountsRemoved: r.account }, rows: 0, lastId: null };
+      return {
+        counts: { vendorCardCountsRemoved: r.vendor, pinChangeCountsRemoved: r.account },
+        rows: 0,
+        lastId: null,
+      };
     },
   };
 }

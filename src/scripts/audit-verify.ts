@@ -11,10 +11,17 @@ const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.
 try {
   const result = await verifyAuditLog(database.db, loadCheckpointKey(config));
   if (result.intact) {
-    const signed = result.lastCheckpointSeq === null ? 'no checkpoint yet' : `last signed checkpoint at seq ${result.lastCheckpointSeq}`;
-    process.stdout.write(`audit log intact: ${result.events} events, ${result.checkpoints} checkpoints, ${signed}\n`);
+    const signed =
+      result.lastCheckpointSeq === null
+        ? 'no checkpoint yet'
+        : `last signed checkpoint at seq ${result.lastCheckpointSeq}`;
+    process.stdout.write(
+      `audit log intact: ${result.events} events, ${result.checkpoints} checkpoints, ${signed}\n`,
+    );
   } else {
-    process.stdout.write(`audit log NOT intact: first bad sequence number ${result.firstBadSeq} (${result.reason})\n`);
+    process.stdout.write(
+      `audit log NOT intact: first bad sequence number ${result.firstBadSeq} (${result.reason})\n`,
+    );
     process.exitCode = 1;
   }
 } finally {

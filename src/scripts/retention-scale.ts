@@ -71,37 +71,58 @@ try {
     [blocked, now],
   );
   await q('analyze');
-  const counts = (await q(`select count(*)::int as loans, count(*) filter (where p.keep_checkout_history)::int as keepers
-                           from loans l join patrons p on p.id = l.patron_id`)).rows[0] as { loans: number; keepers: number };
-  say(`scratch database ${name}: ${counts.loans} returned loans linked to ${PATRONS} patrons (${counts.keepers} of a patron keeping history, ${blocked} with an owed fine); loaded in ${seconds(performance.now() - t0)}`);
+  const counts = (
+    await q(`select count(*)::int as loans, count(*) filter (where p.keep_checkout_history)::int as keepers
+                           from loans l join patrons p on p.id = l.patron_id`)
+  ).rows[0] as { loans: number; keepers: number };
+  say(
+    `scratch database ${name}: ${counts.loans} returned loans linked to ${PATRONS} patrons (${counts.keepers} of a patron keeping history, ${blocked} with an owed fine); loaded in ${seconds(performance.now() - t0)}`,
+  );
 
   let lastBatchAt = performance.now();
   let longestBatch = 0;
   const job = new RetentionJob({
     database,
-    policy: { loanDays: 0, fineDays: 30, consultDays: 14, disclosureDays: 365, auditLinkDays: 180, pinFailureMinutes: 15 },
+    policy: {
+      loanDays: 0,
+      fineDays: 30,
+      consultDays: 14,
+      disclosureDays: 365,
+      auditLinkDays: 180,
+      pinFailureMinutes: 15,
+    },
     batchSize: BATCH,
     onProgress: (p) => {
       const t = performance.now();
       longestBatch = Math.max(longestBatch, t - lastBatchAt);
       lastBatchAt = t;
-      if (p.done || p.batches % 20 === 0) process.stderr.write(`retention: ${p.category} batch ${p.batches} ${JSON.stringify(p.counts)}\n`);
+      if (p.done || p.batches % 20 === 0)
+        process.stderr.write(
+          `retention: ${p.category} batch ${p.batches} ${JSON.stringify(p.counts)}\n`,
+        );
     },
   });
 
   t0 = performance.now();
   const dry = await job.run({ dryRun: true, now });
-  say(`dry run:       ${seconds(performance.now() - t0)}  ${JSON.stringify(dry.categories.map((c) => [c.category, c.counts]))}`);
+  say(
+    `dry run:       ${seconds(performance.now() - t0)}  ${JSON.stringify(dry.categories.map((c) => [c.category, c.counts]))}`,
+  );
   t0 = performance.now();
   lastBatchAt = t0;
   const run = await job.run({ dryRun: false, now });
   const runMs = performance.now() - t0;
   const loans = run.categories.find((c) => c.category === 'loans')!;
-  say(`confirmed run: ${seconds(runMs)}  loans anonymised ${loans.counts.loansAnonymised} in ${loans.batches} batches of ≤${BATCH}; longest batch ${Math.round(longestBatch)} ms`);
+  say(
+    `confirmed run: ${seconds(runMs)}  loans anonymised ${loans.counts.loansAnonymised} in ${loans.batches} batches of ≤${BATCH}; longest batch ${Math.round(longestBatch)} ms`,
+  );
   t0 = performance.now();
   const again = await job.run({ dryRun: false, now });
-  say(`second run:    ${seconds(performance.now() - t0)}  ${JSON.stringify(again.categories.map((c) => [c.category, c.counts]))}`);
-  const left = (await q(`select count(*)::int as n from loans where patron_id is not null`)).rows[0] as { n: number };
+  say(
+    `second run:    ${seconds(performance.now() - t0)}  ${JSON.stringify(again.categories.map((c) => [c.category, c.counts]))}`,
+  );
+  const left = (await q(`select count(*)::int as n from loans where patron_id is not null`))
+    .rows[0] as { n: number };
   say(`loans still linked: ${left.n} (history keepers and loans with an owed fine)`);
   say(`peak RSS of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
 } finally {

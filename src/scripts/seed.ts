@@ -9,8 +9,10 @@ const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.
 try {
   await migrateDatabase(database);
   if (!(await isEmpty(database.db))) {
-    process.stderr.write(`The database already holds patrons; the demo library loads only into an empty one.\n` +
-      (database.kind === 'pglite' ? `Remove ${config.DATA_DIR}/pglite to start over.\n` : ''));
+    process.stderr.write(
+      `The database already holds patrons; the demo library loads only into an empty one.\n` +
+        (database.kind === 'pglite' ? `Remove ${config.DATA_DIR}/pglite to start over.\n` : ''),
+    );
     process.exitCode = 1;
   } else {
     await seedDemo(database.db);

@@ -20,12 +20,16 @@ const { values } = parseArgs({
 
 const config = loadConfigOrExit();
 if (config.NODE_ENV === 'production' || config.JWT_JWKS_URL || config.JWT_PUBLIC_KEY) {
-  process.stderr.write('npm run token mints development tokens only; production tokens come from the identity provider.\n');
+  process.stderr.write(
+    'npm run token mints development tokens only; production tokens come from the identity provider.\n',
+  );
   process.exit(1);
 }
 const roles = (values.role ?? []) as Role[];
 if (!roles.length || roles.some((r) => !ROLES.includes(r)) || !values.sub) {
-  process.stderr.write(`usage: npm run token -- --role <${ROLES.join('|')}> [--role ...] --sub <id> [--patron-id ID] [--vendor-id ID --scope "card:verify card:read"] [--requester-id ID] [--ttl 8h]\n`);
+  process.stderr.write(
+    `usage: npm run token -- --role <${ROLES.join('|')}> [--role ...] --sub <id> [--patron-id ID] [--vendor-id ID --scope "card:verify card:read"] [--requester-id ID] [--ttl 8h]\n`,
+  );
   process.exit(2);
 }
 const { privateKey, kid } = await loadOrCreateDevKey(config.DATA_DIR);

@@ -3,7 +3,12 @@
 import { count } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { loans } from '../db/schema/circulation.sql.js';
-import { designations, disclosureEvents, disclosureRequestPatrons, disclosureRequests } from '../db/schema/disclosures.sql.js';
+import {
+  designations,
+  disclosureEvents,
+  disclosureRequestPatrons,
+  disclosureRequests,
+} from '../db/schema/disclosures.sql.js';
 import { fines, payments } from '../db/schema/fines.sql.js';
 import { consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
 import { referenceConsults } from '../db/schema/reference.sql.js';
@@ -57,11 +62,67 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
   await db.transaction(async (tx) => {
     const base = { cardExpiresOn: day(700), pinHash, status: 'ACTIVE' as const };
     const patronRows: (typeof patrons.$inferInsert)[] = [
-      { ...base, id: P.ada, cardNumber: demoCardNumber(1), name: 'Ada Lovelace', email: 'ada@example.org', phone: '+1 785 555 0101', addressLine1: '12 Poyntz Ave', city: 'Manhattan', region: 'KS', postalCode: '66502', birthDate: '1985-12-10', keepCheckoutHistory: true, notifyByEmail: true },
-      { ...base, id: P.ben, cardNumber: demoCardNumber(2), name: 'Ben Okafor', email: 'ben@example.org', phone: '+1 785 555 0102', addressLine1: '400 Vattier St', city: 'Manhattan', region: 'KS', postalCode: '66502', birthDate: '1972-04-03' },
-      { ...base, id: P.carmen, cardNumber: demoCardNumber(3), name: 'Carmen Diaz', email: 'carmen@example.org', phone: '+1 785 555 0103', addressLine1: '9 Bluemont Ave', city: 'Manhattan', region: 'KS', postalCode: '66502', birthDate: '1980-07-21' },
-      { ...base, id: P.dani, cardNumber: demoCardNumber(4), name: 'Dani Diaz', addressLine1: '9 Bluemont Ave', city: 'Manhattan', region: 'KS', postalCode: '66502', birthDate: day(-365 * 11) },
-      { ...base, id: P.eve, cardNumber: demoCardNumber(5), name: 'Eve Grant', email: 'eve@example.org', birthDate: '1999-02-14', status: 'SUSPENDED' },
+      {
+        ...base,
+        id: P.ada,
+        cardNumber: demoCardNumber(1),
+        name: 'Ada Lovelace',
+        email: 'ada@example.org',
+        phone: '+1 785 555 0101',
+        addressLine1: '12 Poyntz Ave',
+        city: 'Manhattan',
+        region: 'KS',
+        postalCode: '66502',
+        birthDate: '1985-12-10',
+        keepCheckoutHistory: true,
+        notifyByEmail: true,
+      },
+      {
+        ...base,
+        id: P.ben,
+        cardNumber: demoCardNumber(2),
+        name: 'Ben Okafor',
+        email: 'ben@example.org',
+        phone: '+1 785 555 0102',
+        addressLine1: '400 Vattier St',
+        city: 'Manhattan',
+        region: 'KS',
+        postalCode: '66502',
+        birthDate: '1972-04-03',
+      },
+      {
+        ...base,
+        id: P.carmen,
+        cardNumber: demoCardNumber(3),
+        name: 'Carmen Diaz',
+        email: 'carmen@example.org',
+        phone: '+1 785 555 0103',
+        addressLine1: '9 Bluemont Ave',
+        city: 'Manhattan',
+        region: 'KS',
+        postalCode: '66502',
+        birthDate: '1980-07-21',
+      },
+      {
+        ...base,
+        id: P.dani,
+        cardNumber: demoCardNumber(4),
+        name: 'Dani Diaz',
+        addressLine1: '9 Bluemont Ave',
+        city: 'Manhattan',
+        region: 'KS',
+        postalCode: '66502',
+        birthDate: day(-365 * 11),
+      },
+      {
+        ...base,
+        id: P.eve,
+        cardNumber: demoCardNumber(5),
+        name: 'Eve Grant',
+        email: 'eve@example.org',
+        birthDate: '1999-02-14',
+        status: 'SUSPENDED',
+      },
       ...Array.from({ length: 20 }, (_, i) => ({
         ...base,
         id: `pat_demo${'abcdefghijklmnopqrstuvwxyz'[i]}patron`,
@@ -74,45 +135,255 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
     await tx.insert(patrons).values(patronRows);
     // Age bands as checkout, assessment and consult recording set them (statistics, regulation 9).
     const born = new Map(patronRows.map((p) => [p.id, p.birthDate]));
-    const withBand = <const T extends { patronId?: string | null }>(row: T, when: Date, patronId = row.patronId) => ({
+    const withBand = <const T extends { patronId?: string | null }>(
+      row: T,
+      when: Date,
+      patronId = row.patronId,
+    ) => ({
       ...row,
       patronAgeBand: patronId ? ageBand(born.get(patronId)!, when) : null,
     });
 
     await tx.insert(loans).values([
-      withBand({ id: 'loan_adacurrent', patronId: P.ada, itemId: 'item_analyticalengine', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-5), dueAt: at(16) }, at(-5)),
-      withBand({ id: 'loan_adareturned', patronId: P.ada, itemId: 'item_notesonbabbage', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-60), dueAt: at(-39), returnedAt: at(-41) }, at(-60)),
-      withBand({ id: 'loan_bencurrent', patronId: P.ben, itemId: 'item_thingsfallapart', itemType: 'book', branch: 'EAST', checkedOutAt: at(-3), dueAt: at(18) }, at(-3)),
-      withBand({ id: 'loan_benoverdue', patronId: P.ben, itemId: 'item_jazzrecords', itemType: 'cd', branch: 'EAST', checkedOutAt: at(-40), dueAt: at(-19) }, at(-40)),
+      withBand(
+        {
+          id: 'loan_adacurrent',
+          patronId: P.ada,
+          itemId: 'item_analyticalengine',
+          itemType: 'book',
+          branch: 'MAIN',
+          checkedOutAt: at(-5),
+          dueAt: at(16),
+        },
+        at(-5),
+      ),
+      withBand(
+        {
+          id: 'loan_adareturned',
+          patronId: P.ada,
+          itemId: 'item_notesonbabbage',
+          itemType: 'book',
+          branch: 'MAIN',
+          checkedOutAt: at(-60),
+          dueAt: at(-39),
+          returnedAt: at(-41),
+        },
+        at(-60),
+      ),
+      withBand(
+        {
+          id: 'loan_bencurrent',
+          patronId: P.ben,
+          itemId: 'item_thingsfallapart',
+          itemType: 'book',
+          branch: 'EAST',
+          checkedOutAt: at(-3),
+          dueAt: at(18),
+        },
+        at(-3),
+      ),
+      withBand(
+        {
+          id: 'loan_benoverdue',
+          patronId: P.ben,
+          itemId: 'item_jazzrecords',
+          itemType: 'cd',
+          branch: 'EAST',
+          checkedOutAt: at(-40),
+          dueAt: at(-19),
+        },
+        at(-40),
+      ),
       // Ben keeps no history: his returned loan is already anonymised.
-      withBand({ id: 'loan_anonymised', patronId: null, itemId: 'item_citymap', itemType: 'map', branch: 'EAST', checkedOutAt: at(-90), dueAt: at(-69), returnedAt: at(-70), anonymisedAt: at(-70) }, at(-90), P.ben),
-      withBand({ id: 'loan_danicurrent', patronId: P.dani, itemId: 'item_dragonstories', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-2), dueAt: at(19) }, at(-2)),
-      withBand({ id: 'loan_danireturned', patronId: P.dani, itemId: 'item_picturebook', itemType: 'book', branch: 'MAIN', checkedOutAt: at(-30), dueAt: at(-9), returnedAt: at(-10) }, at(-30)),
+      withBand(
+        {
+          id: 'loan_anonymised',
+          patronId: null,
+          itemId: 'item_citymap',
+          itemType: 'map',
+          branch: 'EAST',
+          checkedOutAt: at(-90),
+          dueAt: at(-69),
+          returnedAt: at(-70),
+          anonymisedAt: at(-70),
+        },
+        at(-90),
+        P.ben,
+      ),
+      withBand(
+        {
+          id: 'loan_danicurrent',
+          patronId: P.dani,
+          itemId: 'item_dragonstories',
+          itemType: 'book',
+          branch: 'MAIN',
+          checkedOutAt: at(-2),
+          dueAt: at(19),
+        },
+        at(-2),
+      ),
+      withBand(
+        {
+          id: 'loan_danireturned',
+          patronId: P.dani,
+          itemId: 'item_picturebook',
+          itemType: 'book',
+          branch: 'MAIN',
+          checkedOutAt: at(-30),
+          dueAt: at(-9),
+          returnedAt: at(-10),
+        },
+        at(-30),
+      ),
     ]);
 
     await tx.insert(fines).values([
-      withBand({ id: 'fine_benowed', patronId: P.ben, loanId: 'loan_benoverdue', branch: 'EAST', itemType: 'cd', amountCents: 450, reason: 'Overdue item', assessedAt: at(-10) }, at(-10)),
-      withBand({ id: 'fine_adapaid', patronId: P.ada, loanId: 'loan_adareturned', branch: 'MAIN', itemType: 'book', amountCents: 100, reason: 'Overdue item', status: 'PAID', assessedAt: at(-41), closedAt: at(-40) }, at(-41)),
-      withBand({ id: 'fine_evewaived', patronId: P.eve, amountCents: 2500, reason: 'Damaged item', status: 'WAIVED', assessedAt: at(-20), closedAt: at(-15), waivedBy: S.circulation, waiverReason: 'Damage predated checkout' }, at(-20)),
-      withBand({ id: 'fine_daniowed', patronId: P.dani, amountCents: 50, reason: 'Overdue item', assessedAt: at(-9) }, at(-9)),
+      withBand(
+        {
+          id: 'fine_benowed',
+          patronId: P.ben,
+          loanId: 'loan_benoverdue',
+          branch: 'EAST',
+          itemType: 'cd',
+          amountCents: 450,
+          reason: 'Overdue item',
+          assessedAt: at(-10),
+        },
+        at(-10),
+      ),
+      withBand(
+        {
+          id: 'fine_adapaid',
+          patronId: P.ada,
+          loanId: 'loan_adareturned',
+          branch: 'MAIN',
+          itemType: 'book',
+          amountCents: 100,
+          reason: 'Overdue item',
+          status: 'PAID',
+          assessedAt: at(-41),
+          closedAt: at(-40),
+        },
+        at(-41),
+      ),
+      withBand(
+        {
+          id: 'fine_evewaived',
+          patronId: P.eve,
+          amountCents: 2500,
+          reason: 'Damaged item',
+          status: 'WAIVED',
+          assessedAt: at(-20),
+          closedAt: at(-15),
+          waivedBy: S.circulation,
+          waiverReason: 'Damage predated checkout',
+        },
+        at(-20),
+      ),
+      withBand(
+        {
+          id: 'fine_daniowed',
+          patronId: P.dani,
+          amountCents: 50,
+          reason: 'Overdue item',
+          assessedAt: at(-9),
+        },
+        at(-9),
+      ),
     ]);
     await tx.insert(payments).values([
-      { id: 'pay_adapaid', fineId: 'fine_adapaid', amountCents: 100, processorToken: 'tok_demo_ada_0001', cardLast4: '4242', paidAt: at(-40), receivedBy: S.circulation },
+      {
+        id: 'pay_adapaid',
+        fineId: 'fine_adapaid',
+        amountCents: 100,
+        processorToken: 'tok_demo_ada_0001',
+        cardLast4: '4242',
+        paidAt: at(-40),
+        receivedBy: S.circulation,
+      },
     ]);
 
     await tx.insert(referenceConsults).values([
-      withBand({ id: 'rc_adainperson', patronId: P.ada, librarianId: S.reference, channel: 'IN_PERSON', question: 'Where are the papers on the difference engine?', answerSummary: 'Special collections, box 4.', status: 'FINISHED', startedAt: at(-12), finishedAt: at(-12) }, at(-12)),
-      withBand({ id: 'rc_benphone', patronId: P.ben, librarianId: S.reference, channel: 'PHONE', question: 'Do you hold county tax records from 1990?', answerSummary: 'Referred to the county archive.', status: 'FINISHED', startedAt: at(-8), finishedAt: at(-8) }, at(-8)),
-      withBand({ id: 'rc_adaemail', patronId: P.ada, librarianId: 'staff_refother', channel: 'EMAIL', question: 'Can I get an interlibrary loan of a rare manuscript?', status: 'OPEN', startedAt: at(-1) }, at(-1)),
-      withBand({ id: 'rc_anonchat', patronId: null, librarianId: S.reference, channel: 'CHAT', question: 'What are the opening hours on holidays?', answerSummary: 'Closed on federal holidays.', status: 'FINISHED', startedAt: at(-3), finishedAt: at(-3) }, at(-3)),
+      withBand(
+        {
+          id: 'rc_adainperson',
+          patronId: P.ada,
+          librarianId: S.reference,
+          channel: 'IN_PERSON',
+          question: 'Where are the papers on the difference engine?',
+          answerSummary: 'Special collections, box 4.',
+          status: 'FINISHED',
+          startedAt: at(-12),
+          finishedAt: at(-12),
+        },
+        at(-12),
+      ),
+      withBand(
+        {
+          id: 'rc_benphone',
+          patronId: P.ben,
+          librarianId: S.reference,
+          channel: 'PHONE',
+          question: 'Do you hold county tax records from 1990?',
+          answerSummary: 'Referred to the county archive.',
+          status: 'FINISHED',
+          startedAt: at(-8),
+          finishedAt: at(-8),
+        },
+        at(-8),
+      ),
+      withBand(
+        {
+          id: 'rc_adaemail',
+          patronId: P.ada,
+          librarianId: 'staff_refother',
+          channel: 'EMAIL',
+          question: 'Can I get an interlibrary loan of a rare manuscript?',
+          status: 'OPEN',
+          startedAt: at(-1),
+        },
+        at(-1),
+      ),
+      withBand(
+        {
+          id: 'rc_anonchat',
+          patronId: null,
+          librarianId: S.reference,
+          channel: 'CHAT',
+          question: 'What are the opening hours on holidays?',
+          answerSummary: 'Closed on federal holidays.',
+          status: 'FINISHED',
+          startedAt: at(-3),
+          finishedAt: at(-3),
+        },
+        at(-3),
+      ),
     ]);
 
     await tx.insert(designations).values([
-      { id: 'des_deputyactive', directorId: S.director, alternateId: S.deputy, validFrom: at(-1), validTo: at(30), reason: 'Director on leave' },
-      { id: 'des_expired', directorId: S.director, alternateId: 'staff_formerdeputy', validFrom: at(-60), validTo: at(-30), reason: 'Conference' },
+      {
+        id: 'des_deputyactive',
+        directorId: S.director,
+        alternateId: S.deputy,
+        validFrom: at(-1),
+        validTo: at(30),
+        reason: 'Director on leave',
+      },
+      {
+        id: 'des_expired',
+        directorId: S.director,
+        alternateId: 'staff_formerdeputy',
+        validFrom: at(-60),
+        validTo: at(-30),
+        reason: 'Conference',
+      },
     ]);
 
-    const request = (id: string, status: (typeof disclosureRequests.$inferInsert)['status'], extra: Partial<typeof disclosureRequests.$inferInsert> = {}) => ({
+    const request = (
+      id: string,
+      status: (typeof disclosureRequests.$inferInsert)['status'],
+      extra: Partial<typeof disclosureRequests.$inferInsert> = {},
+    ) => ({
       id,
       requesterId: DEMO.requesters.police,
       requesterName: 'Det. Sam Ortiz',
@@ -128,15 +399,41 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
       receivedAt: at(-7),
       ...extra,
     });
-    const decided = { decidedBy: S.director, decisionAuthority: 'DIRECTOR' as const, decidedAt: at(-5) };
+    const decided = {
+      decidedBy: S.director,
+      decisionAuthority: 'DIRECTOR' as const,
+      decidedAt: at(-5),
+    };
     await tx.insert(disclosureRequests).values([
       request('dr_received', 'RECEIVED'),
-      request('dr_underreview', 'UNDER_REVIEW', { instrument: 'COURT_ORDER', requesterId: DEMO.requesters.court, requesterName: 'Clerk J. Park', agency: 'District Court' }),
-      request('dr_approved', 'APPROVED', { ...decided, accessExpiresAt: at(25), decisionNote: 'Scope limited to identity and loans of the last year.' }),
-      request('dr_denied', 'DENIED', { ...decided, decisionNote: 'Subpoena does not name a patron.' }),
-      request('dr_fulfilled', 'FULFILLED', { ...decided, accessExpiresAt: at(-1), closedAt: at(-1), nondisclosureUntil: at(60) }),
+      request('dr_underreview', 'UNDER_REVIEW', {
+        instrument: 'COURT_ORDER',
+        requesterId: DEMO.requesters.court,
+        requesterName: 'Clerk J. Park',
+        agency: 'District Court',
+      }),
+      request('dr_approved', 'APPROVED', {
+        ...decided,
+        accessExpiresAt: at(25),
+        decisionNote: 'Scope limited to identity and loans of the last year.',
+      }),
+      request('dr_denied', 'DENIED', {
+        ...decided,
+        decisionNote: 'Subpoena does not name a patron.',
+      }),
+      request('dr_fulfilled', 'FULFILLED', {
+        ...decided,
+        accessExpiresAt: at(-1),
+        closedAt: at(-1),
+        nondisclosureUntil: at(60),
+      }),
       request('dr_expired', 'EXPIRED', { ...decided, accessExpiresAt: at(-2), closedAt: at(-2) }),
-      request('dr_withdrawn', 'WITHDRAWN', { requesterId: DEMO.requesters.lawfirm, requesterName: 'R. Chen', agency: 'Chen & Ames LLP', closedAt: at(-4) }),
+      request('dr_withdrawn', 'WITHDRAWN', {
+        requesterId: DEMO.requesters.lawfirm,
+        requesterName: 'R. Chen',
+        agency: 'Chen & Ames LLP',
+        closedAt: at(-4),
+      }),
     ]);
     await tx.insert(disclosureRequestPatrons).values([
       { requestId: 'dr_received', patronId: P.ben },
@@ -147,9 +444,33 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
       { requestId: 'dr_expired', patronId: P.ben },
       { requestId: 'dr_withdrawn', patronId: P.eve },
     ]);
-    const actionTo = { RECEIVED: 'RECEIVE', UNDER_REVIEW: 'BEGIN_REVIEW', APPROVED: 'APPROVE', DENIED: 'DENY', FULFILLED: 'FULFILL', EXPIRED: 'EXPIRE', WITHDRAWN: 'WITHDRAW' } as const;
-    const ev = (requestId: string, sequence: number, fromStatus: string | null, toStatus: keyof typeof actionTo, actorId: string, days: number, authority: 'DIRECTOR' | null = null) => ({
-      requestId, sequence, fromStatus, toStatus, action: actionTo[toStatus], actorId, actorRole: authority ? 'director' : 'circulation', authority, at: at(days),
+    const actionTo = {
+      RECEIVED: 'RECEIVE',
+      UNDER_REVIEW: 'BEGIN_REVIEW',
+      APPROVED: 'APPROVE',
+      DENIED: 'DENY',
+      FULFILLED: 'FULFILL',
+      EXPIRED: 'EXPIRE',
+      WITHDRAWN: 'WITHDRAW',
+    } as const;
+    const ev = (
+      requestId: string,
+      sequence: number,
+      fromStatus: string | null,
+      toStatus: keyof typeof actionTo,
+      actorId: string,
+      days: number,
+      authority: 'DIRECTOR' | null = null,
+    ) => ({
+      requestId,
+      sequence,
+      fromStatus,
+      toStatus,
+      action: actionTo[toStatus],
+      actorId,
+      actorRole: authority ? 'director' : 'circulation',
+      authority,
+      at: at(days),
     });
     await tx.insert(disclosureEvents).values([
       ev('dr_received', 1, null, 'RECEIVED', S.circulation, -7),
@@ -167,19 +488,38 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
       ev('dr_expired', 2, 'RECEIVED', 'APPROVED', S.director, -5, 'DIRECTOR'),
       ev('dr_expired', 3, 'APPROVED', 'EXPIRED', S.director, -2, 'DIRECTOR'),
       ev('dr_withdrawn', 1, null, 'RECEIVED', S.circulation, -7),
-      { ...ev('dr_withdrawn', 2, 'RECEIVED', 'WITHDRAWN', DEMO.requesters.lawfirm, -4), actorRole: 'requester' },
+      {
+        ...ev('dr_withdrawn', 2, 'RECEIVED', 'WITHDRAWN', DEMO.requesters.lawfirm, -4),
+        actorRole: 'requester',
+      },
     ]);
 
-    await tx.insert(vendors).values([{ id: DEMO.vendor, name: 'Demo E-books', scopes: ['card:verify', 'card:read'] }]);
+    await tx
+      .insert(vendors)
+      .values([{ id: DEMO.vendor, name: 'Demo E-books', scopes: ['card:verify', 'card:read'] }]);
     await tx.insert(vendorEnrolments).values([
       { id: 'enr_adaebooks', vendorId: DEMO.vendor, patronId: P.ada, enrolledAt: at(-100) },
       { id: 'enr_benebooks', vendorId: DEMO.vendor, patronId: P.ben, enrolledAt: at(-50) },
     ]);
     await tx.insert(guardianGrants).values([
-      { id: 'gg_danitocarmen', childId: P.dani, guardianId: P.carmen, categories: ['CIRCULATION', 'FINES'], grantedBy: P.dani, grantedAt: at(-20) },
+      {
+        id: 'gg_danitocarmen',
+        childId: P.dani,
+        guardianId: P.carmen,
+        categories: ['CIRCULATION', 'FINES'],
+        grantedBy: P.dani,
+        grantedAt: at(-20),
+      },
     ]);
     await tx.insert(consents).values([
-      { id: 'con_bentolawfirm', patronId: P.ben, requesterId: DEMO.requesters.lawfirm, categories: ['FINES'], grantedAt: at(-3), expiresAt: at(60) },
+      {
+        id: 'con_bentolawfirm',
+        patronId: P.ben,
+        requesterId: DEMO.requesters.lawfirm,
+        categories: ['FINES'],
+        grantedAt: at(-3),
+        expiresAt: at(60),
+      },
     ]);
   });
 }

@@ -9,7 +9,11 @@ import { FORBIDDEN, grant } from '../../src/authz/decision.js';
 type Path = GraphQLResolveInfo['path'];
 /** A response path as graphql-js builds it: patrons.nodes.<i>.<field>. */
 const pathOf = (i: number, field: string): Path => {
-  const nodes: Path = { prev: { prev: undefined, key: 'patrons', typename: 'Query' }, key: 'nodes', typename: 'PatronConnection' };
+  const nodes: Path = {
+    prev: { prev: undefined, key: 'patrons', typename: 'Query' },
+    key: 'nodes',
+    typename: 'PatronConnection',
+  };
   return { prev: { prev: nodes, key: i, typename: undefined }, key: field, typename: 'Patron' };
 };
 const STAFF = grant('STAFF_PURPOSE');
@@ -24,7 +28,10 @@ function page(patrons: string[], fields = ['name', 'email'], d = STAFF) {
   return buffer;
 }
 const summary = (buffer: AuditBuffer) =>
-  decisionGroups(buffer.entries()).map((g) => `${g.typeName} ${g.fields.join(',')} ${g.outcome} ${g.basis ?? '-'} [${g.subjects.join(',')}]`);
+  decisionGroups(buffer.entries()).map(
+    (g) =>
+      `${g.typeName} ${g.fields.join(',')} ${g.outcome} ${g.basis ?? '-'} [${g.subjects.join(',')}]`,
+  );
 
 describe('inv. 3: every resolution is recorded, grouped by identical decision', () => {
   test('patrons read alike are one group, whatever order their fields resolved in', () => {
@@ -32,23 +39,45 @@ describe('inv. 3: every resolution is recorded, grouped by identical decision', 
     const row = buffer.rowOf('pat_c', 'Patron', 'IDENTITY', 'pii:IDENTITY', STAFF);
     buffer.addField(row, 'email', true, pathOf(2, 'email'));
     buffer.addField(row, 'name', true, pathOf(2, 'name'));
-    expect(summary(buffer)).toEqual(['Patron email,name GRANTED STAFF_PURPOSE [pat_a,pat_b,pat_c]']);
+    expect(summary(buffer)).toEqual([
+      'Patron email,name GRANTED STAFF_PURPOSE [pat_a,pat_b,pat_c]',
+    ]);
     expect(buffer.size).toBe(3);
   });
 
   test('a field resolved twice on one patron is listed once; a different field list is another group', () => {
     const buffer = page(['pat_a']);
-    const again = buffer.rowOf('pat_a', 'Patron', 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
+    const again = buffer.rowOf(
+      'pat_a',
+      'Patron',
+      'IDENTITY',
+      'pii:IDENTITY',
+      grant('STAFF_PURPOSE'),
+    );
     buffer.addField(again, 'name', true, pathOf(0, 'name'));
     const other = buffer.rowOf('pat_b', 'Patron', 'IDENTITY', 'pii:IDENTITY', STAFF);
     buffer.addField(other, 'name', true, pathOf(1, 'name'));
-    expect(summary(buffer)).toEqual(['Patron email,name GRANTED STAFF_PURPOSE [pat_a]', 'Patron name GRANTED STAFF_PURPOSE [pat_b]']);
+    expect(summary(buffer)).toEqual([
+      'Patron email,name GRANTED STAFF_PURPOSE [pat_a]',
+      'Patron name GRANTED STAFF_PURPOSE [pat_b]',
+    ]);
   });
 
   test('a denial and a grant on the same patron and rule are separate rows', () => {
     const buffer = page(['pat_a']);
-    buffer.record('pat_a', 'Patron', 'phone', 'IDENTITY', 'pii:IDENTITY', FORBIDDEN, pathOf(0, 'phone'));
-    expect(summary(buffer)).toEqual(['Patron email,name GRANTED STAFF_PURPOSE [pat_a]', 'Patron phone DENIED - [pat_a]']);
+    buffer.record(
+      'pat_a',
+      'Patron',
+      'phone',
+      'IDENTITY',
+      'pii:IDENTITY',
+      FORBIDDEN,
+      pathOf(0, 'phone'),
+    );
+    expect(summary(buffer)).toEqual([
+      'Patron email,name GRANTED STAFF_PURPOSE [pat_a]',
+      'Patron phone DENIED - [pat_a]',
+    ]);
   });
 });
 
@@ -75,7 +104,10 @@ describe('inv. 3: a granted field whose resolver then failed is recorded FAILED'
     const row = buffer.rowOf('pat_a', 'Patron', 'IDENTITY', 'pii:IDENTITY', STAFF);
     buffer.addField(row, 'name', true, pathOf(0, 'fullName'));
     buffer.markFailures([{ path: ['patrons', 'nodes', 0, 'name'] }]);
-    expect(summary(buffer)).toEqual(['Patron name FAILED STAFF_PURPOSE [pat_a]', 'Patron name GRANTED STAFF_PURPOSE [pat_a]']);
+    expect(summary(buffer)).toEqual([
+      'Patron name FAILED STAFF_PURPOSE [pat_a]',
+      'Patron name GRANTED STAFF_PURPOSE [pat_a]',
+    ]);
   });
 
   test('errors elsewhere, or without a path, change nothing', () => {

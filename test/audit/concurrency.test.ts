@@ -24,13 +24,19 @@ afterAll(async () => {
 });
 
 function startProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; url?: string }) : {};
-      if (entry.msg === 'patron-records subgraph ready' && entry.url) resolve({ url: entry.url, child });
+      const entry = line.startsWith('{')
+        ? (JSON.parse(line) as { msg?: string; url?: string })
+        : {};
+      if (entry.msg === 'patron-records subgraph ready' && entry.url)
+        resolve({ url: entry.url, child });
     });
   });
 }
@@ -64,7 +70,11 @@ test.skipIf(!onPostgres)(
     const servers = await Promise.all(Array.from({ length: PROCESSES }, () => startProcess(env)));
     const tokens = {
       director: await mintToken(privateKey, { ...AS.director, issuer: ISSUER, audience: AUDIENCE }),
-      circulation: await mintToken(privateKey, { ...AS.circulation, issuer: ISSUER, audience: AUDIENCE }),
+      circulation: await mintToken(privateKey, {
+        ...AS.circulation,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      }),
     };
 
     // Every request resolves Patron.name (IDENTITY), Patron.loans (CIRCULATION) and Loan.dueAt: 3 rows.
@@ -96,13 +106,19 @@ test.skipIf(!onPostgres)(
     );
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     // SIGTERM: each process drains and signs a last checkpoint of what it wrote.
-    expect(await Promise.all(servers.map((s) => stopProcess(s.child)))).toEqual(Array(PROCESSES).fill(0));
+    expect(await Promise.all(servers.map((s) => stopProcess(s.child)))).toEqual(
+      Array(PROCESSES).fill(0),
+    );
 
     const total = PROCESSES * REQUESTS_PER_PROCESS;
-    const [shape] = await db.raw('select count(*)::int as n, min(seq)::int as lo, max(seq)::int as hi, count(distinct request_id)::int as requests from audit_events');
+    const [shape] = await db.raw(
+      'select count(*)::int as n, min(seq)::int as lo, max(seq)::int as hi, count(distinct request_id)::int as requests from audit_events',
+    );
     expect(shape).toEqual({ n: total * 3, lo: 1, hi: total * 3, requests: total });
     // Each request's rows are one contiguous run: batches never interleave.
-    const split = await db.raw('select request_id from audit_events group by request_id having max(seq) - min(seq) + 1 <> count(*)');
+    const split = await db.raw(
+      'select request_id from audit_events group by request_id having max(seq) - min(seq) + 1 <> count(*)',
+    );
     expect(split).toEqual([]);
     const checkpoints = Number((await db.raw('select count(*) as n from audit_checkpoints'))[0]!.n);
     expect(checkpoints).toBeGreaterThanOrEqual(PROCESSES);

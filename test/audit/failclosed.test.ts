@@ -25,10 +25,25 @@ async function repairAudit() {
 }
 
 const cases: [string, string, TokenSpec, string | undefined][] = [
-  ['the Director', '{ patron(id: "pat_adalovelace") { name email cardNumber loans { nodes { dueAt } } } }', AS.director, 'RECORDS_AUDIT'],
-  ['circulation staff', `{ patronByCardNumber(cardNumber: "${demoCardNumber(1)}") { name phone } }`, AS.circulation, 'CIRCULATION_DESK'],
+  [
+    'the Director',
+    '{ patron(id: "pat_adalovelace") { name email cardNumber loans { nodes { dueAt } } } }',
+    AS.director,
+    'RECORDS_AUDIT',
+  ],
+  [
+    'circulation staff',
+    `{ patronByCardNumber(cardNumber: "${demoCardNumber(1)}") { name phone } }`,
+    AS.circulation,
+    'CIRCULATION_DESK',
+  ],
   ['the patron', '{ patron(id: "pat_adalovelace") { name birthDate } }', AS.ada, undefined],
-  ['a vendor through _entities', '{ _entities(representations: [{ __typename: "Patron", id: "pat_adalovelace" }]) { ... on Patron { cardNumber } } }', AS.vendor, undefined],
+  [
+    'a vendor through _entities',
+    '{ _entities(representations: [{ __typename: "Patron", id: "pat_adalovelace" }]) { ... on Patron { cardNumber } } }',
+    AS.vendor,
+    undefined,
+  ],
 ];
 
 test('inv. 4: with the audit write failing, no response carries protected data (503, AUDIT_UNAVAILABLE, request id)', async () => {
@@ -43,7 +58,8 @@ test('inv. 4: with the audit write failing, no response carries protected data (
           data: null,
           errors: [
             {
-              message: 'The access could not be recorded, so nothing is returned. Quote the request id to an administrator.',
+              message:
+                'The access could not be recorded, so nothing is returned. Quote the request id to an administrator.',
               extensions: { code: 'AUDIT_UNAVAILABLE', requestId },
             },
           ],
@@ -56,7 +72,15 @@ test('inv. 4: with the audit write failing, no response carries protected data (
     const failures = t.logs.filter((l) => l.msg === 'audit write failed; response withheld');
     expect(failures).toHaveLength(cases.length);
     const logText = JSON.stringify(t.logs);
-    for (const pii of ['Ada', 'Lovelace', 'ada@example.org', 'pat_adalovelace', demoCardNumber(1), 'simulated']) expect(logText).not.toContain(pii);
+    for (const pii of [
+      'Ada',
+      'Lovelace',
+      'ada@example.org',
+      'pat_adalovelace',
+      demoCardNumber(1),
+      'simulated',
+    ])
+      expect(logText).not.toContain(pii);
   } finally {
     await repairAudit();
   }
@@ -64,7 +88,9 @@ test('inv. 4: with the audit write failing, no response carries protected data (
   expect(await t.db.raw('select count(*)::int as n from audit_events')).toEqual([{ n: 0 }]);
   const ok = await t.gql('{ patron(id: "pat_adalovelace") { name } }', { as: AS.ada });
   expect([ok.status, ok.body.data]).toEqual([200, { patron: { name: 'Ada Lovelace' } }]);
-  expect(await t.db.raw('select seq::int as seq, fields from audit_events')).toEqual([{ seq: 1, fields: ['name'] }]);
+  expect(await t.db.raw('select seq::int as seq, fields from audit_events')).toEqual([
+    { seq: 1, fields: ['name'] },
+  ]);
 });
 
 test('a request that resolved no protected field needs no audit write and is served while the log is down', async () => {

@@ -20,45 +20,98 @@ const ADA = DEMO.patrons.ada;
 const BEN = DEMO.patrons.ben;
 const key = checkpointKey('test-audit-formats-key-0123456789abcdef');
 const now = () => new Date('2026-11-20T10:00:00Z');
-const staff: Principal = { ...SYSTEM, kind: 'user', id: 'staff_circ', roles: new Set(['circulation']) };
+const staff: Principal = {
+  ...SYSTEM,
+  kind: 'user',
+  id: 'staff_circ',
+  roles: new Set(['circulation']),
+};
 let d: TestDatabase;
 
 beforeAll(async () => {
   d = await createTestDatabase();
   // The previous release: its audit_append, exactly as migration 0006 created it. The keys it made
   // are here already, as migration 0007 leaves them (with their pseudonym filled in).
-  await d.raw(readFileSync(new URL('../../drizzle/0006_audit_append_set_based.sql', import.meta.url), 'utf8'));
-  await d.raw(`insert into audit_subject_keys (id, patron_id, period_start, period_end, pads, pseudonym)
+  await d.raw(
+    readFileSync(new URL('../../drizzle/0006_audit_append_set_based.sql', import.meta.url), 'utf8'),
+  );
+  await d.raw(
+    `insert into audit_subject_keys (id, patron_id, period_start, period_end, pads, pseudonym)
     select 'ask_' || p, p, date_trunc('month', $2::timestamptz, 'UTC'), date_trunc('month', $2::timestamptz, 'UTC') + interval '1 month', pads, audit_pseudonym(pads, p)
-    from (select p, audit_new_key_pads() as pads from unnest($1::text[]) p) k`, [[ADA, BEN], now().toISOString()]);
+    from (select p, audit_new_key_pads() as pads from unnest($1::text[]) p) k`,
+    [[ADA, BEN], now().toISOString()],
+  );
   const v1 = (subject: string | null, fields: string[]) => ({
-    atMs: now().getTime() - 60_000, requestId: 'req-format-1', operationName: 'Desk', documentHash: null, principalKind: 'user',
-    principalId: 'staff_circ', principalPatron: null, principalRoles: ['circulation'], purpose: 'CIRCULATION_DESK', subject,
-    typeName: 'Patron', fields, category: 'IDENTITY', outcome: 'GRANTED', basis: 'STAFF_PURPOSE', basisRef: null, rule: 'pii:IDENTITY', viaRouter: false,
+    atMs: now().getTime() - 60_000,
+    requestId: 'req-format-1',
+    operationName: 'Desk',
+    documentHash: null,
+    principalKind: 'user',
+    principalId: 'staff_circ',
+    principalPatron: null,
+    principalRoles: ['circulation'],
+    purpose: 'CIRCULATION_DESK',
+    subject,
+    typeName: 'Patron',
+    fields,
+    category: 'IDENTITY',
+    outcome: 'GRANTED',
+    basis: 'STAFF_PURPOSE',
+    basisRef: null,
+    rule: 'pii:IDENTITY',
+    viaRouter: false,
   });
-  await d.raw('select * from audit_append($1::jsonb)', [JSON.stringify([v1(ADA, ['name']), v1(BEN, ['name']), v1(null, ['name'])])]);
+  await d.raw('select * from audit_append($1::jsonb)', [
+    JSON.stringify([v1(ADA, ['name']), v1(BEN, ['name']), v1(null, ['name'])]),
+  ]);
   await d.raw('drop function audit_append(jsonb)');
 
   // This release: one request about Ada and Ben, written as decision groups.
   const buffer = new AuditBuffer();
-  for (const patron of [ADA, BEN]) for (const field of ['email', 'name']) buffer.record(patron, 'Patron', field, 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
-  const writer = new AuditWriter(d.database.db, key, createLogger('silent'), { checkpointEvery: 1, checkpointIntervalMs: 0 }, now);
-  await writer.append({ principal: staff, requestId: 'req-format-2', purpose: 'CIRCULATION_DESK', viaRouter: false, now }, { operationName: 'Desk', documentHash: null }, buffer.entries());
+  for (const patron of [ADA, BEN])
+    for (const field of ['email', 'name'])
+      buffer.record(patron, 'Patron', field, 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
+  const writer = new AuditWriter(
+    d.database.db,
+    key,
+    createLogger('silent'),
+    { checkpointEvery: 1, checkpointIntervalMs: 0 },
+    now,
+  );
+  await writer.append(
+    {
+      principal: staff,
+      requestId: 'req-format-2',
+      purpose: 'CIRCULATION_DESK',
+      viaRouter: false,
+      now,
+    },
+    { operationName: 'Desk', documentHash: null },
+    buffer.entries(),
+  );
   await writer.close();
 });
 afterAll(() => d?.drop());
 
 describe('inv. 5: a log of both formats verifies', () => {
   test('rows of format 1 (previous release) and format 2 chain on and verify intact under the signed checkpoint', async () => {
-    expect(await d.raw('select seq::int as seq, format, subject is not null as one, cardinality(subjects) as n from audit_events order by seq')).toEqual([
+    expect(
+      await d.raw(
+        'select seq::int as seq, format, subject is not null as one, cardinality(subjects) as n from audit_events order by seq',
+      ),
+    ).toEqual([
       { seq: 1, format: 1, one: true, n: null },
       { seq: 2, format: 1, one: true, n: null },
       { seq: 3, format: 1, one: false, n: null },
       { seq: 4, format: 2, one: false, n: 2 },
     ]);
-    expect(await verifyAuditLog(d.database.db, key)).toEqual({ intact: true, events: 4, checkpoints: 1, lastCheckpointSeq: 4 });
+    expect(await verifyAuditLog(d.database.db, key)).toEqual({
+      intact: true,
+      events: 4,
+      checkpoints: 1,
+      lastCheckpointSeq: 4,
+    });
   });
-
 });
 
 describe("reg. 4 and 11: a patron's rows are found in either format", () => {
@@ -84,15 +137,23 @@ describe("reg. 4 and 11: a patron's rows are found in either format", () => {
 // Last: these edit the log.
 describe('inv. 5: an edited subject is found, in either format', () => {
   const superuserEdit = (edit: string, seq: number) =>
-    d.raw(`do $$ begin perform set_config('session_replication_role', 'replica', true); update audit_events set ${edit} where seq = ${seq}; end $$`);
+    d.raw(
+      `do $$ begin perform set_config('session_replication_role', 'replica', true); update audit_events set ${edit} where seq = ${seq}; end $$`,
+    );
 
   test('format 2: a patron dropped from a group row', async () => {
     await superuserEdit('subjects = subjects[1:1]', 4);
-    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: false, firstBadSeq: 4 });
+    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({
+      intact: false,
+      firstBadSeq: 4,
+    });
   });
 
   test('format 1: a subject replaced', async () => {
     await superuserEdit(`subject = repeat('f', 64)`, 2);
-    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: false, firstBadSeq: 2 });
+    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({
+      intact: false,
+      firstBadSeq: 2,
+    });
   });
 });

@@ -13,7 +13,12 @@ import { DEMO } from '../../src/seed/demo.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const key = checkpointKey('test-audit-group-commit-0123456789abcdef');
-const staff: Principal = { ...SYSTEM, kind: 'user', id: 'staff_circ', roles: new Set(['circulation']) };
+const staff: Principal = {
+  ...SYSTEM,
+  kind: 'user',
+  id: 'staff_circ',
+  roles: new Set(['circulation']),
+};
 const now = () => new Date();
 let d: TestDatabase;
 let writer: AuditWriter;
@@ -22,12 +27,19 @@ let writer: AuditWriter;
 function append(requestId: string, patronId: string) {
   const buffer = new AuditBuffer();
   buffer.record(patronId, 'Patron', 'name', 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
-  return writer.append({ principal: staff, requestId, purpose: 'CIRCULATION_DESK', viaRouter: false, now }, { operationName: null, documentHash: null }, buffer.entries());
+  return writer.append(
+    { principal: staff, requestId, purpose: 'CIRCULATION_DESK', viaRouter: false, now },
+    { operationName: null, documentHash: null },
+    buffer.entries(),
+  );
 }
 
 beforeAll(async () => {
   d = await createTestDatabase();
-  writer = new AuditWriter(d.database.db, key, createLogger('silent'), { checkpointEvery: 1_000_000, checkpointIntervalMs: 0 });
+  writer = new AuditWriter(d.database.db, key, createLogger('silent'), {
+    checkpointEvery: 1_000_000,
+    checkpointIntervalMs: 0,
+  });
 });
 afterAll(async () => {
   await writer.close();
@@ -38,22 +50,44 @@ describe('inv. 4 and 5: requests finishing together share one append', () => {
   test('20 concurrent requests: two statements, every request recorded once, in order, and the chain verifies', async () => {
     const patrons = Object.values(DEMO.patrons);
     const before = writer.stats.appends;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => append(`gc-${String(i).padStart(2, '0')}`, patrons[i % patrons.length]!)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        append(`gc-${String(i).padStart(2, '0')}`, patrons[i % patrons.length]!),
+      ),
+    );
     // The first goes alone; the 19 that arrive while it is in flight go together.
     expect(writer.stats.appends - before).toBe(2);
-    const rows = await d.raw(`select request_id from audit_events where request_id like 'gc-%' order by seq`);
-    expect(rows.map((r) => r.request_id)).toEqual(Array.from({ length: 20 }, (_, i) => `gc-${String(i).padStart(2, '0')}`));
+    const rows = await d.raw(
+      `select request_id from audit_events where request_id like 'gc-%' order by seq`,
+    );
+    expect(rows.map((r) => r.request_id)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `gc-${String(i).padStart(2, '0')}`),
+    );
     await writer.close();
     expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 20 });
   });
 
   test('a failing append fails every request it carried, and records none of them', async () => {
-    await d.raw("create function gc_broken() returns trigger language plpgsql as $$ begin raise exception 'disk full (simulated)'; end $$");
-    await d.raw('create trigger gc_broken before insert on audit_events for each statement execute function gc_broken()');
-    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => append(`gc-fail-${i}`, DEMO.patrons.ada)));
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+    await d.raw(
+      "create function gc_broken() returns trigger language plpgsql as $$ begin raise exception 'disk full (simulated)'; end $$",
+    );
+    await d.raw(
+      'create trigger gc_broken before insert on audit_events for each statement execute function gc_broken()',
+    );
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => append(`gc-fail-${i}`, DEMO.patrons.ada)),
+    );
+    expect(results.map((r) => r.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
     await d.raw('drop trigger gc_broken on audit_events');
-    expect(await d.raw(`select count(*)::int as n from audit_events where request_id like 'gc-fail-%'`)).toEqual([{ n: 0 }]);
+    expect(
+      await d.raw(`select count(*)::int as n from audit_events where request_id like 'gc-fail-%'`),
+    ).toEqual([{ n: 0 }]);
     // The writer goes on once the database does.
     await append('gc-after', DEMO.patrons.ada);
     expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 21 });

@@ -23,27 +23,48 @@ const MIDDLE = 5;
 const verify = () => verifyAuditLog(t.db.database.db, key);
 /** Runs statements as a superuser would: with the append-only triggers switched off. */
 const asSuperuser = (...statements: string[]) =>
-  t.db.raw(`do $$ begin perform set_config('session_replication_role', 'replica', true); ${statements.join('; ')}; end $$`);
+  t.db.raw(
+    `do $$ begin perform set_config('session_replication_role', 'replica', true); ${statements.join('; ')}; end $$`,
+  );
 
 beforeAll(async () => {
-  t = await startTestServer({ env: { AUDIT_CHECKPOINT_KEY: SECRET, AUDIT_CHECKPOINT_EVERY: '1000000', AUDIT_CHECKPOINT_INTERVAL_MS: '0' } });
+  t = await startTestServer({
+    env: {
+      AUDIT_CHECKPOINT_KEY: SECRET,
+      AUDIT_CHECKPOINT_EVERY: '1000000',
+      AUDIT_CHECKPOINT_INTERVAL_MS: '0',
+    },
+  });
   const ask = (q: string, as: TokenSpec, purpose?: string) => t.gql(q, { as, purpose });
-  await ask('{ patron(id: "pat_adalovelace") { name birthDate loans { nodes { dueAt } } } }', AS.circulation, 'CIRCULATION_DESK');
-  await ask('{ patron(id: "pat_adalovelace") { name email loans { nodes { dueAt } } } }', AS.police);
+  await ask(
+    '{ patron(id: "pat_adalovelace") { name birthDate loans { nodes { dueAt } } } }',
+    AS.circulation,
+    'CIRCULATION_DESK',
+  );
+  await ask(
+    '{ patron(id: "pat_adalovelace") { name email loans { nodes { dueAt } } } }',
+    AS.police,
+  );
   // A token subject is free text: the canonical form must escape it exactly as PostgreSQL does
   // (quote, backslash, tab, a control character, non-ASCII, outside the BMP).
-  const odd = await ask('{ patron(id: "pat_adalovelace") { name } }', { sub: 'staff_"\\\t\u0001-Ω-😀', roles: ['circulation'] }, 'CIRCULATION_DESK');
+  const odd = await ask(
+    '{ patron(id: "pat_adalovelace") { name } }',
+    { sub: 'staff_"\\\t\u0001-Ω-😀', roles: ['circulation'] },
+    'CIRCULATION_DESK',
+  );
   expect(odd.body.data).toEqual({ patron: { name: 'Ada Lovelace' } });
   await ask('{ patron(id: "pat_danidiaz") { name loans { nodes { dueAt } } } }', AS.carmen);
-  await ask('{ patrons(search: { namePrefix: "Demo" }, first: 5) { nodes { name } } }', AS.director, 'RECORDS_AUDIT');
+  await ask(
+    '{ patrons(search: { namePrefix: "Demo" }, first: 5) { nodes { name } } }',
+    AS.director,
+    'RECORDS_AUDIT',
+  );
   last = Number((await t.db.raw('select max(seq) as s from audit_events'))[0]!.s);
   const [middle] = await t.db.raw('select row_hash from audit_events where seq = $1', [MIDDLE]);
-  await t.db.raw('insert into audit_checkpoints (seq, row_hash, signed_at_ms, key_id, signature) values ($1, $2, 0, $3, $4)', [
-    MIDDLE,
-    middle!.row_hash,
-    key.id,
-    signCheckpoint(key, MIDDLE, middle!.row_hash as string),
-  ]);
+  await t.db.raw(
+    'insert into audit_checkpoints (seq, row_hash, signed_at_ms, key_id, signature) values ($1, $2, 0, $3, $4)',
+    [MIDDLE, middle!.row_hash, key.id, signCheckpoint(key, MIDDLE, middle!.row_hash as string)],
+  );
   await checkpointHead(t.db.database.db, key, new Date());
 });
 afterAll(() => t?.stop());
@@ -51,10 +72,18 @@ afterAll(() => t?.stop());
 describe('inv. 5: the audit log is append-only', () => {
   for (const table of ['audit_events', 'audit_checkpoints']) {
     test(`UPDATE, DELETE and TRUNCATE on ${table} are refused`, async () => {
-      await expect(t.db.raw(`update ${table} set row_hash = 'x'`)).rejects.toThrow(`${table} is append-only: UPDATE refused`);
-      await expect(t.db.raw(`delete from ${table}`)).rejects.toThrow(`${table} is append-only: DELETE refused`);
-      await expect(t.db.raw(`truncate ${table}`)).rejects.toThrow(`${table} is append-only: TRUNCATE refused`);
-      expect(Number((await t.db.raw(`select count(*) as n from ${table}`))[0]!.n)).toBeGreaterThan(0);
+      await expect(t.db.raw(`update ${table} set row_hash = 'x'`)).rejects.toThrow(
+        `${table} is append-only: UPDATE refused`,
+      );
+      await expect(t.db.raw(`delete from ${table}`)).rejects.toThrow(
+        `${table} is append-only: DELETE refused`,
+      );
+      await expect(t.db.raw(`truncate ${table}`)).rejects.toThrow(
+        `${table} is append-only: TRUNCATE refused`,
+      );
+      expect(Number((await t.db.raw(`select count(*) as n from ${table}`))[0]!.n)).toBeGreaterThan(
+        0,
+      );
     });
   }
 });
@@ -62,15 +91,26 @@ describe('inv. 5: the audit log is append-only', () => {
 describe('inv. 5: audit:verify proves the log intact and finds the first bad sequence number', () => {
   test('an untouched log is intact', async () => {
     expect(last).toBeGreaterThan(MIDDLE + 3);
-    expect(await verify()).toEqual({ intact: true, events: last, checkpoints: 2, lastCheckpointSeq: last });
+    expect(await verify()).toEqual({
+      intact: true,
+      events: last,
+      checkpoints: 2,
+      lastCheckpointSeq: last,
+    });
   });
 
   test('an edited row (triggers disabled) is found', async () => {
-    const [{ basis }] = (await t.db.raw('select basis from audit_events where seq = 3')) as [{ basis: string | null }];
+    const [{ basis }] = (await t.db.raw('select basis from audit_events where seq = 3')) as [
+      { basis: string | null },
+    ];
     await t.db.raw('alter table audit_events disable trigger all');
     try {
       await t.db.raw("update audit_events set basis = 'DIRECTOR' where seq = 3");
-      expect(await verify()).toEqual({ intact: false, firstBadSeq: 3, reason: 'row 3 does not match its hash (edited, moved or forged)' });
+      expect(await verify()).toEqual({
+        intact: false,
+        firstBadSeq: 3,
+        reason: 'row 3 does not match its hash (edited, moved or forged)',
+      });
       await t.db.raw('update audit_events set basis = $1 where seq = 3', [basis]);
     } finally {
       await t.db.raw('alter table audit_events enable trigger all');
@@ -81,20 +121,38 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
   test('a deleted row is found', async () => {
     const [row] = await t.db.raw('select * from audit_events where seq = 4');
     await asSuperuser('delete from audit_events where seq = 4');
-    expect(await verify()).toEqual({ intact: false, firstBadSeq: 4, reason: 'row 4 is missing (next row is 5)' });
+    expect(await verify()).toEqual({
+      intact: false,
+      firstBadSeq: 4,
+      reason: 'row 4 is missing (next row is 5)',
+    });
     await reinsert([row!]);
     expect((await verify()).intact).toBe(true);
   });
 
   test('a reordered pair is found', async () => {
-    await asSuperuser('update audit_events set seq = -6 where seq = 6', 'update audit_events set seq = 6 where seq = 7', 'update audit_events set seq = 7 where seq = -6');
-    expect(await verify()).toEqual({ intact: false, firstBadSeq: 6, reason: 'row 6 does not match its hash (edited, moved or forged)' });
-    await asSuperuser('update audit_events set seq = -6 where seq = 6', 'update audit_events set seq = 6 where seq = 7', 'update audit_events set seq = 7 where seq = -6');
+    await asSuperuser(
+      'update audit_events set seq = -6 where seq = 6',
+      'update audit_events set seq = 6 where seq = 7',
+      'update audit_events set seq = 7 where seq = -6',
+    );
+    expect(await verify()).toEqual({
+      intact: false,
+      firstBadSeq: 6,
+      reason: 'row 6 does not match its hash (edited, moved or forged)',
+    });
+    await asSuperuser(
+      'update audit_events set seq = -6 where seq = 6',
+      'update audit_events set seq = 6 where seq = 7',
+      'update audit_events set seq = 7 where seq = -6',
+    );
     expect((await verify()).intact).toBe(true);
   });
 
   test('a truncated tail is found (the last checkpoint signed it)', async () => {
-    const tail = await t.db.raw('select * from audit_events where seq > $1 order by seq', [last - 2]);
+    const tail = await t.db.raw('select * from audit_events where seq > $1 order by seq', [
+      last - 2,
+    ]);
     await asSuperuser(`delete from audit_events where seq > ${last - 2}`);
     expect(await verify()).toEqual({
       intact: false,
@@ -106,7 +164,10 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
   });
 
   test('a superuser rewrite that recomputes every later hash disagrees with the signed checkpoint', async () => {
-    const original = await t.db.raw('select seq, row_hash, fields from audit_events where seq >= $1 order by seq', [MIDDLE + 2]);
+    const original = await t.db.raw(
+      'select seq, row_hash, fields from audit_events where seq >= $1 order by seq',
+      [MIDDLE + 2],
+    );
     await asSuperuser(`update audit_events set fields = array['name'] where seq = ${MIDDLE + 2}`);
     await rechain();
     expect(await verify()).toEqual({
@@ -117,8 +178,12 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
     // Put it back exactly (the original fields, then the original hashes).
     await t.db.raw('alter table audit_events disable trigger all');
     try {
-      await t.db.raw('update audit_events set fields = $1 where seq = $2', [original[0]!.fields, MIDDLE + 2]);
-      for (const r of original) await t.db.raw('update audit_events set row_hash = $1 where seq = $2', [r.row_hash, r.seq]);
+      await t.db.raw('update audit_events set fields = $1 where seq = $2', [
+        original[0]!.fields,
+        MIDDLE + 2,
+      ]);
+      for (const r of original)
+        await t.db.raw('update audit_events set row_hash = $1 where seq = $2', [r.row_hash, r.seq]);
     } finally {
       await t.db.raw('alter table audit_events enable trigger all');
     }
@@ -126,8 +191,15 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
   });
 
   test('a forged checkpoint is found', async () => {
-    await t.db.raw("insert into audit_checkpoints (seq, row_hash, signed_at_ms, key_id, signature) values (2, 'abc', 0, $1, 'deadbeef')", [key.id]);
-    expect(await verify()).toEqual({ intact: false, firstBadSeq: 2, reason: 'checkpoint at seq 2 is not signed by this key' });
+    await t.db.raw(
+      "insert into audit_checkpoints (seq, row_hash, signed_at_ms, key_id, signature) values (2, 'abc', 0, $1, 'deadbeef')",
+      [key.id],
+    );
+    expect(await verify()).toEqual({
+      intact: false,
+      firstBadSeq: 2,
+      reason: 'checkpoint at seq 2 is not signed by this key',
+    });
     await asSuperuser('delete from audit_checkpoints where seq = 2');
     expect((await verify()).intact).toBe(true);
   });
@@ -136,24 +208,51 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
 describe('inv. 8 (design for retention): crypto-shredding the subject keys', () => {
   test('after the keys are destroyed the log still verifies, unchanged, but no longer names the patron', async () => {
     const before = await t.db.raw('select seq, row_hash, subject from audit_events order by seq');
-    const ada = '{ auditEvents(filter: { patronId: "pat_adalovelace" }, first: 100) { nodes { seq } } }';
-    const found = await t.gql<{ auditEvents: { nodes: unknown[] } }>(ada, { as: AS.director, purpose: 'RECORDS_AUDIT' });
+    const ada =
+      '{ auditEvents(filter: { patronId: "pat_adalovelace" }, first: 100) { nodes { seq } } }';
+    const found = await t.gql<{ auditEvents: { nodes: unknown[] } }>(ada, {
+      as: AS.director,
+      purpose: 'RECORDS_AUDIT',
+    });
     expect(found.body.data!.auditEvents.nodes.length).toBeGreaterThan(0);
-    expect((await releasesOf(t.db.database.db, 'dr_approved')).map((r) => r.patronId)).toEqual(['pat_adalovelace', 'pat_adalovelace', 'pat_adalovelace', 'pat_adalovelace']);
+    expect((await releasesOf(t.db.database.db, 'dr_approved')).map((r) => r.patronId)).toEqual([
+      'pat_adalovelace',
+      'pat_adalovelace',
+      'pat_adalovelace',
+      'pat_adalovelace',
+    ]);
 
     // A month that has not ended keeps its keys; naming the patron destroys theirs.
     expect(await shredSubjectKeys(t.db.database.db, { before: new Date() })).toEqual(0);
     expect(await shredSubjectKeys(t.db.database.db, { patronIds: ['pat_adalovelace'] })).toEqual(1);
 
-    expect((await t.db.raw('select seq, row_hash, subject from audit_events order by seq')).slice(0, before.length)).toEqual(before);
+    expect(
+      (await t.db.raw('select seq, row_hash, subject from audit_events order by seq')).slice(
+        0,
+        before.length,
+      ),
+    ).toEqual(before);
     const after = await verify();
     expect(after.intact).toBe(true);
-    const lost = await t.gql<{ auditEvents: { nodes: unknown[] } }>(ada, { as: AS.director, purpose: 'RECORDS_AUDIT' });
+    const lost = await t.gql<{ auditEvents: { nodes: unknown[] } }>(ada, {
+      as: AS.director,
+      purpose: 'RECORDS_AUDIT',
+    });
     expect(lost.body.data!.auditEvents.nodes).toEqual([]);
-    expect((await releasesOf(t.db.database.db, 'dr_approved')).map((r) => r.patronId)).toEqual([null, null, null, null]);
+    expect((await releasesOf(t.db.database.db, 'dr_approved')).map((r) => r.patronId)).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
     // Ada's log shows only what happened since: the Director's search above, under a fresh key.
-    const own = await t.gql('{ patron(id: "pat_adalovelace") { accessLog { nodes { basis categories } } } }', { as: AS.ada });
-    expect(own.body.data).toEqual({ patron: { accessLog: { nodes: [{ basis: 'DIRECTOR', categories: ['DISCLOSURE'] }] } } });
+    const own = await t.gql(
+      '{ patron(id: "pat_adalovelace") { accessLog { nodes { basis categories } } } }',
+      { as: AS.ada },
+    );
+    expect(own.body.data).toEqual({
+      patron: { accessLog: { nodes: [{ basis: 'DIRECTOR', categories: ['DISCLOSURE'] }] } },
+    });
 
     // Every month that ended before the given instant goes at once.
     const nextMonth = new Date(Date.now() + 32 * 86_400_000);
@@ -166,7 +265,10 @@ describe('inv. 8 (design for retention): crypto-shredding the subject keys', () 
 describe('npm run audit:verify', () => {
   test('prints intact (exit 0), or the first bad sequence number (exit 1)', async () => {
     const run = (env: Record<string, string>) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/scripts/audit-verify.ts'], { env: { ...process.env, ...env, AUDIT_CHECKPOINT_KEY: SECRET, LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/scripts/audit-verify.ts'], {
+        env: { ...process.env, ...env, AUDIT_CHECKPOINT_KEY: SECRET, LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+      });
     let env: Record<string, string>;
     let dir: string | null = null;
     if (onPostgres) {
@@ -183,7 +285,10 @@ describe('npm run audit:verify', () => {
         const rows = await t.db.raw(`select * from ${table} order by seq`);
         for (const r of rows) {
           const cols = Object.keys(r);
-          await copy.client.query(`insert into ${table} (${cols.join(',')}) values (${cols.map((_, i) => `$${i + 1}`).join(',')})`, Object.values(r));
+          await copy.client.query(
+            `insert into ${table} (${cols.join(',')}) values (${cols.map((_, i) => `$${i + 1}`).join(',')})`,
+            Object.values(r),
+          );
         }
       }
       await copy.close();
@@ -193,7 +298,10 @@ describe('npm run audit:verify', () => {
     const events = Number((await t.db.raw('select max(seq) as s from audit_events'))[0]!.s);
     try {
       const ok = run(env);
-      expect([ok.status, ok.stdout]).toEqual([0, `audit log intact: ${events} events, 2 checkpoints, last signed checkpoint at seq ${last}\n`]);
+      expect([ok.status, ok.stdout]).toEqual([
+        0,
+        `audit log intact: ${events} events, 2 checkpoints, last signed checkpoint at seq ${last}\n`,
+      ]);
       if (onPostgres) {
         await asSuperuser('delete from audit_events where seq = 2');
       } else {
@@ -205,7 +313,10 @@ describe('npm run audit:verify', () => {
         await copy.close();
       }
       const bad = run(env);
-      expect([bad.status, bad.stdout]).toEqual([1, 'audit log NOT intact: first bad sequence number 2 (row 2 is missing (next row is 3))\n']);
+      expect([bad.status, bad.stdout]).toEqual([
+        1,
+        'audit log NOT intact: first bad sequence number 2 (row 2 is missing (next row is 3))\n',
+      ]);
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
@@ -215,7 +326,10 @@ describe('npm run audit:verify', () => {
 async function reinsert(rows: Record<string, unknown>[]) {
   for (const r of rows) {
     const cols = Object.keys(r);
-    await t.db.raw(`insert into audit_events (${cols.join(',')}) values (${cols.map((_, i) => `$${i + 1}`).join(',')})`, Object.values(r));
+    await t.db.raw(
+      `insert into audit_events (${cols.join(',')}) values (${cols.map((_, i) => `$${i + 1}`).join(',')})`,
+      Object.values(r),
+    );
   }
 }
 
@@ -227,11 +341,11 @@ async function rechain() {
   try {
     for (const row of rows) {
       const hash = chainHash(previous, row);
-      if (hash !== row.rowHash) await t.db.raw('update audit_events set row_hash = $1 where seq = $2', [hash, row.seq]);
+      if (hash !== row.rowHash)
+        await t.db.raw('update audit_events set row_hash = $1 where seq = $2', [hash, row.seq]);
       previous = hash;
     }
   } finally {
     await t.db.raw('alter table audit_events enable trigger all');
   }
 }
-

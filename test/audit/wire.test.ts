@@ -14,8 +14,21 @@ const AT = Date.parse('2026-11-20T10:00:00Z');
 const PAGE = ['pat_wire_c', 'pat_wire_a', 'pat_wire_b'];
 let d: TestDatabase;
 
-const group = (typeName: string, fields: string[], category: string, rule: string, subjects: string[]): DecisionGroup => ({
-  typeName, fields, category: category as DecisionGroup['category'], outcome: 'GRANTED', basis: 'STAFF_PURPOSE', basisRef: null, rule, subjects,
+const group = (
+  typeName: string,
+  fields: string[],
+  category: string,
+  rule: string,
+  subjects: string[],
+): DecisionGroup => ({
+  typeName,
+  fields,
+  category: category as DecisionGroup['category'],
+  outcome: 'GRANTED',
+  basis: 'STAFF_PURPOSE',
+  basisRef: null,
+  rule,
+  subjects,
 });
 /** A dashboard page: two Patron rules and the Loan rule over the same patrons, and a group about no patron. */
 const groups = (): DecisionGroup[] => [
@@ -25,14 +38,26 @@ const groups = (): DecisionGroup[] => [
   group('Loan', ['returnedAt'], 'CIRCULATION', 'pii:CIRCULATION', []),
 ];
 const request = (requestId: string, principalPatron: string | null) => ({
-  atMs: AT, requestId, operationName: 'Dashboard', documentHash: null, principalKind: 'user',
-  principalId: principalPatron ? null : 'staff_circ', principalPatron, principalRoles: ['circulation'], purpose: 'CIRCULATION_DESK', viaRouter: true,
+  atMs: AT,
+  requestId,
+  operationName: 'Dashboard',
+  documentHash: null,
+  principalKind: 'user',
+  principalId: principalPatron ? null : 'staff_circ',
+  principalPatron,
+  principalRoles: ['circulation'],
+  purpose: 'CIRCULATION_DESK',
+  viaRouter: true,
 });
-const append = (requests: object[]) => d.raw('select * from audit_append_requests($1::jsonb)', [JSON.stringify(requests)]);
+const append = (requests: object[]) =>
+  d.raw('select * from audit_append_requests($1::jsonb)', [JSON.stringify(requests)]);
 /** Every column but those that name the request or its place in the chain. */
 const stored = (requestId: string) =>
-  d.raw(`select format, at_ms::text, operation_name, principal_kind, principal_id, principal_roles, purpose, subjects, type_name,
-    fields, category, outcome, basis, basis_ref, rule, via_router from audit_events where request_id = $1 order by seq`, [requestId]);
+  d.raw(
+    `select format, at_ms::text, operation_name, principal_kind, principal_id, principal_roles, purpose, subjects, type_name,
+    fields, category, outcome, basis, basis_ref, rule, via_router from audit_events where request_id = $1 order by seq`,
+    [requestId],
+  );
 
 beforeAll(async () => {
   d = await createTestDatabase({ seed: false });
@@ -67,15 +92,27 @@ describe('inv. 5: both request layouts store the same rows', () => {
       ['Loan', 'pii:CIRCULATION', 0],
     ]);
     // Stored as pseudonyms in byte order, never as patron ids.
-    const pseudonyms = await d.raw(`select pseudonym from audit_subject_keys where patron_id = any($1) order by pseudonym collate "C"`, [PAGE]);
+    const pseudonyms = await d.raw(
+      `select pseudonym from audit_subject_keys where patron_id = any($1) order by pseudonym collate "C"`,
+      [PAGE],
+    );
     expect(rows[0]!.subjects).toEqual(pseudonyms.map((k) => k.pseudonym));
     expect(await d.raw('select count(*)::int as n from audit_subject_keys')).toEqual([{ n: 3 }]);
   });
 
   test("a patron principal is stored as their pseudonym, made on the patron's first request", async () => {
-    await append([{ ...request('wire-self', 'pat_wire_self'), ...onTheWire([group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', ['pat_wire_self'])]) }]);
-    const [key] = await d.raw(`select pseudonym from audit_subject_keys where patron_id = 'pat_wire_self'`);
-    expect((await stored('wire-self')).map((r) => [r.principal_id, r.subjects])).toEqual([[key!.pseudonym, [key!.pseudonym]]]);
+    await append([
+      {
+        ...request('wire-self', 'pat_wire_self'),
+        ...onTheWire([group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', ['pat_wire_self'])]),
+      },
+    ]);
+    const [key] = await d.raw(
+      `select pseudonym from audit_subject_keys where patron_id = 'pat_wire_self'`,
+    );
+    expect((await stored('wire-self')).map((r) => [r.principal_id, r.subjects])).toEqual([
+      [key!.pseudonym, [key!.pseudonym]],
+    ]);
   });
 
   test('the log both layouts wrote verifies intact', async () => {
@@ -83,16 +120,34 @@ describe('inv. 5: both request layouts store the same rows', () => {
   });
 
   test('a list naming a patron twice is refused, and nothing is written', async () => {
-    const twice = { ...request('wire-twice', null), subjectSets: [['pat_wire_a', 'pat_wire_a']], groups: [{ ...group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', []), subjects: undefined, set: 0 }] };
+    const twice = {
+      ...request('wire-twice', null),
+      subjectSets: [['pat_wire_a', 'pat_wire_a']],
+      groups: [
+        {
+          ...group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', []),
+          subjects: undefined,
+          set: 0,
+        },
+      ],
+    };
     await expect(append([twice])).rejects.toThrow(/a subject has no key for the period/);
-    expect(await d.raw(`select count(*)::int as n from audit_events where request_id = 'wire-twice'`)).toEqual([{ n: 0 }]);
+    expect(
+      await d.raw(`select count(*)::int as n from audit_events where request_id = 'wire-twice'`),
+    ).toEqual([{ n: 0 }]);
   });
 });
 
 describe('storage of the subject lists (migrations 0008, 0010)', () => {
   test('subjects are stored out of line uncompressed, and the GIN index flushes its pending list in small pieces', async () => {
-    expect(await d.raw(`select attstorage from pg_attribute where attrelid = 'audit_events'::regclass and attname = 'subjects'`)).toEqual([{ attstorage: 'e' }]);
-    expect(await d.raw(`select reloptions from pg_class where relname = 'audit_events_subjects_idx'`)).toEqual([{ reloptions: ['gin_pending_list_limit=256'] }]);
+    expect(
+      await d.raw(
+        `select attstorage from pg_attribute where attrelid = 'audit_events'::regclass and attname = 'subjects'`,
+      ),
+    ).toEqual([{ attstorage: 'e' }]);
+    expect(
+      await d.raw(`select reloptions from pg_class where relname = 'audit_events_subjects_idx'`),
+    ).toEqual([{ reloptions: ['gin_pending_list_limit=256'] }]);
   });
 });
 
@@ -100,12 +155,17 @@ describe('the canonical text is built with plain expressions (migration 0011)', 
   test('audit_json is inlined into the query that calls it, and returns what JSON.stringify does', async () => {
     // Declared IMMUTABLE around the STABLE to_json it could not be inlined, and every call site
     // started the SQL function executor each time audit_pending_rows ran.
-    const plan = await d.raw(`explain (verbose, format json) select audit_json(v) from (values ('a"b'), (null)) t(v)`);
+    const plan = await d.raw(
+      `explain (verbose, format json) select audit_json(v) from (values ('a"b'), (null)) t(v)`,
+    );
     const output = JSON.stringify(plan[0]!['QUERY PLAN']);
     expect(output).toContain('to_json');
     expect(output).not.toContain('audit_json');
     const texts = ['a"b\\c\n\u0001é', null];
-    const rows = await d.raw(`select audit_json(v) as j from unnest($1::text[]) with ordinality t(v, i) order by i`, [texts]);
+    const rows = await d.raw(
+      `select audit_json(v) as j from unnest($1::text[]) with ordinality t(v, i) order by i`,
+      [texts],
+    );
     expect(rows.map((r) => r.j)).toEqual(texts.map((t) => JSON.stringify(t)));
   });
 });

@@ -21,8 +21,12 @@ describe('reg. 4: every classified field has the rule its classification calls f
     if (c.kind === 'public') expect(name).toBe(ruleName(rules.PageInfo!.hasNextPage));
     else if (c.kind === 'internal') expect(name).toBe('internal:staff');
     // A request's events and its release record are the request's own paperwork: decided by the request.
-    else if (['DisclosureRequest', 'DisclosureEvent', 'DisclosureRelease'].includes(type)) expect(name).toBe('pii:DISCLOSURE:request');
-    else expect(name).toBe(`pii:${c.category}${c.staffVisible ? '' : ':custodian'}${c.vendorShared ? ':vendor' : ''}`);
+    else if (['DisclosureRequest', 'DisclosureEvent', 'DisclosureRelease'].includes(type))
+      expect(name).toBe('pii:DISCLOSURE:request');
+    else
+      expect(name).toBe(
+        `pii:${c.category}${c.staffVisible ? '' : ':custodian'}${c.vendorShared ? ':vendor' : ''}`,
+      );
   });
 });
 
@@ -41,15 +45,23 @@ test('every root field has a hand-written rule (none relies on the deny fallback
     const type = schema.getType(root);
     if (!isObjectType(type)) throw new Error(`${root} is not an object type`);
     const fields = Object.keys(type.getFields());
-    expect(fields.filter((f) => !(f in ROOT_RULES[root])), root).toEqual([]);
+    expect(
+      fields.filter((f) => !(f in ROOT_RULES[root])),
+      root,
+    ).toEqual([]);
   }
 });
 
 /** The SDL of schema/, with `extra` appended inside the Patron type. */
 function sdlWith(extraPatronField: string): string {
-  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql')).sort();
+  const files = readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort();
   const sdl = files.map((f) => readFileSync(`${schemaDir}/${f}`, 'utf8')).join('\n');
-  return sdl.replace('type Patron @key(fields: "id") {', `type Patron @key(fields: "id") {\n  ${extraPatronField}`);
+  return sdl.replace(
+    'type Patron @key(fields: "id") {',
+    `type Patron @key(fields: "id") {\n  ${extraPatronField}`,
+  );
 }
 
 test('a field added without a classification fails the build, naming the field', () => {
@@ -59,11 +71,15 @@ test('a field added without a classification fails the build, naming the field',
 });
 
 test('a field with two classifications fails the build too', () => {
-  const s = buildSubgraphSchema([{ typeDefs: parse(sdlWith('nickname: String @public @pii(category: IDENTITY)')) }]);
+  const s = buildSubgraphSchema([
+    { typeDefs: parse(sdlWith('nickname: String @public @pii(category: IDENTITY)')) },
+  ]);
   expect(() => buildPermissions(s)).toThrow('missing or ambiguous: Patron.nickname');
 });
 
 test('the same field, classified, builds and gets the IDENTITY rule', () => {
-  const s = buildSubgraphSchema([{ typeDefs: parse(sdlWith('nickname: String @pii(category: IDENTITY)')) }]);
+  const s = buildSubgraphSchema([
+    { typeDefs: parse(sdlWith('nickname: String @pii(category: IDENTITY)')) },
+  ]);
   expect(ruleName(derivedTypeRules(classifyFields(s)).Patron!.nickname)).toBe('pii:IDENTITY');
 });

@@ -67,19 +67,52 @@ interface Batch {
   truthDocument?: string;
   variables?: Record<string, unknown>;
   /** Positions in the response: (trail, path, selection, outcome) with the truth beside them. */
-  positions: { trail: string; path: (string | number)[]; sel: PlanSelection; outcome: (who: Who) => Outcome; volatile?: boolean; truthAt?: (who: Who) => (string | number)[] }[];
+  positions: {
+    trail: string;
+    path: (string | number)[];
+    sel: PlanSelection;
+    outcome: (who: Who) => Outcome;
+    volatile?: boolean;
+    truthAt?: (who: Who) => (string | number)[];
+  }[];
   truth: Record<string, unknown>;
 }
 
 const batches: Batch[] = [];
-const coverage = { fields: new Set<string>(), paths: new Set<string>(), principals: new Set<string>(), checks: 0 };
+const coverage = {
+  fields: new Set<string>(),
+  paths: new Set<string>(),
+  principals: new Set<string>(),
+  checks: 0,
+};
 
 /** Runs a document on the schema WITHOUT authorization, as the Director: the full truth to compare with. */
-async function truthOf(document: string, variables?: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function truthOf(
+  document: string,
+  variables?: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const logger = createLogger('silent');
-  const principal: Principal = { kind: 'user', id: 'staff_director', roles: new Set<Role>(['director']), patronId: null, vendorId: null, requesterId: null, scopes: new Set<string>() };
-  const ctx = createContext(t.db.database.db, logger, { requestId: 'truth-0001', principal, purpose: 'RECORDS_AUDIT', viaRouter: false });
-  const result = await execute({ schema: buildUnprotectedSchema(), document: parse(document), contextValue: ctx, variableValues: variables });
+  const principal: Principal = {
+    kind: 'user',
+    id: 'staff_director',
+    roles: new Set<Role>(['director']),
+    patronId: null,
+    vendorId: null,
+    requesterId: null,
+    scopes: new Set<string>(),
+  };
+  const ctx = createContext(t.db.database.db, logger, {
+    requestId: 'truth-0001',
+    principal,
+    purpose: 'RECORDS_AUDIT',
+    viaRouter: false,
+  });
+  const result = await execute({
+    schema: buildUnprotectedSchema(),
+    document: parse(document),
+    contextValue: ctx,
+    variableValues: variables,
+  });
   if (result.errors?.length) throw new Error(`truth query failed: ${result.errors[0]!.message}`);
   return result.data as Record<string, unknown>;
 }
@@ -87,35 +120,67 @@ async function truthOf(document: string, variables?: Record<string, unknown>): P
 function rootBatch(): Omit<Batch, 'truth'> {
   const r = new Renderer(PLAIN);
   const roots: Root[] = [];
-  const idsOf = (type: string) => [...w.records.values()].filter((x) => x.type === type).map((x) => x.id);
-  const add = (entry: string, type: string, ids: string[], arg: string, outcome: (who: Who, id: string) => Outcome) =>
+  const idsOf = (type: string) =>
+    [...w.records.values()].filter((x) => x.type === type).map((x) => x.id);
+  const add = (
+    entry: string,
+    type: string,
+    ids: string[],
+    arg: string,
+    outcome: (who: Who, id: string) => Outcome,
+  ) =>
     ids.forEach((id, i) => {
       const field = entry.split('.')[1]!;
-      roots.push({ alias: `${field}_${i}`, entry, call: `${field}(${arg}: "${id}")`, sel: plan(schema, type, ROOT_DEPTH), outcome: (who) => outcome(who, id) });
+      roots.push({
+        alias: `${field}_${i}`,
+        entry,
+        call: `${field}(${arg}: "${id}")`,
+        sel: plan(schema, type, ROOT_DEPTH),
+        outcome: (who) => outcome(who, id),
+      });
     });
-  add('Query.patron', 'Patron', [...PATRONS, 'pat_nosuchpatron'], 'id', (who, id) => reachOutcome(who, id));
-  add('Query.patronByCardNumber', 'Patron', [...w.cardNumbers.values()], 'cardNumber', (who) => deskOutcome(who));
+  add('Query.patron', 'Patron', [...PATRONS, 'pat_nosuchpatron'], 'id', (who, id) =>
+    reachOutcome(who, id),
+  );
+  add('Query.patronByCardNumber', 'Patron', [...w.cardNumbers.values()], 'cardNumber', (who) =>
+    deskOutcome(who),
+  );
   const lookups: [string, string, Category, string][] = [
     ['Query.loan', 'Loan', 'CIRCULATION', 'loan_nosuchloan'],
     ['Query.fine', 'Fine', 'FINES', 'fine_nosuchfine'],
     ['Query.referenceConsult', 'ReferenceConsult', 'REFERENCE', 'rc_nosuchconsult'],
   ];
   for (const [entry, type, category, unknown] of lookups) {
-    add(entry, type, [...idsOf(type), unknown], 'id', (who, id) => lookupOutcome(w, who, category, w.records.get(id)));
+    add(entry, type, [...idsOf(type), unknown], 'id', (who, id) =>
+      lookupOutcome(w, who, category, w.records.get(id)),
+    );
   }
-  add('Query.disclosureRequest', 'DisclosureRequest', [...idsOf('DisclosureRequest'), 'dr_nosuchrequest'], 'id', (who, id) =>
-    disclosureLookupOutcome(w, who, w.records.get(id)),
+  add(
+    'Query.disclosureRequest',
+    'DisclosureRequest',
+    [...idsOf('DisclosureRequest'), 'dr_nosuchrequest'],
+    'id',
+    (who, id) => disclosureLookupOutcome(w, who, w.records.get(id)),
   );
   const body = roots.map((x) => `${x.alias}: ${x.call} ${r.selection(x.sel)}`).join('\n');
   // `me` is the caller's own record: its truth is the same selection through `patron(id:)` above.
   const me = plan(schema, 'Patron', ROOT_DEPTH);
-  const mePosition = { trail: 'Query.me', path: ['me'], sel: me, outcome: meOutcome, truthAt: (who: Who) => [`patron_${PATRONS.indexOf(who.patronId as never)}`] };
+  const mePosition = {
+    trail: 'Query.me',
+    path: ['me'],
+    sel: me,
+    outcome: meOutcome,
+    truthAt: (who: Who) => [`patron_${PATRONS.indexOf(who.patronId as never)}`],
+  };
   return {
     name: 'root fields (aliased roots, plain selections)',
     style: PLAIN,
     document: r.document(`query Roots {\n${body}\nme ${r.selection(me)}\n}`),
     truthDocument: r.document(`query Roots {\n${body}\n}`),
-    positions: [...roots.map((x) => ({ trail: x.entry, path: [x.alias], sel: x.sel, outcome: x.outcome })), mePosition],
+    positions: [
+      ...roots.map((x) => ({ trail: x.entry, path: [x.alias], sel: x.sel, outcome: x.outcome })),
+      mePosition,
+    ],
   };
 }
 
@@ -123,16 +188,27 @@ function entitiesBatch(): Omit<Batch, 'truth'> {
   const r = new Renderer(DRESSED);
   const types = ['Patron', 'Loan', 'Fine', 'ReferenceConsult', 'DisclosureRequest'];
   const reps = [...w.records.values()]
-    .filter((x) => types.includes(x.type) && (x.type !== 'Patron' || (PATRONS as readonly string[]).includes(x.id)))
+    .filter(
+      (x) =>
+        types.includes(x.type) &&
+        (x.type !== 'Patron' || (PATRONS as readonly string[]).includes(x.id)),
+    )
     .map((x) => ({ __typename: x.type, id: x.id }));
   const sels = new Map(types.map((type) => [type, plan(schema, type, ROOT_DEPTH)]));
   const inner = types.map((type) => `... on ${type} ${r.selection(sels.get(type)!)}`).join('\n');
   return {
     name: '_entities (inline and named fragments, aliased fields)',
     style: DRESSED,
-    document: r.document(`query Entities($reps: [_Any!]!) { _entities(representations: $reps) { __typename\n${inner} } }`),
+    document: r.document(
+      `query Entities($reps: [_Any!]!) { _entities(representations: $reps) { __typename\n${inner} } }`,
+    ),
     variables: { reps },
-    positions: reps.map((rep, i) => ({ trail: `Query._entities(${rep.__typename})`, path: ['_entities', i], sel: sels.get(rep.__typename)!, outcome: () => 'ALLOW' as const })),
+    positions: reps.map((rep, i) => ({
+      trail: `Query._entities(${rep.__typename})`,
+      path: ['_entities', i],
+      sel: sels.get(rep.__typename)!,
+      outcome: () => 'ALLOW' as const,
+    })),
   };
 }
 
@@ -141,7 +217,13 @@ function entitiesBatch(): Omit<Batch, 'truth'> {
  * its own. The audit log grows with every request of this test, so its values are not compared.
  */
 function soloBatches(): Omit<Batch, 'truth'>[] {
-  const solo = (entry: string, call: string, type: string, outcome: (who: Who) => Outcome, volatile = false): Omit<Batch, 'truth'> => {
+  const solo = (
+    entry: string,
+    call: string,
+    type: string,
+    outcome: (who: Who) => Outcome,
+    volatile = false,
+  ): Omit<Batch, 'truth'> => {
     const r = new Renderer(PLAIN);
     const sel = plan(schema, type, ROOT_DEPTH);
     return {
@@ -155,16 +237,38 @@ function soloBatches(): Omit<Batch, 'truth'>[] {
   return [
     // Patrons see active vendors only, staff every vendor: no single truth.
     solo('Query.vendors', 'vendors', 'Vendor', vendorsOutcome, true),
-    solo('Query.designations', 'designations(includeInactive: true)', 'Designation', custodianOutcome),
+    solo(
+      'Query.designations',
+      'designations(includeInactive: true)',
+      'Designation',
+      custodianOutcome,
+    ),
     solo('Query.disclosureQueue', 'disclosureQueue', 'DisclosureQueue', custodianOutcome),
-    solo('Query.auditEvents', 'auditEvents(first: 100)', 'AuditEventConnection', custodianOutcome, true),
+    solo(
+      'Query.auditEvents',
+      'auditEvents(first: 100)',
+      'AuditEventConnection',
+      custodianOutcome,
+      true,
+    ),
     // Counts change as this test checks loans in; they are compared field by field, not to a truth.
     // Grouped by enum dimensions: a branch key is the library's own vocabulary (not personal), but
     // this fixture writes a unique canary into every loan's branch, so a BRANCH table would list
     // them as keys. Suppression itself is tested in test/retention/statistics.test.ts.
-    solo('Query.statistics', `statistics(measure: REFERENCE_CONSULTS, year: ${new Date().getUTCFullYear()}, rows: CHANNEL, columns: AGE_BAND)`, 'StatisticsTable', staffMemberOutcome, true),
+    solo(
+      'Query.statistics',
+      `statistics(measure: REFERENCE_CONSULTS, year: ${new Date().getUTCFullYear()}, rows: CHANNEL, columns: AGE_BAND)`,
+      'StatisticsTable',
+      staffMemberOutcome,
+      true,
+    ),
     ...requesters.map((id) =>
-      solo('Query.requesterDisclosureRequests', `requesterDisclosureRequests(requesterId: "${id}", first: 100)`, 'DisclosureRequestConnection', (who) => requesterListOutcome(who, id)),
+      solo(
+        'Query.requesterDisclosureRequests',
+        `requesterDisclosureRequests(requesterId: "${id}", first: 100)`,
+        'DisclosureRequestConnection',
+        (who) => requesterListOutcome(who, id),
+      ),
     ),
   ];
 }
@@ -175,8 +279,17 @@ function searchBatch(): Omit<Batch, 'truth'> {
   return {
     name: 'patrons search (fragments, aliased fields)',
     style: DRESSED,
-    document: r.document(`query Search { a_Query_patrons: patrons(search: { namePrefix: "CANARY" }, first: 100) ${r.selection(sel)} }`),
-    positions: [{ trail: 'Query.patrons', path: ['a_Query_patrons'], sel, outcome: (who) => deskOutcome(who) }],
+    document: r.document(
+      `query Search { a_Query_patrons: patrons(search: { namePrefix: "CANARY" }, first: 100) ${r.selection(sel)} }`,
+    ),
+    positions: [
+      {
+        trail: 'Query.patrons',
+        path: ['a_Query_patrons'],
+        sel,
+        outcome: (who) => deskOutcome(who),
+      },
+    ],
   };
 }
 
@@ -187,22 +300,39 @@ beforeAll(async () => {
   t = await startTestServer({ env: GENEROUS_LIMITS });
   w = await buildWorld(t.db, seededAt);
   schema = buildUnprotectedSchema();
-  for (const b of [rootBatch(), entitiesBatch(), searchBatch(), ...soloBatches()]) batches.push({ ...b, truth: await truthOf(b.truthDocument ?? b.document, b.variables) });
+  for (const b of [rootBatch(), entitiesBatch(), searchBatch(), ...soloBatches()])
+    batches.push({ ...b, truth: await truthOf(b.truthDocument ?? b.document, b.variables) });
 }, 120_000);
 afterAll(() => t?.stop());
 
 const at = (data: unknown, path: (string | number)[]) =>
-  path.reduce<unknown>((v, k) => (v === null || v === undefined ? null : (v as Record<string | number, unknown>)[k]), data);
+  path.reduce<unknown>(
+    (v, k) => (v === null || v === undefined ? null : (v as Record<string | number, unknown>)[k]),
+    data,
+  );
 
 describe('reg. 3, 4, 6, 7, 14: no personal field reaches anyone the oracle does not name, on any path', () => {
   test.each(PRINCIPALS.map((p) => [p.label, p] as const))('%s', async (_label, who) => {
     const problems: string[] = [];
     for (const b of batches) {
-      const res = await t.gql(b.document, { token: who.token ? await t.issuer.mint(who.token) : undefined, purpose: who.purpose, variables: b.variables });
-      expect(res.status, `${b.name}: HTTP status ${JSON.stringify(res.body.errors?.[0])}`).toBe(200);
+      const res = await t.gql(b.document, {
+        token: who.token ? await t.issuer.mint(who.token) : undefined,
+        purpose: who.purpose,
+        variables: b.variables,
+      });
+      expect(res.status, `${b.name}: HTTP status ${JSON.stringify(res.body.errors?.[0])}`).toBe(
+        200,
+      );
       const c = new Checker(w, who, b.style);
       for (const pos of b.positions) {
-        c.root(pos.trail, pos.path, pos.outcome(who), pos.sel, pos.volatile ? undefined : (at(b.truth, pos.truthAt?.(who) ?? pos.path) as never), at(res.body.data, pos.path) as never);
+        c.root(
+          pos.trail,
+          pos.path,
+          pos.outcome(who),
+          pos.sel,
+          pos.volatile ? undefined : (at(b.truth, pos.truthAt?.(who) ?? pos.path) as never),
+          at(res.body.data, pos.path) as never,
+        );
       }
       c.errors(res.body.errors as never);
       c.canaries(res.body);
@@ -226,23 +356,50 @@ describe('reg. 3, 4, 7: mutation results (CheckInResult, CardVerification) carry
     const loanId = `loan_leakcheckin${'abcdefghijklmnopqrstuvwxyz'[i]}`; // ids are base32
     await t.db.raw(
       `insert into loans (id, patron_id, item_id, item_type, branch, checked_out_at, due_at) values ($1, 'pat_adalovelace', 'item_leak', 'book', 'MAIN', $2, $3)`,
-      [loanId, new Date(w.seededAt.getTime() - 86_400_000), new Date(w.seededAt.getTime() + 86_400_000)],
+      [
+        loanId,
+        new Date(w.seededAt.getTime() - 86_400_000),
+        new Date(w.seededAt.getTime() + 86_400_000),
+      ],
     );
-    const loanRec = { type: 'Loan' as const, id: loanId, patronId: 'pat_adalovelace', at: null, current: false, librarianId: null };
+    const loanRec = {
+      type: 'Loan' as const,
+      id: loanId,
+      patronId: 'pat_adalovelace',
+      at: null,
+      current: false,
+      librarianId: null,
+    };
     w.records.set(loanId, loanRec);
     const token = who.token ? await t.issuer.mint(who.token) : undefined;
     const problems: string[] = [];
     const docs: [string, string, string, (x: Who) => Outcome][] = [
       ['Mutation.checkIn', `checkIn(loanId: "${loanId}")`, 'CheckInResult', deskOutcome],
-      ['Mutation.verifyCard', `verifyCard(cardNumber: "${w.cardNumbers.get('pat_adalovelace')}", pin: "2468")`, 'CardVerification', verifyCardOutcome],
+      [
+        'Mutation.verifyCard',
+        `verifyCard(cardNumber: "${w.cardNumbers.get('pat_adalovelace')}", pin: "2468")`,
+        'CardVerification',
+        verifyCardOutcome,
+      ],
     ];
     for (const [entry, call, type, outcome] of docs) {
       const r = new Renderer(DRESSED);
       const sel = plan(schema, type, ROOT_DEPTH);
-      const res = await t.gql(r.document(`mutation M { root: ${call} ${r.selection(sel)} }`), { token, purpose: who.purpose });
+      const res = await t.gql(r.document(`mutation M { root: ${call} ${r.selection(sel)} }`), {
+        token,
+        purpose: who.purpose,
+      });
       expect(res.status).toBe(200);
       const c = new Checker(w, who, DRESSED);
-      c.root(entry, ['root'], outcome(who), sel, undefined, (res.body.data?.root ?? null) as never, loanRec);
+      c.root(
+        entry,
+        ['root'],
+        outcome(who),
+        sel,
+        undefined,
+        (res.body.data?.root ?? null) as never,
+        loanRec,
+      );
       c.errors(res.body.errors as never);
       c.canaries(res.body);
       problems.push(...c.problems.map((p) => `${entry}: ${p}`));
@@ -257,20 +414,51 @@ describe('reg. 3, 4, 7: mutation results (CheckInResult, CardVerification) carry
 /** Every field of every non-root object type: what the classification covers. */
 function classifiedFields(s: GraphQLSchema): string[] {
   return Object.values(s.getTypeMap())
-    .filter((ty) => isObjectType(ty) && !ty.name.startsWith('_') && !['Query', 'Mutation', 'Subscription'].includes(ty.name))
-    .flatMap((ty) => Object.keys((ty as { getFields(): Record<string, unknown> }).getFields()).map((f) => `${ty.name}.${f}`));
+    .filter(
+      (ty) =>
+        isObjectType(ty) &&
+        !ty.name.startsWith('_') &&
+        !['Query', 'Mutation', 'Subscription'].includes(ty.name),
+    )
+    .flatMap((ty) =>
+      Object.keys((ty as { getFields(): Record<string, unknown> }).getFields()).map(
+        (f) => `${ty.name}.${f}`,
+      ),
+    );
 }
 
 test('the oracle reads the classification as the SDL writes it (@pii category / @public / @internal)', () => {
   const seen = classifiedFields(schema).map((key) => {
     const [type, field] = key.split('.') as [string, string];
-    const directives = (schema.getType(type) as { getFields(): Record<string, { astNode?: { directives?: readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: { value?: unknown } }[] }[] } }> }).getFields()[field]!.astNode?.directives ?? [];
+    const directives =
+      (
+        schema.getType(type) as {
+          getFields(): Record<
+            string,
+            {
+              astNode?: {
+                directives?: readonly {
+                  name: { value: string };
+                  arguments?: readonly { name: { value: string }; value: { value?: unknown } }[];
+                }[];
+              };
+            }
+          >;
+        }
+      ).getFields()[field]!.astNode?.directives ?? [];
     const pii = directives.find((d) => d.name.value === 'pii');
-    const sdl = pii ? String(pii.arguments!.find((a) => a.name.value === 'category')!.value.value) : directives.some((d) => d.name.value === 'internal') ? 'internal' : null;
+    const sdl = pii
+      ? String(pii.arguments!.find((a) => a.name.value === 'category')!.value.value)
+      : directives.some((d) => d.name.value === 'internal')
+        ? 'internal'
+        : null;
     return [key, sdl] as const;
   });
-  const oracle = (type: string, field: string) => (isInternalField(type, field) ? 'internal' : categoryOf(type, field));
-  expect(seen.filter(([key, sdl]) => oracle(...(key.split('.') as [string, string])) !== sdl)).toEqual([]);
+  const oracle = (type: string, field: string) =>
+    isInternalField(type, field) ? 'internal' : categoryOf(type, field);
+  expect(
+    seen.filter(([key, sdl]) => oracle(...(key.split('.') as [string, string])) !== sdl),
+  ).toEqual([]);
 });
 
 test('coverage: every classified field × every principal × every path (fails below 100%)', () => {

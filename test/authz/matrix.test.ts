@@ -12,7 +12,11 @@ test('README policy matrix matches the rules (run `npm run policy:matrix` after 
 
 test('reg. 3, 14: the matrix has the rows the policy is about, computed, not written by hand', async () => {
   const rows = (await policyMatrix(buildUnprotectedSchema())).split('\n').slice(2);
-  const row = (who: string) => rows.find((r) => r.startsWith(`| ${who} |`))?.split(' | ').slice(1);
+  const row = (who: string) =>
+    rows
+      .find((r) => r.startsWith(`| ${who} |`))
+      ?.split(' | ')
+      .slice(1);
   expect(row('volunteer, purpose stated')?.every((c) => c.startsWith('—'))).toBe(true);
   expect(row('guardian: no grant, or a revoked one')?.every((c) => c.startsWith('—'))).toBe(true);
   expect(row('anonymous (no token)')?.every((c) => c.startsWith('sign in'))).toBe(true);

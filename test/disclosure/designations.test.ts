@@ -15,14 +15,24 @@ afterEach(() => {
   clock.offset = 0;
 });
 
-const alternate: CallOptions = { as: { sub: 'staff_alternate', roles: ['reference'] }, purpose: 'DISCLOSURE_REVIEW' };
+const alternate: CallOptions = {
+  as: { sub: 'staff_alternate', roles: ['reference'] },
+  purpose: 'DISCLOSURE_REVIEW',
+};
 const DESIGNATE = `mutation($input: DesignateAlternateInput!) { d: designateAlternate(input: $input) { id directorId alternateId validFrom validTo reason revokedAt revokedBy activeNow } }`;
 const REVOKE = `mutation($id: ID!) { d: revokeDesignation(id: $id) { id revokedAt revokedBy activeNow } }`;
 
 async function designate(validFromDays: number, validToDays: number, who: CallOptions = director) {
   return t.gql<{ d: Record<string, unknown> & { id: string } }>(DESIGNATE, {
     ...who,
-    variables: { input: { alternateId: 'staff_alternate', validFrom: clock.at(validFromDays * DAY), validTo: clock.at(validToDays * DAY), reason: 'Director at a conference' } },
+    variables: {
+      input: {
+        alternateId: 'staff_alternate',
+        validFrom: clock.at(validFromDays * DAY),
+        validTo: clock.at(validToDays * DAY),
+        reason: 'Director at a conference',
+      },
+    },
   });
 }
 
@@ -31,33 +41,75 @@ test('reg. 2: the Director designates an alternate for a window with a reason; i
   const validTo = clock.at(5 * DAY);
   const r = await t.gql<{ d: { id: string } }>(DESIGNATE, {
     ...director,
-    variables: { input: { alternateId: 'staff_alternate', validFrom, validTo, reason: 'Director at a conference' } },
+    variables: {
+      input: {
+        alternateId: 'staff_alternate',
+        validFrom,
+        validTo,
+        reason: 'Director at a conference',
+      },
+    },
   });
-  expect(r.body.data?.d).toEqual({ id: r.body.data!.d.id, directorId: 'staff_director', alternateId: 'staff_alternate', validFrom, validTo, reason: 'Director at a conference', revokedAt: null, revokedBy: null, activeNow: true });
+  expect(r.body.data?.d).toEqual({
+    id: r.body.data!.d.id,
+    directorId: 'staff_director',
+    alternateId: 'staff_alternate',
+    validFrom,
+    validTo,
+    reason: 'Director at a conference',
+    revokedAt: null,
+    revokedBy: null,
+    activeNow: true,
+  });
   const list = await t.gql<{ designations: { id: string }[] }>(`{ designations { id } }`, director);
-  expect(list.body.data?.designations.map((d) => d.id).sort()).toEqual([r.body.data!.d.id, 'des_deputyactive'].sort());
+  expect(list.body.data?.designations.map((d) => d.id).sort()).toEqual(
+    [r.body.data!.d.id, 'des_deputyactive'].sort(),
+  );
   await t.gql(REVOKE, { ...director, variables: { id: r.body.data!.d.id } });
 });
 
 test('reg. 2: only the Director designates: not a designee, not staff, not a requester', async () => {
   const all = `{ designations(includeInactive: true) { id } }`;
   const before = (await t.gql(all, director)).body.data;
-  expect(codes(await designate(0, 5, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' }))).toEqual(['FORBIDDEN']);
-  expect(codes(await designate(0, 5, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }))).toEqual(['FORBIDDEN']);
+  expect(codes(await designate(0, 5, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' }))).toEqual([
+    'FORBIDDEN',
+  ]);
+  expect(codes(await designate(0, 5, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }))).toEqual(
+    ['FORBIDDEN'],
+  );
   expect(codes(await designate(0, 5, { as: AS.police }))).toEqual(['FORBIDDEN']);
   expect(codes(await designate(0, 5, { as: AS.director }))).toEqual(['PURPOSE_REQUIRED']);
   expect((await t.gql(all, director)).body.data).toEqual(before);
 });
 
 test('reg. 2: a designation needs a window that ends after it starts, in the future, and not the Director themself', async () => {
-  expect((await designate(5, 1)).body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'validTo' });
-  expect((await designate(-10, -1)).body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'validTo' });
-  expect((await designate(0, 400)).body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'validTo' });
+  expect((await designate(5, 1)).body.errors?.[0]?.extensions).toEqual({
+    code: 'BAD_USER_INPUT',
+    field: 'validTo',
+  });
+  expect((await designate(-10, -1)).body.errors?.[0]?.extensions).toEqual({
+    code: 'BAD_USER_INPUT',
+    field: 'validTo',
+  });
+  expect((await designate(0, 400)).body.errors?.[0]?.extensions).toEqual({
+    code: 'BAD_USER_INPUT',
+    field: 'validTo',
+  });
   const self = await t.gql(DESIGNATE, {
     ...director,
-    variables: { input: { alternateId: 'staff_director', validFrom: clock.at(0), validTo: clock.at(DAY), reason: 'x' } },
+    variables: {
+      input: {
+        alternateId: 'staff_director',
+        validFrom: clock.at(0),
+        validTo: clock.at(DAY),
+        reason: 'x',
+      },
+    },
   });
-  expect(self.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'alternateId' });
+  expect(self.body.errors?.[0]?.extensions).toEqual({
+    code: 'BAD_USER_INPUT',
+    field: 'alternateId',
+  });
 });
 
 test('reg. 2: a designee decides only inside the window: not before it opens, not after it closes', async () => {
@@ -67,30 +119,65 @@ test('reg. 2: a designee decides only inside the window: not before it opens, no
   clock.offset = 5 * DAY;
   expect(codes(await step(t, 'BEGIN_REVIEW', id, alternate, clock))).toEqual(['FORBIDDEN']);
   clock.offset = 3 * DAY;
-  expect((await step(t, 'BEGIN_REVIEW', id, alternate, clock)).body.data).toEqual({ r: { id, status: 'UNDER_REVIEW' } });
+  expect((await step(t, 'BEGIN_REVIEW', id, alternate, clock)).body.data).toEqual({
+    r: { id, status: 'UNDER_REVIEW' },
+  });
   clock.offset = 0;
   const events = (await readRequest(t, id)).events;
-  expect(events.at(-1)).toEqual({ sequence: 2, action: 'BEGIN_REVIEW', fromStatus: 'RECEIVED', toStatus: 'UNDER_REVIEW', actorId: 'staff_alternate', authority: 'DESIGNATION', designationId: d, note: null });
+  expect(events.at(-1)).toEqual({
+    sequence: 2,
+    action: 'BEGIN_REVIEW',
+    fromStatus: 'RECEIVED',
+    toStatus: 'UNDER_REVIEW',
+    actorId: 'staff_alternate',
+    authority: 'DESIGNATION',
+    designationId: d,
+    note: null,
+  });
 });
 
 test('reg. 2: a revoked designee loses the Director’s powers at once, for decisions and for reading records', async () => {
   const d = (await designate(-1, 10)).body.data!.d.id;
   const id = await receive(t);
   const birthDate = `{ patron(id: "pat_benokafor") { birthDate } }`;
-  expect((await t.gql(birthDate, alternate)).body.data).toEqual({ patron: { birthDate: '1972-04-03' } });
-  const revoked = await t.gql<{ d: Record<string, unknown> }>(REVOKE, { ...director, variables: { id: d } });
-  expect(revoked.body.data?.d).toMatchObject({ id: d, revokedBy: 'staff_director', activeNow: false });
+  expect((await t.gql(birthDate, alternate)).body.data).toEqual({
+    patron: { birthDate: '1972-04-03' },
+  });
+  const revoked = await t.gql<{ d: Record<string, unknown> }>(REVOKE, {
+    ...director,
+    variables: { id: d },
+  });
+  expect(revoked.body.data?.d).toMatchObject({
+    id: d,
+    revokedBy: 'staff_director',
+    activeNow: false,
+  });
   expect(codes(await step(t, 'BEGIN_REVIEW', id, alternate, clock))).toEqual(['FORBIDDEN']);
   expect(codes(await t.gql(birthDate, alternate))).toEqual(['FORBIDDEN']);
   // Revoking twice is a conflict; only the Director revokes.
   expect(codes(await t.gql(REVOKE, { ...director, variables: { id: d } }))).toEqual(['CONFLICT']);
-  expect(codes(await t.gql(REVOKE, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW', variables: { id: 'des_deputyactive' } }))).toEqual(['FORBIDDEN']);
+  expect(
+    codes(
+      await t.gql(REVOKE, {
+        as: AS.deputy,
+        purpose: 'DISCLOSURE_REVIEW',
+        variables: { id: 'des_deputyactive' },
+      }),
+    ),
+  ).toEqual(['FORBIDDEN']);
 });
 
 test('reg. 2: designations are the custodian’s to list: not circulation staff, not a requester', async () => {
-  expect(codes(await t.gql(`{ designations { id } }`, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }))).toEqual(['FORBIDDEN']);
+  expect(
+    codes(
+      await t.gql(`{ designations { id } }`, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }),
+    ),
+  ).toEqual(['FORBIDDEN']);
   expect(codes(await t.gql(`{ designations { id } }`, { as: AS.police }))).toEqual(['FORBIDDEN']);
-  expect((await t.gql(`{ designations { id reason } }`, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' })).body.data).toEqual({
+  expect(
+    (await t.gql(`{ designations { id reason } }`, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' }))
+      .body.data,
+  ).toEqual({
     designations: [{ id: 'des_deputyactive', reason: 'Director on leave' }],
   });
 });

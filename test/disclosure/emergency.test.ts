@@ -4,12 +4,25 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type CallOptions, type TestServer } from '../support/server.js';
 import { AS } from '../support/tokens.js';
-import { DAY, HOUR, codes, director, movableClock, readRequest, receive, snapshot, step } from './support.js';
+import {
+  DAY,
+  HOUR,
+  codes,
+  director,
+  movableClock,
+  readRequest,
+  receive,
+  snapshot,
+  step,
+} from './support.js';
 
 const clock = movableClock();
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer({ now: clock.now, env: { EMERGENCY_ACCESS_HOURS: '12', EMERGENCY_RATIFICATION_HOURS: '48' } });
+  t = await startTestServer({
+    now: clock.now,
+    env: { EMERGENCY_ACCESS_HOURS: '12', EMERGENCY_RATIFICATION_HOURS: '48' },
+  });
 });
 afterAll(() => t?.stop());
 afterEach(() => {
@@ -19,12 +32,25 @@ afterEach(() => {
 const responder: CallOptions = { as: AS.circulation, purpose: 'SAFETY_EMERGENCY' };
 const RELEASE = `mutation($input: EmergencyDisclosureInput!) { r: releaseEmergencyDisclosure(input: $input) { id status } }`;
 const QUEUE = `{ disclosureQueue { pendingReview { id } nearingExpiry { id } unratifiedEmergencies { id } } }`;
-type Queue = { disclosureQueue: Record<'pendingReview' | 'nearingExpiry' | 'unratifiedEmergencies', { id: string }[]> };
+type Queue = {
+  disclosureQueue: Record<
+    'pendingReview' | 'nearingExpiry' | 'unratifiedEmergencies',
+    { id: string }[]
+  >;
+};
 
 async function release(patronIds = ['pat_benokafor'], who: CallOptions = responder) {
   return t.gql<{ r: { id: string; status: string } }>(RELEASE, {
     ...who,
-    variables: { input: { requesterId: 'req_police', requesterName: 'Sgt. R. Lee', agency: 'Riley County Police', patronIds, justification: 'A patron threatened staff with a weapon.' } },
+    variables: {
+      input: {
+        requesterId: 'req_police',
+        requesterName: 'Sgt. R. Lee',
+        agency: 'Riley County Police',
+        patronIds,
+        justification: 'A patron threatened staff with a weapon.',
+      },
+    },
   });
 }
 
@@ -48,15 +74,36 @@ describe('emergency disclosure', () => {
       repudiatedAt: null,
       patrons: [{ id: 'pat_benokafor' }],
     });
-    const [row] = await t.db.raw('select received_at, access_expires_at, ratification_due_at from disclosure_requests where id = $1', [id]);
+    const [row] = await t.db.raw(
+      'select received_at, access_expires_at, ratification_due_at from disclosure_requests where id = $1',
+      [id],
+    );
     const received = (row!.received_at as Date).getTime();
     expect((row!.access_expires_at as Date).getTime() - received).toBe(12 * HOUR);
     expect((row!.ratification_due_at as Date).getTime() - received).toBe(48 * HOUR);
-    expect(r.events).toEqual([{ sequence: 1, action: 'RELEASE_EMERGENCY', fromStatus: null, toStatus: 'APPROVED', actorId: 'staff_circ', authority: 'EMERGENCY', designationId: null, note: null }]);
+    expect(r.events).toEqual([
+      {
+        sequence: 1,
+        action: 'RELEASE_EMERGENCY',
+        fromStatus: null,
+        toStatus: 'APPROVED',
+        actorId: 'staff_circ',
+        authority: 'EMERGENCY',
+        designationId: null,
+        note: null,
+      },
+    ]);
     // The requester reads Ben's identity at once, and nothing else of Ben's.
-    expect((await t.gql(BEN, { as: AS.police })).body.data).toEqual({ patron: { name: 'Ben Okafor', cardNumber: expect.stringMatching(/^2\d{13}$/) } });
-    const more = await t.gql(`{ patron(id: "pat_benokafor") { loans { nodes { id } } fines { nodes { id } } referenceConsults { nodes { id } } } }`, { as: AS.police });
-    expect(more.body.data).toEqual({ patron: { loans: null, fines: null, referenceConsults: null } });
+    expect((await t.gql(BEN, { as: AS.police })).body.data).toEqual({
+      patron: { name: 'Ben Okafor', cardNumber: expect.stringMatching(/^2\d{13}$/) },
+    });
+    const more = await t.gql(
+      `{ patron(id: "pat_benokafor") { loans { nodes { id } } fines { nodes { id } } referenceConsults { nodes { id } } } }`,
+      { as: AS.police },
+    );
+    expect(more.body.data).toEqual({
+      patron: { loans: null, fines: null, referenceConsults: null },
+    });
     expect(codes(more)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
     // ... and only inside the window.
     clock.offset = 12 * HOUR + 60_000;
@@ -69,7 +116,9 @@ describe('emergency disclosure', () => {
     expect((await queue()).unratifiedEmergencies.map((r) => r.id)).toContain(id);
     clock.offset = 13 * HOUR; // the window closed: EXPIRED, still to be ratified
     expect((await queue()).unratifiedEmergencies.map((r) => r.id)).toContain(id);
-    expect((await step(t, 'RATIFY', id, director, clock)).body.data).toEqual({ r: { id, status: 'EXPIRED' } });
+    expect((await step(t, 'RATIFY', id, director, clock)).body.data).toEqual({
+      r: { id, status: 'EXPIRED' },
+    });
     expect((await queue()).unratifiedEmergencies.map((r) => r.id)).not.toContain(id);
     const r = await readRequest(t, id);
     expect(r).toMatchObject({ status: 'EXPIRED', emergencyReviewedBy: 'staff_director' });
@@ -88,39 +137,79 @@ describe('emergency disclosure', () => {
 
   test('reg. 1: the Director repudiates an emergency while access is open: DENIED, access ends at once', async () => {
     const id = (await release()).body.data!.r.id;
-    expect((await t.gql(BEN, { as: AS.police })).body.data).toMatchObject({ patron: { name: 'Ben Okafor' } });
-    expect((await step(t, 'REPUDIATE', id, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' }, clock)).body.data).toEqual({ r: { id, status: 'DENIED' } });
+    expect((await t.gql(BEN, { as: AS.police })).body.data).toMatchObject({
+      patron: { name: 'Ben Okafor' },
+    });
+    expect(
+      (await step(t, 'REPUDIATE', id, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' }, clock)).body
+        .data,
+    ).toEqual({ r: { id, status: 'DENIED' } });
     expect(codes(await t.gql(BEN, { as: AS.police }))).toEqual(['FORBIDDEN']);
     const r = await readRequest(t, id);
     expect(r).toMatchObject({ status: 'DENIED', emergencyReviewedBy: 'staff_deputy' });
-    expect(r.events.at(-1)).toEqual({ sequence: 2, action: 'REPUDIATE', fromStatus: 'APPROVED', toStatus: 'DENIED', actorId: 'staff_deputy', authority: 'DESIGNATION', designationId: 'des_deputyactive', note: 'No danger to anyone.' });
+    expect(r.events.at(-1)).toEqual({
+      sequence: 2,
+      action: 'REPUDIATE',
+      fromStatus: 'APPROVED',
+      toStatus: 'DENIED',
+      actorId: 'staff_deputy',
+      authority: 'DESIGNATION',
+      designationId: 'des_deputyactive',
+      note: 'No danger to anyone.',
+    });
     expect((await queue()).unratifiedEmergencies.map((q) => q.id)).not.toContain(id);
   });
 
   test('reg. 1: ratification of an emergency that was fulfilled or withdrawn keeps its status', async () => {
     const a = (await release()).body.data!.r.id;
     await step(t, 'FULFILL', a, director, clock);
-    expect((await step(t, 'RATIFY', a, director, clock)).body.data).toEqual({ r: { id: a, status: 'FULFILLED' } });
+    expect((await step(t, 'RATIFY', a, director, clock)).body.data).toEqual({
+      r: { id: a, status: 'FULFILLED' },
+    });
     const b = (await release()).body.data!.r.id;
     await step(t, 'WITHDRAW', b, { as: AS.police }, clock);
-    expect((await step(t, 'REPUDIATE', b, director, clock)).body.data).toEqual({ r: { id: b, status: 'WITHDRAWN' } });
+    expect((await step(t, 'REPUDIATE', b, director, clock)).body.data).toEqual({
+      r: { id: b, status: 'WITHDRAWN' },
+    });
   });
 
   test('reg. 3: an emergency release needs the SAFETY_EMERGENCY purpose and a staff member other than a volunteer; staff cannot ratify', async () => {
-    expect(codes(await release(['pat_benokafor'], { as: AS.circulation, purpose: 'CIRCULATION_DESK' }))).toEqual(['PURPOSE_REQUIRED']);
-    expect(codes(await release(['pat_benokafor'], { as: AS.volunteer, purpose: 'SAFETY_EMERGENCY' }))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await release(['pat_benokafor'], { as: AS.circulation, purpose: 'CIRCULATION_DESK' })),
+    ).toEqual(['PURPOSE_REQUIRED']);
+    expect(
+      codes(await release(['pat_benokafor'], { as: AS.volunteer, purpose: 'SAFETY_EMERGENCY' })),
+    ).toEqual(['FORBIDDEN']);
     expect(codes(await release(['pat_benokafor'], { as: AS.police }))).toEqual(['FORBIDDEN']);
     const id = (await release()).body.data!.r.id;
-    expect(codes(await step(t, 'RATIFY', id, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }, clock))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(
+        await step(t, 'RATIFY', id, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }, clock),
+      ),
+    ).toEqual(['FORBIDDEN']);
     await step(t, 'REPUDIATE', id, director, clock);
   });
 
   test('reg. 1: an emergency names at most 5 patrons, who must exist; a failed release records nothing', async () => {
-    const [{ n: before }] = (await t.db.raw('select count(*)::int as n from disclosure_requests')) as [{ n: number }];
-    const six = ['pat_adalovelace', 'pat_benokafor', 'pat_carmendiaz', 'pat_danidiaz', 'pat_evegrant', 'pat_demoapatron'];
-    expect((await release(six)).body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'patronIds' });
+    const [{ n: before }] = (await t.db.raw(
+      'select count(*)::int as n from disclosure_requests',
+    )) as [{ n: number }];
+    const six = [
+      'pat_adalovelace',
+      'pat_benokafor',
+      'pat_carmendiaz',
+      'pat_danidiaz',
+      'pat_evegrant',
+      'pat_demoapatron',
+    ];
+    expect((await release(six)).body.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'patronIds',
+    });
     expect(codes(await release(['pat_benokafor', 'pat_nosuchpatron']))).toEqual(['NOT_FOUND']);
-    const [{ n: after }] = (await t.db.raw('select count(*)::int as n from disclosure_requests')) as [{ n: number }];
+    const [{ n: after }] = (await t.db.raw(
+      'select count(*)::int as n from disclosure_requests',
+    )) as [{ n: number }];
     expect(after).toBe(before);
   });
 });
@@ -142,8 +231,12 @@ describe('the Director’s queue', () => {
   });
 
   test('reg. 2: the queue is the custodian’s: not staff, not a requester', async () => {
-    expect(codes(await t.gql(QUEUE, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }))).toEqual(['FORBIDDEN']);
+    expect(codes(await t.gql(QUEUE, { as: AS.circulation, purpose: 'CIRCULATION_DESK' }))).toEqual([
+      'FORBIDDEN',
+    ]);
     expect(codes(await t.gql(QUEUE, { as: AS.police }))).toEqual(['FORBIDDEN']);
-    expect((await t.gql<Queue>(QUEUE, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' })).body.errors).toBeUndefined();
+    expect(
+      (await t.gql<Queue>(QUEUE, { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' })).body.errors,
+    ).toBeUndefined();
   });
 });

@@ -3,7 +3,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type CallOptions, type TestServer } from '../support/server.js';
 import { AS, type TokenSpec } from '../support/tokens.js';
-import { DAY, circulation, codes, director, intakeInput, movableClock, receive } from './support.js';
+import {
+  DAY,
+  circulation,
+  codes,
+  director,
+  intakeInput,
+  movableClock,
+  receive,
+} from './support.js';
 
 const clock = movableClock();
 let t: TestServer;
@@ -18,26 +26,45 @@ afterEach(() => {
 const LIST = `query($id: ID!) { patron(id: $id) { disclosureRequests { nodes { id } } } }`;
 const READ = `query($id: ID!) { disclosureRequest(id: $id) { id status nondisclosureUntil } }`;
 const listOf = async (patronId: string, who: CallOptions = { as: AS.ada }): Promise<string[]> =>
-  (await t.gql<{ patron: { disclosureRequests: { nodes: { id: string }[] } } }>(LIST, { ...who, variables: { id: patronId } })).body.data?.patron.disclosureRequests.nodes.map((n) => n.id) ?? [];
+  (
+    await t.gql<{ patron: { disclosureRequests: { nodes: { id: string }[] } } }>(LIST, {
+      ...who,
+      variables: { id: patronId },
+    })
+  ).body.data?.patron.disclosureRequests.nodes.map((n) => n.id) ?? [];
 
 describe('nondisclosure orders', () => {
   test('reg. 4: under a nondisclosure order the patron does not see the disclosure in their list; the Director does', async () => {
     expect(await listOf('pat_adalovelace')).toEqual(['dr_approved']);
-    expect((await listOf('pat_adalovelace', director)).sort()).toEqual(['dr_approved', 'dr_fulfilled']);
+    expect((await listOf('pat_adalovelace', director)).sort()).toEqual([
+      'dr_approved',
+      'dr_fulfilled',
+    ]);
   });
 
   test('reg. 4: under a nondisclosure order the patron cannot read the request directly (same answer as an unknown id)', async () => {
     for (const id of ['dr_fulfilled', 'dr_doesnotexist']) {
-      expect((await t.gql(READ, { as: AS.ada, variables: { id } })).body).toMatchObject({ data: { disclosureRequest: null }, errors: [{ extensions: { code: 'FORBIDDEN' } }] });
+      expect((await t.gql(READ, { as: AS.ada, variables: { id } })).body).toMatchObject({
+        data: { disclosureRequest: null },
+        errors: [{ extensions: { code: 'FORBIDDEN' } }],
+      });
     }
-    expect((await t.gql(READ, { as: AS.ada, variables: { id: 'dr_approved' } })).body.data).toEqual({ disclosureRequest: { id: 'dr_approved', status: 'APPROVED', nondisclosureUntil: null } });
+    expect((await t.gql(READ, { as: AS.ada, variables: { id: 'dr_approved' } })).body.data).toEqual(
+      { disclosureRequest: { id: 'dr_approved', status: 'APPROVED', nondisclosureUntil: null } },
+    );
   });
 
   test('reg. 11: once the order expires, the patron sees the disclosure, in the list and directly', async () => {
     clock.offset = 61 * DAY; // dr_fulfilled's order runs 60 days from seeding
     expect((await listOf('pat_adalovelace')).sort()).toEqual(['dr_approved', 'dr_fulfilled']);
-    const r = await t.gql<{ disclosureRequest: { id: string; status: string } }>(READ, { as: AS.ada, variables: { id: 'dr_fulfilled' } });
-    expect(r.body.data?.disclosureRequest).toMatchObject({ id: 'dr_fulfilled', status: 'FULFILLED' });
+    const r = await t.gql<{ disclosureRequest: { id: string; status: string } }>(READ, {
+      as: AS.ada,
+      variables: { id: 'dr_fulfilled' },
+    });
+    expect(r.body.data?.disclosureRequest).toMatchObject({
+      id: 'dr_fulfilled',
+      status: 'FULFILLED',
+    });
   });
 
   test('reg. 4: an order recorded at intake hides the request from the patron until it expires, and not after', async () => {
@@ -47,15 +74,23 @@ describe('nondisclosure orders', () => {
     expect(codes(await t.gql(READ, { as: AS.ben, variables: { id } }))).toEqual(['FORBIDDEN']);
     clock.offset = 5 * DAY + 1000;
     expect(await listOf('pat_benokafor', { as: AS.ben })).toContain(id);
-    expect((await t.gql(READ, { as: AS.ben, variables: { id } })).body.data).toEqual({ disclosureRequest: { id, status: 'RECEIVED', nondisclosureUntil: until } });
+    expect((await t.gql(READ, { as: AS.ben, variables: { id } })).body.data).toEqual({
+      disclosureRequest: { id, status: 'RECEIVED', nondisclosureUntil: until },
+    });
   });
 
   test('reg. 4: an order that has already expired is refused at intake (BAD_USER_INPUT)', async () => {
-    const r = await t.gql(`mutation($input: ReceiveDisclosureRequestInput!) { receiveDisclosureRequest(input: $input) { id } }`, {
-      ...circulation,
-      variables: { input: intakeInput({ nondisclosureUntil: clock.at(-DAY) }) },
+    const r = await t.gql(
+      `mutation($input: ReceiveDisclosureRequestInput!) { receiveDisclosureRequest(input: $input) { id } }`,
+      {
+        ...circulation,
+        variables: { input: intakeInput({ nondisclosureUntil: clock.at(-DAY) }) },
+      },
+    );
+    expect(r.body.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'nondisclosureUntil',
     });
-    expect(r.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'nondisclosureUntil' });
   });
 });
 
@@ -64,60 +99,129 @@ describe('patron consent', () => {
   const REVOKE = `mutation($p: ID!, $c: ID!) { c: revokeConsent(patronId: $p, consentId: $c) { id revokedAt } }`;
   const BEN = `{ patron(id: "pat_benokafor") { name email fines { nodes { id } } } }`;
 
-  async function grant(input: Record<string, unknown>, as: TokenSpec = AS.ben, patronId = 'pat_benokafor') {
-    return t.gql<{ c: { id: string } & Record<string, unknown> }>(GRANT, { as, variables: { p: patronId, input } });
+  async function grant(
+    input: Record<string, unknown>,
+    as: TokenSpec = AS.ben,
+    patronId = 'pat_benokafor',
+  ) {
+    return t.gql<{ c: { id: string } & Record<string, unknown> }>(GRANT, {
+      as,
+      variables: { p: patronId, input },
+    });
   }
 
   test('reg. 6: a patron consents to disclosing chosen categories to a named third party: it reads those, nothing else', async () => {
     const r = await grant({ requesterId: 'req_court', categories: ['IDENTITY'] });
-    expect(r.body.data?.c).toEqual({ id: r.body.data!.c.id, requesterId: 'req_court', categories: ['IDENTITY'], expiresAt: null, revokedAt: null });
+    expect(r.body.data?.c).toEqual({
+      id: r.body.data!.c.id,
+      requesterId: 'req_court',
+      categories: ['IDENTITY'],
+      expiresAt: null,
+      revokedAt: null,
+    });
     const read = await t.gql(BEN, { as: AS.court });
-    expect(read.body.data).toEqual({ patron: { name: 'Ben Okafor', email: 'ben@example.org', fines: null } });
+    expect(read.body.data).toEqual({
+      patron: { name: 'Ben Okafor', email: 'ben@example.org', fines: null },
+    });
     expect(codes(read)).toEqual(['FORBIDDEN']);
     // Nobody else gains anything: another requester, another patron.
     expect(codes(await t.gql(BEN, { as: AS.police }))).toEqual(['FORBIDDEN']);
-    expect(codes(await t.gql(`{ patron(id: "pat_carmendiaz") { name } }`, { as: AS.court }))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await t.gql(`{ patron(id: "pat_carmendiaz") { name } }`, { as: AS.court })),
+    ).toEqual(['FORBIDDEN']);
 
     // reg. 6: revocation ends it at once; a second revocation is a conflict.
-    const revoked = await t.gql<{ c: { revokedAt: string | null } }>(REVOKE, { as: AS.ben, variables: { p: 'pat_benokafor', c: r.body.data!.c.id } });
+    const revoked = await t.gql<{ c: { revokedAt: string | null } }>(REVOKE, {
+      as: AS.ben,
+      variables: { p: 'pat_benokafor', c: r.body.data!.c.id },
+    });
     expect(revoked.body.data?.c.revokedAt).not.toBeNull();
     expect(codes(await t.gql(BEN, { as: AS.court }))).toEqual(['FORBIDDEN']);
-    expect(codes(await t.gql(REVOKE, { as: AS.ben, variables: { p: 'pat_benokafor', c: r.body.data!.c.id } }))).toEqual(['CONFLICT']);
+    expect(
+      codes(
+        await t.gql(REVOKE, {
+          as: AS.ben,
+          variables: { p: 'pat_benokafor', c: r.body.data!.c.id },
+        }),
+      ),
+    ).toEqual(['CONFLICT']);
   });
 
   test('reg. 6: a consent with an expiry lapses on its own', async () => {
     await grant({ requesterId: 'req_insurer', categories: ['IDENTITY'], expiresAt: clock.at(DAY) });
-    const insurer = { sub: 'svc_insurer', roles: ['requester' as const], requesterId: 'req_insurer' };
-    expect((await t.gql(`{ patron(id: "pat_benokafor") { name } }`, { as: insurer })).body.data).toEqual({ patron: { name: 'Ben Okafor' } });
+    const insurer = {
+      sub: 'svc_insurer',
+      roles: ['requester' as const],
+      requesterId: 'req_insurer',
+    };
+    expect(
+      (await t.gql(`{ patron(id: "pat_benokafor") { name } }`, { as: insurer })).body.data,
+    ).toEqual({ patron: { name: 'Ben Okafor' } });
     clock.offset = 2 * DAY;
-    expect(codes(await t.gql(`{ patron(id: "pat_benokafor") { name } }`, { as: insurer }))).toEqual(['FORBIDDEN']);
+    expect(codes(await t.gql(`{ patron(id: "pat_benokafor") { name } }`, { as: insurer }))).toEqual(
+      ['FORBIDDEN'],
+    );
   });
 
   test('reg. 6: only the patron gives or revokes their consent: not another patron, not staff', async () => {
     const input = { requesterId: 'req_court', categories: ['CIRCULATION'] };
     expect(codes(await grant(input, AS.ada))).toEqual(['FORBIDDEN']);
-    expect(codes(await t.gql(GRANT, { ...circulation, variables: { p: 'pat_benokafor', input } }))).toEqual(['FORBIDDEN']);
-    expect(codes(await t.gql(GRANT, { ...director, variables: { p: 'pat_benokafor', input } }))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await t.gql(GRANT, { ...circulation, variables: { p: 'pat_benokafor', input } })),
+    ).toEqual(['FORBIDDEN']);
+    expect(
+      codes(await t.gql(GRANT, { ...director, variables: { p: 'pat_benokafor', input } })),
+    ).toEqual(['FORBIDDEN']);
     // Ada naming herself but Ben's consent: the same answer as an unknown consent.
     for (const c of ['con_bentolawfirm', 'con_doesnotexist']) {
-      expect(codes(await t.gql(REVOKE, { as: AS.ada, variables: { p: 'pat_adalovelace', c } }))).toEqual(['FORBIDDEN']);
+      expect(
+        codes(await t.gql(REVOKE, { as: AS.ada, variables: { p: 'pat_adalovelace', c } })),
+      ).toEqual(['FORBIDDEN']);
     }
-    expect(codes(await t.gql(REVOKE, { as: AS.ada, variables: { p: 'pat_benokafor', c: 'con_bentolawfirm' } }))).toEqual(['FORBIDDEN']);
+    expect(
+      codes(
+        await t.gql(REVOKE, {
+          as: AS.ada,
+          variables: { p: 'pat_benokafor', c: 'con_bentolawfirm' },
+        }),
+      ),
+    ).toEqual(['FORBIDDEN']);
     // The law firm's consent is untouched.
-    expect((await t.gql(`{ patron(id: "pat_benokafor") { fines { nodes { id } } } }`, { as: AS.lawfirm })).body.data).toEqual({ patron: { fines: { nodes: [{ id: 'fine_benowed' }] } } });
+    expect(
+      (
+        await t.gql(`{ patron(id: "pat_benokafor") { fines { nodes { id } } } }`, {
+          as: AS.lawfirm,
+        })
+      ).body.data,
+    ).toEqual({ patron: { fines: { nodes: [{ id: 'fine_benowed' }] } } });
   });
 
   test('reg. 6: a consent names at least one category, never DISCLOSURE, and an expiry in the future', async () => {
-    expect((await grant({ requesterId: 'req_court', categories: [] })).body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'categories' });
-    expect((await grant({ requesterId: 'req_court', categories: ['DISCLOSURE'] })).body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'categories.0' });
-    expect((await grant({ requesterId: 'req_court', categories: ['FINES'], expiresAt: clock.at(-DAY) })).body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
+    expect(
+      (await grant({ requesterId: 'req_court', categories: [] })).body.errors?.[0]?.extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'categories' });
+    expect(
+      (await grant({ requesterId: 'req_court', categories: ['DISCLOSURE'] })).body.errors?.[0]
+        ?.extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'categories.0' });
+    expect(
+      (await grant({ requesterId: 'req_court', categories: ['FINES'], expiresAt: clock.at(-DAY) }))
+        .body.errors?.[0]?.extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
   });
 
   test('reg. 6: the patron lists their consents; the third party named does not see the list', async () => {
     const list = `{ patron(id: "pat_benokafor") { consents { id requesterId categories } } }`;
-    const mine = await t.gql<{ patron: { consents: { id: string; requesterId: string }[] } }>(list, { as: AS.ben });
+    const mine = await t.gql<{ patron: { consents: { id: string; requesterId: string }[] } }>(
+      list,
+      { as: AS.ben },
+    );
     expect(mine.body.data?.patron.consents.map((c) => c.requesterId)).toContain('req_lawfirm');
-    expect(mine.body.data?.patron.consents).toContainEqual({ id: 'con_bentolawfirm', requesterId: 'req_lawfirm', categories: ['FINES'] });
+    expect(mine.body.data?.patron.consents).toContainEqual({
+      id: 'con_bentolawfirm',
+      requesterId: 'req_lawfirm',
+      categories: ['FINES'],
+    });
     const theirs = await t.gql(list, { as: AS.lawfirm });
     expect(theirs.body.data).toEqual({ patron: { consents: null } });
     expect(codes(theirs)).toEqual(['FORBIDDEN']);

@@ -22,7 +22,10 @@ export const REQUEST_FIELDS = `id status instrument categories scopeFrom scopeTo
   events { sequence action fromStatus toStatus actorId authority designationId note }`;
 
 export const director = { as: AS.director, purpose: 'DISCLOSURE_REVIEW' } satisfies CallOptions;
-export const circulation = { as: AS.circulation, purpose: 'CIRCULATION_DESK' } satisfies CallOptions;
+export const circulation = {
+  as: AS.circulation,
+  purpose: 'CIRCULATION_DESK',
+} satisfies CallOptions;
 export const deputy = { as: AS.deputy, purpose: 'DISCLOSURE_REVIEW' } satisfies CallOptions;
 
 export const MUTATIONS = {
@@ -37,12 +40,29 @@ export const MUTATIONS = {
 export type Step = keyof typeof MUTATIONS;
 
 /** Variables for a step on request `id` (an approval gets a 10-day access window). */
-export function stepVariables(step: Step, id: string, clock: ReturnType<typeof movableClock>, input: Record<string, unknown> = {}) {
-  return step === 'APPROVE' ? { id, input: { accessExpiresAt: clock.at(10 * DAY), ...input } } : { id };
+export function stepVariables(
+  step: Step,
+  id: string,
+  clock: ReturnType<typeof movableClock>,
+  input: Record<string, unknown> = {},
+) {
+  return step === 'APPROVE'
+    ? { id, input: { accessExpiresAt: clock.at(10 * DAY), ...input } }
+    : { id };
 }
 
-export async function step(t: TestServer, s: Step, id: string, who: CallOptions, clock: ReturnType<typeof movableClock>, input?: Record<string, unknown>) {
-  return t.gql<{ r: { id: string; status: string } }>(MUTATIONS[s], { ...who, variables: stepVariables(s, id, clock, input) });
+export async function step(
+  t: TestServer,
+  s: Step,
+  id: string,
+  who: CallOptions,
+  clock: ReturnType<typeof movableClock>,
+  input?: Record<string, unknown>,
+) {
+  return t.gql<{ r: { id: string; status: string } }>(MUTATIONS[s], {
+    ...who,
+    variables: stepVariables(s, id, clock, input),
+  });
 }
 
 export function intakeInput(overrides: Record<string, unknown> = {}) {
@@ -61,7 +81,11 @@ export function intakeInput(overrides: Record<string, unknown> = {}) {
 }
 
 /** Takes a request in at the circulation desk and returns its id. */
-export async function receive(t: TestServer, overrides: Record<string, unknown> = {}, who: CallOptions = circulation): Promise<string> {
+export async function receive(
+  t: TestServer,
+  overrides: Record<string, unknown> = {},
+  who: CallOptions = circulation,
+): Promise<string> {
   const r = await t.gql<{ r: { id: string; status: string } }>(
     `mutation($input: ReceiveDisclosureRequestInput!) { r: receiveDisclosureRequest(input: $input) { id status } }`,
     { ...who, variables: { input: intakeInput(overrides) } },
@@ -72,10 +96,12 @@ export async function receive(t: TestServer, overrides: Record<string, unknown> 
 }
 
 export async function readRequest(t: TestServer, id: string, who: CallOptions = director) {
-  const r = await t.gql<{ disclosureRequest: Record<string, unknown> & { events: Record<string, unknown>[] } }>(
-    `query($id: ID!) { disclosureRequest(id: $id) { ${REQUEST_FIELDS} } }`,
-    { ...who, variables: { id } },
-  );
+  const r = await t.gql<{
+    disclosureRequest: Record<string, unknown> & { events: Record<string, unknown>[] };
+  }>(`query($id: ID!) { disclosureRequest(id: $id) { ${REQUEST_FIELDS} } }`, {
+    ...who,
+    variables: { id },
+  });
   expect(r.body.errors).toBeUndefined();
   return r.body.data!.disclosureRequest;
 }
@@ -85,7 +111,13 @@ export const codes = (r: GraphQLResponse) => (r.body.errors ?? []).map((e) => e.
 /** The request row and its event count, straight from the database. */
 export async function snapshot(t: TestServer, id: string) {
   const [row] = await t.db.raw('select * from disclosure_requests where id = $1', [id]);
-  const [events] = await t.db.raw('select count(*)::int as n from disclosure_events where request_id = $1', [id]);
-  const patrons = await t.db.raw('select patron_id from disclosure_request_patrons where request_id = $1 order by patron_id', [id]);
+  const [events] = await t.db.raw(
+    'select count(*)::int as n from disclosure_events where request_id = $1',
+    [id],
+  );
+  const patrons = await t.db.raw(
+    'select patron_id from disclosure_request_patrons where request_id = $1 order by patron_id',
+    [id],
+  );
   return { row, events: events!.n, patrons };
 }

@@ -4,7 +4,6 @@
 // the gateway and directly, and must give the same data and the same denials (invariant 2).
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -38,17 +37,22 @@ const CATALOGUE_SDL = parse(`
   }
 `);
 const ITEMS: Record<string, { title: string; currentLoan?: string }> = {
-  item_analyticalengine: { title: 'Sketch of the Analytical Engine', currentLoan: 'loan_adacurrent' },
+  item_analyticalengine: {
+    title: 'Sketch of the Analytical Engine',
+    currentLoan: 'loan_adacurrent',
+  },
   item_notesonbabbage: { title: 'Notes on Babbage' },
   item_thingsfallapart: { title: 'Things Fall Apart', currentLoan: 'loan_bencurrent' },
   item_jazzrecords: { title: 'Jazz Records', currentLoan: 'loan_benoverdue' },
 };
-const item = (id: string) => (ITEMS[id] ? { id, title: ITEMS[id].title, currentLoanId: ITEMS[id].currentLoan ?? null } : null);
+const item = (id: string) =>
+  ITEMS[id] ? { id, title: ITEMS[id].title, currentLoanId: ITEMS[id].currentLoan ?? null } : null;
 const catalogueResolvers = {
   Query: { item: (_: unknown, { id }: { id: string }) => item(id) },
   Item: {
     __resolveReference: (ref: { id: string }) => item(ref.id),
-    currentLoan: (i: { currentLoanId: string | null }) => (i.currentLoanId ? { id: i.currentLoanId } : null),
+    currentLoan: (i: { currentLoanId: string | null }) =>
+      i.currentLoanId ? { id: i.currentLoanId } : null,
   },
 };
 
@@ -58,14 +62,22 @@ let gateway: { server: ApolloServer; url: string };
 let supergraph: ReturnType<typeof composeServices>;
 
 async function patronsSdl(): Promise<string> {
-  const r = await patrons.gql<{ _service: { sdl: string } }>('{ _service { sdl } }', { headers: { 'x-router-secret': SECRET } });
+  const r = await patrons.gql<{ _service: { sdl: string } }>('{ _service { sdl } }', {
+    headers: { 'x-router-secret': SECRET },
+  });
   return r.body.data!._service.sdl;
 }
 
 beforeAll(async () => {
   patrons = await startTestServer({ env: { ROUTER_SECRET: SECRET } });
-  const catalogueServer = new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs: CATALOGUE_SDL, resolvers: catalogueResolvers }]) });
-  catalogue = { server: catalogueServer, url: (await startStandaloneServer(catalogueServer, { listen: { port: 0, host: '127.0.0.1' } })).url };
+  const catalogueServer = new ApolloServer({
+    schema: buildSubgraphSchema([{ typeDefs: CATALOGUE_SDL, resolvers: catalogueResolvers }]),
+  });
+  catalogue = {
+    server: catalogueServer,
+    url: (await startStandaloneServer(catalogueServer, { listen: { port: 0, host: '127.0.0.1' } }))
+      .url,
+  };
 
   supergraph = composeServices([
     { name: 'patrons', url: patrons.url, typeDefs: parse(await patronsSdl()) },
@@ -110,14 +122,20 @@ interface Outcome {
 
 const outcome = (body: { data?: unknown; errors?: readonly GraphQLFormattedError[] }): Outcome => ({
   data: body.data ?? null,
-  errors: (body.errors ?? []).map((e) => ({ code: e.extensions?.code, path: e.path })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  errors: (body.errors ?? [])
+    .map((e) => ({ code: e.extensions?.code, path: e.path }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
 });
 
 async function viaGateway(query: string, as?: TokenSpec, purpose?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (as) headers.authorization = `Bearer ${await patrons.issuer.mint(as)}`;
   if (purpose) headers['x-access-purpose'] = purpose;
-  const res = await fetch(gateway.url, { method: 'POST', headers, body: JSON.stringify({ query }) });
+  const res = await fetch(gateway.url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query }),
+  });
   const body = (await res.json()) as { data?: unknown; errors?: GraphQLFormattedError[] };
   return { status: res.status, headers: res.headers, body, outcome: outcome(body) };
 }
@@ -143,22 +161,35 @@ describe('composition', () => {
     expect(supergraph.errors).toBeUndefined();
     const sdl = supergraph.supergraphSdl!;
     expect(sdl).toContain('@join__type(graph: PATRONS, key: "id")');
-    expect(sdl).toMatch(/type Item\s+@join__type\(graph: CATALOGUE, key: "id"\)\s+@join__type\(graph: PATRONS, key: "id", resolvable: false\)/);
-    expect(sdl).toMatch(/type Loan\s+@join__type\(graph: CATALOGUE, key: "id", resolvable: false\)\s+@join__type\(graph: PATRONS, key: "id"\)/);
+    expect(sdl).toMatch(
+      /type Item\s+@join__type\(graph: CATALOGUE, key: "id"\)\s+@join__type\(graph: PATRONS, key: "id", resolvable: false\)/,
+    );
+    expect(sdl).toMatch(
+      /type Loan\s+@join__type\(graph: CATALOGUE, key: "id", resolvable: false\)\s+@join__type\(graph: PATRONS, key: "id"\)/,
+    );
   });
 });
 
 describe('through the gateway, the same answers as direct', () => {
   test('entity resolution across subgraphs: a patron reads their loans with the titles from the catalogue (reg. 11)', async () => {
-    const g = await viaGateway(`{ patron(id: "${ADA}") { name loans { nodes { id item { id title } } } } }`, AS.ada);
+    const g = await viaGateway(
+      `{ patron(id: "${ADA}") { name loans { nodes { id item { id title } } } } }`,
+      AS.ada,
+    );
     expect(g.body).toEqual({
       data: {
         patron: {
           name: 'Ada Lovelace',
           loans: {
             nodes: [
-              { id: 'loan_adacurrent', item: { id: 'item_analyticalengine', title: 'Sketch of the Analytical Engine' } },
-              { id: 'loan_adareturned', item: { id: 'item_notesonbabbage', title: 'Notes on Babbage' } },
+              {
+                id: 'loan_adacurrent',
+                item: { id: 'item_analyticalengine', title: 'Sketch of the Analytical Engine' },
+              },
+              {
+                id: 'loan_adareturned',
+                item: { id: 'item_notesonbabbage', title: 'Notes on Babbage' },
+              },
             ],
           },
         },
@@ -167,44 +198,91 @@ describe('through the gateway, the same answers as direct', () => {
   });
 
   test('reg. 11: a patron reads their own record', async () => {
-    await same(`{ patron(id: "${ADA}") { id name email cardNumber birthDate keepCheckoutHistory } }`, {
-      data: { patron: { id: ADA, name: 'Ada Lovelace', email: 'ada@example.org', cardNumber: demoCardNumber(1), birthDate: '1985-12-10', keepCheckoutHistory: true } },
-      errors: [],
-    }, AS.ada);
+    await same(
+      `{ patron(id: "${ADA}") { id name email cardNumber birthDate keepCheckoutHistory } }`,
+      {
+        data: {
+          patron: {
+            id: ADA,
+            name: 'Ada Lovelace',
+            email: 'ada@example.org',
+            cardNumber: demoCardNumber(1),
+            birthDate: '1985-12-10',
+            keepCheckoutHistory: true,
+          },
+        },
+        errors: [],
+      },
+      AS.ada,
+    );
   });
 
   test('staff dashboard: circulation staff with a purpose see identity and current loans, never the birth date', async () => {
-    const q = '{ patrons(search: { namePrefix: "Ben" }) { nodes { id name cardNumber birthDate loans(filter: { status: ON_LOAN }) { nodes { id dueAt item { id } } } } } }';
-    const g = await same(q, {
-      data: {
-        patrons: {
-          nodes: [
-            {
-              id: 'pat_benokafor',
-              name: 'Ben Okafor',
-              cardNumber: demoCardNumber(2),
-              birthDate: null,
-              loans: { nodes: [{ id: 'loan_bencurrent', dueAt: expect.any(String), item: { id: 'item_thingsfallapart' } }, { id: 'loan_benoverdue', dueAt: expect.any(String), item: { id: 'item_jazzrecords' } }] },
-            },
-          ],
+    const q =
+      '{ patrons(search: { namePrefix: "Ben" }) { nodes { id name cardNumber birthDate loans(filter: { status: ON_LOAN }) { nodes { id dueAt item { id } } } } } }';
+    const g = await same(
+      q,
+      {
+        data: {
+          patrons: {
+            nodes: [
+              {
+                id: 'pat_benokafor',
+                name: 'Ben Okafor',
+                cardNumber: demoCardNumber(2),
+                birthDate: null,
+                loans: {
+                  nodes: [
+                    {
+                      id: 'loan_bencurrent',
+                      dueAt: expect.any(String),
+                      item: { id: 'item_thingsfallapart' },
+                    },
+                    {
+                      id: 'loan_benoverdue',
+                      dueAt: expect.any(String),
+                      item: { id: 'item_jazzrecords' },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
         },
+        errors: [{ code: FORBIDDEN, path: ['patrons', 'nodes', 0, 'birthDate'] }],
       },
-      errors: [{ code: FORBIDDEN, path: ['patrons', 'nodes', 0, 'birthDate'] }],
-    }, AS.circulation, 'CIRCULATION_DESK');
+      AS.circulation,
+      'CIRCULATION_DESK',
+    );
     expect(g.status).toBe(200);
   });
 
   test('the gateway resolves a loan the catalogue points to through _entities, and the field rules still apply (invariant 2)', async () => {
-    const q = '{ item(id: "item_analyticalengine") { title currentLoan { id dueAt patron { id name } } } }';
+    const q =
+      '{ item(id: "item_analyticalengine") { title currentLoan { id dueAt patron { id name } } } }';
     const granted = await viaGateway(q, AS.director, 'RECORDS_AUDIT');
     expect(granted.outcome).toEqual({
-      data: { item: { title: 'Sketch of the Analytical Engine', currentLoan: { id: 'loan_adacurrent', dueAt: expect.any(String), patron: { id: ADA, name: 'Ada Lovelace' } } } },
+      data: {
+        item: {
+          title: 'Sketch of the Analytical Engine',
+          currentLoan: {
+            id: 'loan_adacurrent',
+            dueAt: expect.any(String),
+            patron: { id: ADA, name: 'Ada Lovelace' },
+          },
+        },
+      },
       errors: [],
     });
     // reg. 3: a volunteer gets the catalogue's data and nothing of the loan's personal fields.
     const volunteer = await viaGateway(q, AS.volunteer, 'CIRCULATION_DESK');
     expect(volunteer.outcome).toEqual({
-      data: { item: { title: 'Sketch of the Analytical Engine', currentLoan: { id: 'loan_adacurrent', dueAt: null, patron: null } } },
+      data: {
+        item: {
+          title: 'Sketch of the Analytical Engine',
+          currentLoan: { id: 'loan_adacurrent', dueAt: null, patron: null },
+        },
+      },
       errors: [
         { code: FORBIDDEN, path: ['item', 'currentLoan', 'dueAt'] },
         { code: FORBIDDEN, path: ['item', 'currentLoan', 'patron'] },
@@ -229,37 +307,69 @@ describe('denials through the gateway are the denials direct', () => {
   const Q = `{ patron(id: "${ADA}") { id name email loans { nodes { id } } } }`;
 
   test("a patron reading another patron's record: FORBIDDEN, nothing returned", async () => {
-    await same(Q, { data: { patron: null }, errors: [{ code: FORBIDDEN, path: ['patron'] }] }, AS.ben);
+    await same(
+      Q,
+      { data: { patron: null }, errors: [{ code: FORBIDDEN, path: ['patron'] }] },
+      AS.ben,
+    );
   });
 
   test('reg. 3: a volunteer reads no personal field', async () => {
-    await same(Q, { data: { patron: null }, errors: [{ code: FORBIDDEN, path: ['patron'] }] }, AS.volunteer, 'CIRCULATION_DESK');
+    await same(
+      Q,
+      { data: { patron: null }, errors: [{ code: FORBIDDEN, path: ['patron'] }] },
+      AS.volunteer,
+      'CIRCULATION_DESK',
+    );
   });
 
   test('circulation staff without a stated purpose: PURPOSE_REQUIRED', async () => {
-    await same(Q, { data: { patron: null }, errors: [{ code: 'PURPOSE_REQUIRED', path: ['patron'] }] }, AS.circulation);
+    await same(
+      Q,
+      { data: { patron: null }, errors: [{ code: 'PURPOSE_REQUIRED', path: ['patron'] }] },
+      AS.circulation,
+    );
   });
 
   test('reg. 14: a guardian reads the current loans the child granted, and nothing of the identity', async () => {
-    await same('{ patron(id: "pat_danidiaz") { name birthDate loans { nodes { id dueAt } } } }', {
-      data: { patron: { name: null, birthDate: null, loans: { nodes: [{ id: 'loan_danicurrent', dueAt: expect.any(String) }] } } },
-      errors: [
-        { code: FORBIDDEN, path: ['patron', 'birthDate'] },
-        { code: FORBIDDEN, path: ['patron', 'name'] },
-      ],
-    }, AS.carmen);
+    await same(
+      '{ patron(id: "pat_danidiaz") { name birthDate loans { nodes { id dueAt } } } }',
+      {
+        data: {
+          patron: {
+            name: null,
+            birthDate: null,
+            loans: { nodes: [{ id: 'loan_danicurrent', dueAt: expect.any(String) }] },
+          },
+        },
+        errors: [
+          { code: FORBIDDEN, path: ['patron', 'birthDate'] },
+          { code: FORBIDDEN, path: ['patron', 'name'] },
+        ],
+      },
+      AS.carmen,
+    );
   });
 
   test('anonymous: nothing', async () => {
-    await same(Q, { data: { patron: null }, errors: [{ code: 'UNAUTHENTICATED', path: ['patron'] }] });
+    await same(Q, {
+      data: { patron: null },
+      errors: [{ code: 'UNAUTHENTICATED', path: ['patron'] }],
+    });
   });
 });
 
 describe('invariant 6 and reg. 13 through the gateway', () => {
   test('responses carrying personal data are Cache-Control: no-store and set no cookie', async () => {
-    const g = await viaGateway(`{ patron(id: "${ADA}") { name loans { nodes { item { title } } } } }`, AS.ada);
+    const g = await viaGateway(
+      `{ patron(id: "${ADA}") { name loans { nodes { item { title } } } } }`,
+      AS.ada,
+    );
     expect(g.outcome.errors).toEqual([]);
-    expect({ cacheControl: g.headers.get('cache-control'), setCookie: g.headers.get('set-cookie') }).toEqual({ cacheControl: 'no-store', setCookie: null });
+    expect({
+      cacheControl: g.headers.get('cache-control'),
+      setCookie: g.headers.get('set-cookie'),
+    }).toEqual({ cacheControl: 'no-store', setCookie: null });
   });
 
   test('the subgraph knows the gateway came with the router secret', async () => {
@@ -271,10 +381,13 @@ describe('invariant 6 and reg. 13 through the gateway', () => {
 });
 
 describe('self-service and vendor roots (built in parallel; covered when present)', () => {
-  test.skipIf(!ROOT_FIELDS.includes('me'))('reg. 11: `me` through the gateway equals `me` direct', async () => {
-    const q = '{ me { id name } }';
-    await same(q, { data: { me: { id: ADA, name: 'Ada Lovelace' } }, errors: [] }, AS.ada);
-  });
+  test.skipIf(!ROOT_FIELDS.includes('me'))(
+    'reg. 11: `me` through the gateway equals `me` direct',
+    async () => {
+      const q = '{ me { id name } }';
+      await same(q, { data: { me: { id: ADA, name: 'Ada Lovelace' } }, errors: [] }, AS.ada);
+    },
+  );
 
   test('reg. 7: a vendor reading a patron by id through the gateway gets what it gets direct', async () => {
     const q = `{ patron(id: "${ADA}") { cardNumber name } }`;

@@ -38,16 +38,40 @@ describe('Director with a purpose (reg. 2: the custodian of records)', () => {
         keepCheckoutHistory: true,
         loans: {
           nodes: [
-            { id: 'loan_adacurrent', status: 'ON_LOAN', branch: 'MAIN', item: { id: 'item_analyticalengine' } },
-            { id: 'loan_adareturned', status: 'RETURNED', branch: 'MAIN', item: { id: 'item_notesonbabbage' } },
+            {
+              id: 'loan_adacurrent',
+              status: 'ON_LOAN',
+              branch: 'MAIN',
+              item: { id: 'item_analyticalengine' },
+            },
+            {
+              id: 'loan_adareturned',
+              status: 'RETURNED',
+              branch: 'MAIN',
+              item: { id: 'item_notesonbabbage' },
+            },
           ],
           pageInfo: { hasNextPage: false },
         },
-        fines: { nodes: [{ id: 'fine_adapaid', amountCents: 100, status: 'PAID', payments: [{ amountCents: 100, cardLast4: '4242' }] }] },
+        fines: {
+          nodes: [
+            {
+              id: 'fine_adapaid',
+              amountCents: 100,
+              status: 'PAID',
+              payments: [{ amountCents: 100, cardLast4: '4242' }],
+            },
+          ],
+        },
         referenceConsults: {
           nodes: [
             { id: 'rc_adaemail', channel: 'EMAIL', librarianId: 'staff_refother', status: 'OPEN' },
-            { id: 'rc_adainperson', channel: 'IN_PERSON', librarianId: 'staff_ref', status: 'FINISHED' },
+            {
+              id: 'rc_adainperson',
+              channel: 'IN_PERSON',
+              librarianId: 'staff_ref',
+              status: 'FINISHED',
+            },
           ],
         },
         disclosureRequests: {
@@ -65,7 +89,9 @@ describe('Director with a purpose (reg. 2: the custodian of records)', () => {
       ...director,
       variables: { c: demoCardNumber(2) },
     });
-    expect(r.body).toMatchObject({ data: { patronByCardNumber: { id: DEMO.patrons.ben, name: 'Ben Okafor' } } });
+    expect(r.body).toMatchObject({
+      data: { patronByCardNumber: { id: DEMO.patrons.ben, name: 'Ben Okafor' } },
+    });
     expect(r.body.errors).toBeUndefined();
   });
 
@@ -76,8 +102,16 @@ describe('Director with a purpose (reg. 2: the custodian of records)', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const r: Awaited<ReturnType<typeof t.gql<{ patrons: { nodes: { name: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>>> =
-        await t.gql(q, { ...director, variables: { after } });
+      const r: Awaited<
+        ReturnType<
+          typeof t.gql<{
+            patrons: {
+              nodes: { name: string }[];
+              pageInfo: { hasNextPage: boolean; endCursor: string };
+            };
+          }>
+        >
+      > = await t.gql(q, { ...director, variables: { after } });
       expect(r.body.errors).toBeUndefined();
       const page = r.body.data!.patrons;
       seen.push(...page.nodes.map((n) => n.name));
@@ -85,9 +119,14 @@ describe('Director with a purpose (reg. 2: the custodian of records)', () => {
       pages++;
     } while (after);
     expect(pages).toBe(3);
-    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => `Demo Patron ${String(i + 1).padStart(2, '0')}`));
+    expect(seen).toEqual(
+      Array.from({ length: 20 }, (_, i) => `Demo Patron ${String(i + 1).padStart(2, '0')}`),
+    );
 
-    const tooMany = await t.gql(`{ patrons(search: { namePrefix: "demo" }, first: 101) { nodes { id } } }`, director);
+    const tooMany = await t.gql(
+      `{ patrons(search: { namePrefix: "demo" }, first: 101) { nodes { id } } }`,
+      director,
+    );
     expect(tooMany.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 
@@ -122,8 +161,16 @@ describe('Director with a purpose (reg. 2: the custodian of records)', () => {
     expect(r.body.errors).toBeUndefined();
     expect(r.body.data).toEqual({
       loan: { id: 'loan_bencurrent', patron: { id: DEMO.patrons.ben } },
-      fine: { id: 'fine_benowed', loan: { id: 'loan_benoverdue' }, patron: { id: DEMO.patrons.ben } },
-      referenceConsult: { id: 'rc_benphone', question: 'Do you hold county tax records from 1990?', patron: { id: DEMO.patrons.ben } },
+      fine: {
+        id: 'fine_benowed',
+        loan: { id: 'loan_benoverdue' },
+        patron: { id: DEMO.patrons.ben },
+      },
+      referenceConsult: {
+        id: 'rc_benphone',
+        question: 'Do you hold county tax records from 1990?',
+        patron: { id: DEMO.patrons.ben },
+      },
       disclosureRequest: {
         id: 'dr_approved',
         status: 'APPROVED',
@@ -140,7 +187,9 @@ describe('Director with a purpose (reg. 2: the custodian of records)', () => {
 
   test('an anonymised loan has no patron', async () => {
     const r = await t.gql(`{ loan(id: "loan_anonymised") { id status patron { id } } }`, director);
-    expect(r.body.data).toEqual({ loan: { id: 'loan_anonymised', status: 'RETURNED', patron: null } });
+    expect(r.body.data).toEqual({
+      loan: { id: 'loan_anonymised', status: 'RETURNED', patron: null },
+    });
   });
 });
 
@@ -150,7 +199,9 @@ describe('no personal field without a basis (invariant 1, reg. 4)', () => {
 
   test('without a token: the entity resolves, its personal fields do not', async () => {
     const r = await t.gql(query);
-    expect(r.body.data).toEqual({ _entities: [{ id: DEMO.patrons.ada, name: null, email: null, cardNumber: null, loans: null }] });
+    expect(r.body.data).toEqual({
+      _entities: [{ id: DEMO.patrons.ada, name: null, email: null, cardNumber: null, loans: null }],
+    });
     expect(r.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
       ['_entities.0.name', 'UNAUTHENTICATED'],
       ['_entities.0.email', 'UNAUTHENTICATED'],
@@ -161,21 +212,29 @@ describe('no personal field without a basis (invariant 1, reg. 4)', () => {
 
   test('with a patron token for another patron: the same', async () => {
     const r = await t.gql(query, { as: AS.ben });
-    expect(r.body.data).toEqual({ _entities: [{ id: DEMO.patrons.ada, name: null, email: null, cardNumber: null, loans: null }] });
+    expect(r.body.data).toEqual({
+      _entities: [{ id: DEMO.patrons.ada, name: null, email: null, cardNumber: null, loans: null }],
+    });
   });
 
   test('root lookup: unknown id and someone else’s id give the same answer', async () => {
     const other = await t.gql(`{ patron(id: "${DEMO.patrons.ada}") { name } }`, { as: AS.ben });
     const unknown = await t.gql(`{ patron(id: "pat_doesnotexist") { name } }`, { as: AS.ben });
-    expect(other.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Not authorized to read or change this.', 'FORBIDDEN']]);
-    expect(unknown.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Not authorized to read or change this.', 'FORBIDDEN']]);
+    expect(other.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['Not authorized to read or change this.', 'FORBIDDEN'],
+    ]);
+    expect(unknown.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['Not authorized to read or change this.', 'FORBIDDEN'],
+    ]);
     expect(other.body.data).toEqual({ patron: null });
     expect(unknown.body.data).toEqual({ patron: null });
   });
 
   test('a patron reads their own record (reg. 11)', async () => {
     const r = await t.gql(`{ patron(id: "${DEMO.patrons.ada}") { name email } }`, { as: AS.ada });
-    expect(r.body).toMatchObject({ data: { patron: { name: 'Ada Lovelace', email: 'ada@example.org' } } });
+    expect(r.body).toMatchObject({
+      data: { patron: { name: 'Ada Lovelace', email: 'ada@example.org' } },
+    });
     expect(r.body.errors).toBeUndefined();
   });
 

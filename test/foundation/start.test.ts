@@ -13,7 +13,14 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 test('the compiled server starts on a new embedded database, serves the subgraph, and drains on SIGTERM', async () => {
   const child = spawn(process.execPath, ['scripts/start.cjs'], {
-    env: { PATH: process.env.PATH, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -31,11 +38,21 @@ test('the compiled server starts on a new embedded database, serves the subgraph
   const health = await fetch(url.replace(/\/graphql$/, '/health'));
   expect(health.status).toBe(200);
   const post = (query: string) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then((r) => r.json());
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    }).then((r) => r.json());
   const sdl = (await post('{ _service { sdl } }')) as { data: { _service: { sdl: string } } };
   expect(sdl.data._service.sdl).toMatch(/type Patron\s+@key\(fields: "id"\)/);
-  const anonymous = (await post('{ patron(id: "pat_adalovelace") { name } }')) as { data: unknown; errors: { extensions: { code: string } }[] };
-  expect({ data: anonymous.data, codes: anonymous.errors.map((e) => e.extensions.code) }).toEqual({ data: { patron: null }, codes: ['UNAUTHENTICATED'] });
+  const anonymous = (await post('{ patron(id: "pat_adalovelace") { name } }')) as {
+    data: unknown;
+    errors: { extensions: { code: string } }[];
+  };
+  expect({ data: anonymous.data, codes: anonymous.errors.map((e) => e.extensions.code) }).toEqual({
+    data: { patron: null },
+    codes: ['UNAUTHENTICATED'],
+  });
 
   const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');

@@ -38,12 +38,18 @@ describe('graphql-http audit: MUST', () => {
  *   audit's plain GETs are.
  */
 const KNOWN_DEVIATIONS = {
-  '572B SHOULD use 200 status code on document parsing failure when accepting application/json': 'warn: Response status code is not 200',
-  'FDE2 SHOULD use 200 status code on document validation failure when accepting application/json': 'warn: Response status code is not 200',
-  '7B9B SHOULD use a status code of 200 on variable coercion failure when accepting application/json': 'warn: Response status code is not 200',
-  '5A70 MAY accept application/x-www-form-urlencoded formatted GET requests': 'notice: Response status code is not 200',
-  'D6D5 MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/graphql-response+json': 'notice: Response status code is not 200',
-  '6A70 MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/json': 'notice: Response status code is not 200',
+  '572B SHOULD use 200 status code on document parsing failure when accepting application/json':
+    'warn: Response status code is not 200',
+  'FDE2 SHOULD use 200 status code on document validation failure when accepting application/json':
+    'warn: Response status code is not 200',
+  '7B9B SHOULD use a status code of 200 on variable coercion failure when accepting application/json':
+    'warn: Response status code is not 200',
+  '5A70 MAY accept application/x-www-form-urlencoded formatted GET requests':
+    'notice: Response status code is not 200',
+  'D6D5 MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/graphql-response+json':
+    'notice: Response status code is not 200',
+  '6A70 MAY allow URL-encoded JSON string {variables} parameter in GETs when accepting application/json':
+    'notice: Response status code is not 200',
 };
 
 describe('graphql-http audit: SHOULD and MAY', () => {

@@ -32,21 +32,44 @@ describe('reg. 13 and invariant 6: no cookies, nothing stored by shared caches',
     const token = await dev.issuer.mint(AS.director);
     const json = { 'content-type': 'application/json' };
     const responses = {
-      'PII granted': await fetch(dev.url, { method: 'POST', headers: { ...json, authorization: `Bearer ${token}`, 'x-access-purpose': 'RECORDS_AUDIT' }, body: JSON.stringify({ query: PII }) }),
-      'PII denied': await fetch(dev.url, { method: 'POST', headers: json, body: JSON.stringify({ query: PII }) }),
-      'bad token': await fetch(dev.url, { method: 'POST', headers: { ...json, authorization: 'Bearer x.y.z' }, body: JSON.stringify({ query: PII }) }),
+      'PII granted': await fetch(dev.url, {
+        method: 'POST',
+        headers: { ...json, authorization: `Bearer ${token}`, 'x-access-purpose': 'RECORDS_AUDIT' },
+        body: JSON.stringify({ query: PII }),
+      }),
+      'PII denied': await fetch(dev.url, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: PII }),
+      }),
+      'bad token': await fetch(dev.url, {
+        method: 'POST',
+        headers: { ...json, authorization: 'Bearer x.y.z' },
+        body: JSON.stringify({ query: PII }),
+      }),
       'malformed JSON': await fetch(dev.url, { method: 'POST', headers: json, body: '{"query":' }),
-      'GET query': await fetch(`${dev.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } }),
-      'no router secret': await fetch(prod.url, { method: 'POST', headers: json, body: JSON.stringify({ query: PII }) }),
+      'GET query': await fetch(`${dev.url}?query=${encodeURIComponent('{ __typename }')}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      }),
+      'no router secret': await fetch(prod.url, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ query: PII }),
+      }),
       health: await fetch(new URL('/health', dev.url)),
       ready: await fetch(new URL('/ready', dev.url)),
       metrics: await fetch(new URL('/metrics', dev.url)),
       'not found': await fetch(new URL('/nothing-here', dev.url)),
     };
     const seen = Object.fromEntries(
-      Object.entries(responses).map(([k, r]) => [k, { cacheControl: r.headers.get('cache-control'), setCookie: r.headers.get('set-cookie') }]),
+      Object.entries(responses).map(([k, r]) => [
+        k,
+        { cacheControl: r.headers.get('cache-control'), setCookie: r.headers.get('set-cookie') },
+      ]),
     );
-    const expected = Object.fromEntries(Object.keys(responses).map((k) => [k, { cacheControl: 'no-store', setCookie: null }]));
+    const expected = Object.fromEntries(
+      Object.keys(responses).map((k) => [k, { cacheControl: 'no-store', setCookie: null }]),
+    );
     expect(seen).toEqual(expected);
     expect(Object.fromEntries(Object.entries(responses).map(([k, r]) => [k, r.status]))).toEqual({
       'PII granted': 200,
@@ -63,10 +86,18 @@ describe('reg. 13 and invariant 6: no cookies, nothing stored by shared caches',
   });
 
   test('malformed JSON gets a typed 400 that does not quote the body', async () => {
-    const res = await fetch(dev.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "29000000000017' });
+    const res = await fetch(dev.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "29000000000017',
+    });
     expect({ status: res.status, body: await res.json() }).toEqual({
       status: 400,
-      body: { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] },
+      body: {
+        errors: [
+          { message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } },
+        ],
+      },
     });
   });
 });
@@ -75,11 +106,18 @@ describe('request handling', () => {
   test('CSRF prevention: a GET without a preflight-forcing header is refused', async () => {
     const res = await fetch(`${dev.url}?query=${encodeURIComponent('{ __typename }')}`);
     const body = (await res.json()) as { errors: { extensions: { code: string } }[] };
-    expect({ status: res.status, code: body.errors[0]!.extensions.code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    expect({ status: res.status, code: body.errors[0]!.extensions.code }).toEqual({
+      status: 400,
+      code: 'BAD_REQUEST',
+    });
   });
 
   test('CSRF prevention: a POST with a simple content type (text/plain) is refused', async () => {
-    const res = await fetch(dev.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const res = await fetch(dev.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(res.status).toBe(400);
   });
 
@@ -89,7 +127,9 @@ describe('request handling', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
     });
-    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    const body = (await res.json()) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
     expect({ status: res.status, errors: body.errors }).toEqual({
       status: 400,
       errors: [{ message: 'Operation batching disabled.', extensions: { code: 'BAD_REQUEST' } }],
@@ -97,9 +137,18 @@ describe('request handling', () => {
   });
 
   test('no inline trace (ftv1) is returned, even when the router asks for one', async () => {
-    const r = await dev.gql(PII, { ...director, headers: { 'apollo-federation-include-trace': 'ftv1' } });
+    const r = await dev.gql(PII, {
+      ...director,
+      headers: { 'apollo-federation-include-trace': 'ftv1' },
+    });
     expect(r.body.extensions).toEqual({ requestId: expect.any(String) });
-    expect(r.body.data).toEqual({ patron: { name: 'Ada Lovelace', cardNumber: expect.any(String), loans: { nodes: [expect.any(Object), expect.any(Object)] } } });
+    expect(r.body.data).toEqual({
+      patron: {
+        name: 'Ada Lovelace',
+        cardNumber: expect.any(String),
+        loans: { nodes: [expect.any(Object), expect.any(Object)] },
+      },
+    });
   });
 });
 
@@ -116,12 +165,18 @@ describe('production mode', () => {
 
   test('field suggestions are hidden in production, shown in development', async () => {
     const q = '{ patron(id: "pat_adalovelace") { nmae } }';
-    expect((await dev.gql(q)).body.errors?.[0]?.message).toEqual('Cannot query field "nmae" on type "Patron". Did you mean "name"?');
-    expect((await prod.gql(q, viaRouter)).body.errors?.[0]?.message).toEqual('Cannot query field "nmae" on type "Patron".');
+    expect((await dev.gql(q)).body.errors?.[0]?.message).toEqual(
+      'Cannot query field "nmae" on type "Patron". Did you mean "name"?',
+    );
+    expect((await prod.gql(q, viaRouter)).body.errors?.[0]?.message).toEqual(
+      'Cannot query field "nmae" on type "Patron".',
+    );
   });
 
   test('federation still works in production: the router reads the SDL', async () => {
     const r = await prod.gql<{ _service: { sdl: string } }>('{ _service { sdl } }', viaRouter);
-    expect(r.body.data?._service.sdl.replace(/\s+/g, ' ')).toContain('type Patron @key(fields: "id")');
+    expect(r.body.data?._service.sdl.replace(/\s+/g, ' ')).toContain(
+      'type Patron @key(fields: "id")',
+    );
   });
 });

@@ -1,7 +1,15 @@
 // Every limit against abuse at its boundary: at the limit the request is served, one beyond it is
 // refused with a typed error naming the setting. The limits are set small here so that each
 // boundary is a readable query; the defaults are in the README.
-import { GraphQLError, Lexer, Source, TokenKind, parse, validate, type ValidationContext } from 'graphql';
+import {
+  type GraphQLError,
+  Lexer,
+  Source,
+  TokenKind,
+  parse,
+  validate,
+  type ValidationContext,
+} from 'graphql';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildSchema } from '../../src/graphql/schema.js';
@@ -11,7 +19,8 @@ import { AS } from '../support/tokens.js';
 
 const schema = buildSchema();
 /** The cost the server compares with the limit (page sizes from literals, variables and defaults). */
-const costOf = (query: string, variables: Record<string, unknown> = {}) => effectiveCost(schema, parse(query), variables);
+const costOf = (query: string, variables: Record<string, unknown> = {}) =>
+  effectiveCost(schema, parse(query), variables);
 
 /** What graphql-armor's cost rule alone computes: a variable or default page size counts as 1. */
 function armorCostOf(query: string): number {
@@ -20,7 +29,10 @@ function armorCostOf(query: string): number {
     maxCost: 0,
     flattenFragments: true,
     propagateOnRejection: false,
-    onReject: [(_: ValidationContext | null, e: GraphQLError) => void (found = Number(/found (\d+(?:\.\d+)?)/.exec(e.message)![1]))],
+    onReject: [
+      (_: ValidationContext | null, e: GraphQLError) =>
+        void (found = Number(/found (\d+(?:\.\d+)?)/.exec(e.message)![1])),
+    ],
   });
   validate(schema, parse(query), [rule as never]);
   return found;
@@ -41,7 +53,8 @@ const DEPTH_6 = `{ loan(id: "${LOAN}") { patron { loans { nodes { item { id } } 
 const FRAGMENTS = `{ patron(id: "${ADA}") { ... on Patron { loans { ... F } } } } fragment F on LoanConnection { nodes { item { id } } }`;
 const ALIASES_2 = `{ a: patron(id: "${ADA}") { id } b: patron(id: "${ADA}") { id } }`;
 const ALIASES_3 = `{ a: patron(id: "${ADA}") { id } b: patron(id: "${ADA}") { id } c: patron(id: "${ADA}") { id } }`;
-const PAGE = 'query($n: Int) { patrons(search: { namePrefix: "Demo" }, first: $n) { nodes { id } } }';
+const PAGE =
+  'query($n: Int) { patrons(search: { namePrefix: "Demo" }, first: $n) { nodes { id } } }';
 const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Loan { id } } }';
 const TWO_REPS = `[{ __typename: "Loan", id: "${LOAN}" }, { __typename: "Loan", id: "${LOAN}" }]`;
 const ENTITIES_ALIASED = `{ _entities(representations: ${TWO_REPS}) { __typename } x: _entities(representations: ${TWO_REPS}) { __typename } }`;
@@ -49,8 +62,10 @@ const SLOW = `{ patron(id: "${ADA}") { name email } }`;
 // Cost grows with the page size and the fields asked for: a page of 100 with two fields is the
 // limit, a third field is beyond it.
 const COST_AT = '{ patrons(search: { namePrefix: "Demo" }, first: 100) { nodes { id name } } }';
-const COST_BEYOND = '{ patrons(search: { namePrefix: "Demo" }, first: 100) { nodes { id name email } } }';
-const COST_BY_VARIABLE = 'query($n: Int) { patrons(search: { namePrefix: "Demo" }, first: $n) { nodes { id name email } } }';
+const COST_BEYOND =
+  '{ patrons(search: { namePrefix: "Demo" }, first: 100) { nodes { id name email } } }';
+const COST_BY_VARIABLE =
+  'query($n: Int) { patrons(search: { namePrefix: "Demo" }, first: $n) { nodes { id name email } } }';
 const OTHERS = [DEPTH_5, FRAGMENTS, ALIASES_2, PAGE, ENTITIES, ENTITIES_ALIASED, SLOW, COST_AT];
 // The token limit is the longest of the queries above: a query of that many tokens passes.
 const typenames = (k: number) => `{ patron(id: "${ADA}") { id${' __typename'.repeat(k)} } }`;
@@ -85,23 +100,46 @@ const director = { as: AS.director, purpose: 'RECORDS_AUDIT' };
 
 /** A refusal by a plugin limit: 400, no data, one LIMIT_EXCEEDED error naming the setting. */
 function limitRefusal(message: string, limit: string) {
-  return { status: 400, body: { errors: [{ message, extensions: { code: 'LIMIT_EXCEEDED', limit } }], extensions: { requestId: expect.any(String) } } };
+  return {
+    status: 400,
+    body: {
+      errors: [{ message, extensions: { code: 'LIMIT_EXCEEDED', limit } }],
+      extensions: { requestId: expect.any(String) },
+    },
+  };
 }
 
 /** A refusal by a validation-rule limit: 400, no data, one typed error naming the setting. */
 function validationRefusal(message: string, limit: string) {
-  return { status: 400, body: { errors: [{ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit } }], extensions: { requestId: expect.any(String) } } };
+  return {
+    status: 400,
+    body: {
+      errors: [{ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit } }],
+      extensions: { requestId: expect.any(String) },
+    },
+  };
 }
 
 describe('document limits', () => {
   test('query depth: 5 levels pass, 6 are refused', async () => {
     const at = await t.gql(DEPTH_5, director);
     expect(at.body).toEqual({
-      data: { patron: { loans: { nodes: [{ item: { id: 'item_analyticalengine' } }, { item: { id: 'item_notesonbabbage' } }] } } },
+      data: {
+        patron: {
+          loans: {
+            nodes: [
+              { item: { id: 'item_analyticalengine' } },
+              { item: { id: 'item_notesonbabbage' } },
+            ],
+          },
+        },
+      },
       extensions: { requestId: expect.any(String) },
     });
     const beyond = await t.gql(DEPTH_6, director);
-    expect({ status: beyond.status, body: beyond.body }).toEqual(validationRefusal('Query depth limit of 5 exceeded, found 6.', 'MAX_QUERY_DEPTH'));
+    expect({ status: beyond.status, body: beyond.body }).toEqual(
+      validationRefusal('Query depth limit of 5 exceeded, found 6.', 'MAX_QUERY_DEPTH'),
+    );
   });
 
   test('query depth counts fragments by the data they select, not by their nesting', async () => {
@@ -113,7 +151,9 @@ describe('document limits', () => {
     const at = await t.gql(ALIASES_2, director);
     expect(at.body.data).toEqual({ a: { id: ADA }, b: { id: ADA } });
     const beyond = await t.gql(ALIASES_3, director);
-    expect({ status: beyond.status, body: beyond.body }).toEqual(validationRefusal('Aliases limit of 2 exceeded, found 3.', 'MAX_ALIASES'));
+    expect({ status: beyond.status, body: beyond.body }).toEqual(
+      validationRefusal('Aliases limit of 2 exceeded, found 3.', 'MAX_ALIASES'),
+    );
   });
 
   test('cost: a query costing exactly the limit passes, one more field is refused', async () => {
@@ -123,7 +163,12 @@ describe('document limits', () => {
     expect(at.body.errors).toBeUndefined();
     expect(at.body.data?.patrons.nodes).toHaveLength(20);
     const beyond = await t.gql(COST_BEYOND, director);
-    expect({ status: beyond.status, body: beyond.body }).toEqual(limitRefusal(`Query Cost limit of ${limit} exceeded, found ${costOf(COST_BEYOND)}.`, 'MAX_QUERY_COST'));
+    expect({ status: beyond.status, body: beyond.body }).toEqual(
+      limitRefusal(
+        `Query Cost limit of ${limit} exceeded, found ${costOf(COST_BEYOND)}.`,
+        'MAX_QUERY_COST',
+      ),
+    );
   });
 
   test('cost: a page size passed in a variable counts as much as a literal one', async () => {
@@ -131,14 +176,24 @@ describe('document limits', () => {
     // graphql-armor alone would count `first: $n` as a page of 1 and let this through.
     expect(armorCostOf(COST_BY_VARIABLE)).toBeLessThan(limit);
     const beyond = await t.gql(COST_BY_VARIABLE, { ...director, variables: { n: 100 } });
-    expect({ status: beyond.status, body: beyond.body }).toEqual(limitRefusal(`Query Cost limit of ${limit} exceeded, found ${costOf(COST_BEYOND)}.`, 'MAX_QUERY_COST'));
-    const small = await t.gql<{ patrons: { nodes: unknown[] } }>(COST_BY_VARIABLE, { ...director, variables: { n: 5 } });
+    expect({ status: beyond.status, body: beyond.body }).toEqual(
+      limitRefusal(
+        `Query Cost limit of ${limit} exceeded, found ${costOf(COST_BEYOND)}.`,
+        'MAX_QUERY_COST',
+      ),
+    );
+    const small = await t.gql<{ patrons: { nodes: unknown[] } }>(COST_BY_VARIABLE, {
+      ...director,
+      variables: { n: 5 },
+    });
     expect(small.body.data?.patrons.nodes).toHaveLength(5);
   });
 
   test('cost: an omitted page size counts as the schema default (20)', () => {
     const nested = `{ patron(id: "${ADA}") { loans { nodes { id } } } }`;
-    expect(costOf(nested)).toBe(costOf(`{ patron(id: "${ADA}") { loans(first: 20) { nodes { id } } } }`));
+    expect(costOf(nested)).toBe(
+      costOf(`{ patron(id: "${ADA}") { loans(first: 20) { nodes { id } } } }`),
+    );
     expect(costOf(nested)).toBeGreaterThan(armorCostOf(nested));
   });
 
@@ -151,7 +206,13 @@ describe('document limits', () => {
     expect({ status: beyond.status, body: beyond.body }).toEqual({
       status: 400,
       body: {
-        errors: [{ message: `Syntax Error: Document contains more that ${limit} tokens. Parsing aborted.`, locations: [expect.any(Object)], extensions: { code: 'GRAPHQL_PARSE_FAILED' } }],
+        errors: [
+          {
+            message: `Syntax Error: Document contains more that ${limit} tokens. Parsing aborted.`,
+            locations: [expect.any(Object)],
+            extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+          },
+        ],
         extensions: { requestId: expect.any(String) },
       },
     });
@@ -162,12 +223,20 @@ describe('size limits', () => {
   test('page size: first 100 is served, 101 is refused as bad input', async () => {
     const q = PAGE;
     const desk = { as: AS.circulation, purpose: 'CIRCULATION_DESK' };
-    const at = await t.gql<{ patrons: { nodes: unknown[] } }>(q, { ...desk, variables: { n: 100 } });
+    const at = await t.gql<{ patrons: { nodes: unknown[] } }>(q, {
+      ...desk,
+      variables: { n: 100 },
+    });
     expect(at.body.errors).toBeUndefined();
     expect(at.body.data?.patrons.nodes).toHaveLength(20);
     const beyond = await t.gql(q, { ...desk, variables: { n: 101 } });
     expect(beyond.body.errors).toEqual([
-      { message: 'first must be between 1 and 100.', path: ['patrons'], locations: [expect.any(Object)], extensions: { code: 'BAD_USER_INPUT', field: 'first' } },
+      {
+        message: 'first must be between 1 and 100.',
+        path: ['patrons'],
+        locations: [expect.any(Object)],
+        extensions: { code: 'BAD_USER_INPUT', field: 'first' },
+      },
     ]);
   });
 
@@ -180,7 +249,12 @@ describe('size limits', () => {
     expect({ status: beyond.status, body: beyond.body }).toEqual({
       status: 400,
       body: {
-        errors: [{ message: 'At most 3 entity representations may be resolved in one request.', extensions: { code: 'LIMIT_EXCEEDED', limit: 'MAX_ENTITY_REPRESENTATIONS' } }],
+        errors: [
+          {
+            message: 'At most 3 entity representations may be resolved in one request.',
+            extensions: { code: 'LIMIT_EXCEEDED', limit: 'MAX_ENTITY_REPRESENTATIONS' },
+          },
+        ],
         extensions: { requestId: expect.any(String) },
       },
     });
@@ -196,14 +270,25 @@ describe('size limits', () => {
       const shell = JSON.stringify({ query: '{ __typename }' });
       return JSON.stringify({ query: `{ __typename }${' '.repeat(bytes - shell.length)}` });
     };
-    const post = (b: string) => fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
+    const post = (b: string) =>
+      fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
     expect(Buffer.byteLength(body(2048))).toBe(2048);
     const at = await post(body(2048));
-    expect({ status: at.status, body: await at.json() }).toEqual({ status: 200, body: { data: { __typename: 'Query' }, extensions: { requestId: expect.any(String) } } });
+    expect({ status: at.status, body: await at.json() }).toEqual({
+      status: 200,
+      body: { data: { __typename: 'Query' }, extensions: { requestId: expect.any(String) } },
+    });
     const beyond = await post(body(2049));
     expect({ status: beyond.status, body: await beyond.json() }).toEqual({
       status: 413,
-      body: { errors: [{ message: 'The request body exceeds 2048 bytes.', extensions: { code: 'LIMIT_EXCEEDED', limit: 'MAX_BODY_BYTES' } }] },
+      body: {
+        errors: [
+          {
+            message: 'The request body exceeds 2048 bytes.',
+            extensions: { code: 'LIMIT_EXCEEDED', limit: 'MAX_BODY_BYTES' },
+          },
+        ],
+      },
     });
   });
 });
@@ -215,7 +300,9 @@ describe('execution timeout', () => {
     if (moved) await t.db.raw('drop view patrons');
     else await t.db.raw('alter table patrons rename to patrons_base');
     moved = true;
-    await t.db.raw(`create view patrons as select p.* from patrons_base p cross join (select pg_sleep(${seconds})) s`);
+    await t.db.raw(
+      `create view patrons as select p.* from patrons_base p cross join (select pg_sleep(${seconds})) s`,
+    );
   }
   afterAll(async () => {
     if (!moved) return;
@@ -234,7 +321,12 @@ describe('execution timeout', () => {
       status: 503,
       body: {
         data: null,
-        errors: [{ message: 'The operation exceeded the execution time limit.', extensions: { code: 'LIMIT_EXCEEDED', limit: 'EXECUTION_TIMEOUT_MS' } }],
+        errors: [
+          {
+            message: 'The operation exceeded the execution time limit.',
+            extensions: { code: 'LIMIT_EXCEEDED', limit: 'EXECUTION_TIMEOUT_MS' },
+          },
+        ],
         extensions: { requestId: expect.any(String) },
       },
     });

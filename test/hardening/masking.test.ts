@@ -19,21 +19,34 @@ afterAll(() => t?.stop());
 test('invariant 6: a database error on a query whose variables hold a card number leaks it neither in the response nor in the log', async () => {
   const q = 'query Scan($card: String!) { patronByCardNumber(cardNumber: $card) { id name } }';
   const before = await t.gql(q, { ...desk, variables: { card: CARD } });
-  expect(before.body.data).toEqual({ patronByCardNumber: { id: 'pat_adalovelace', name: 'Ada Lovelace' } });
+  expect(before.body.data).toEqual({
+    patronByCardNumber: { id: 'pat_adalovelace', name: 'Ada Lovelace' },
+  });
 
   await t.db.raw('alter table patrons rename to patrons_away');
   const logged = t.logs.length;
   try {
     const res = await fetch(t.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await t.issuer.mint(AS.circulation)}`, 'x-access-purpose': 'CIRCULATION_DESK' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await t.issuer.mint(AS.circulation)}`,
+        'x-access-purpose': 'CIRCULATION_DESK',
+      },
       body: JSON.stringify({ query: q, variables: { card: CARD } }),
     });
     const text = await res.text();
     const requestId = res.headers.get('x-request-id');
     expect(JSON.parse(text)).toEqual({
       data: { patronByCardNumber: null },
-      errors: [{ message: MASKED_MESSAGE, path: ['patronByCardNumber'], locations: [{ line: 1, column: 30 }], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }],
+      errors: [
+        {
+          message: MASKED_MESSAGE,
+          path: ['patronByCardNumber'],
+          locations: [{ line: 1, column: 30 }],
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+        },
+      ],
       extensions: { requestId },
     });
     expect(text).not.toContain(CARD);
@@ -41,7 +54,12 @@ test('invariant 6: a database error on a query whose variables hold a card numbe
     const lines = t.logs.slice(logged);
     // The error is logged, with the request id to find it by, the error class and PostgreSQL's code only.
     expect(lines.filter((l) => l.msg === 'unexpected error masked')).toEqual([
-      expect.objectContaining({ level: 50, requestId, err: { type: 'DrizzleQueryError', code: '42P01' }, path: ['patronByCardNumber'] }),
+      expect.objectContaining({
+        level: 50,
+        requestId,
+        err: { type: 'DrizzleQueryError', code: '42P01' },
+        path: ['patronByCardNumber'],
+      }),
     ]);
     const logText = JSON.stringify(lines);
     expect(logText).not.toContain(CARD);
@@ -54,19 +72,32 @@ test('invariant 6: a database error on a query whose variables hold a card numbe
 });
 
 test('invariant 6: a card number in a mistyped variable is not echoed in the coercion error', async () => {
-  const r = await t.gql('query($card: Int) { patrons(search: { namePrefix: "A" }, first: $card) { nodes { id } } }', { ...desk, variables: { card: CARD } });
+  const r = await t.gql(
+    'query($card: Int) { patrons(search: { namePrefix: "A" }, first: $card) { nodes { id } } }',
+    { ...desk, variables: { card: CARD } },
+  );
   expect({ status: r.status, errors: r.body.errors }).toEqual({
     status: 400,
-    errors: [{ message: 'Variable "$card" got an invalid value; Int cannot represent the value.', locations: [{ line: 1, column: 7 }], extensions: { code: 'BAD_USER_INPUT' } }],
+    errors: [
+      {
+        message: 'Variable "$card" got an invalid value; Int cannot represent the value.',
+        locations: [{ line: 1, column: 7 }],
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ],
   });
   expect(JSON.stringify(t.logs)).not.toContain(CARD);
 });
 
 test('invariant 6: no log line carries the authorization header, a variable value or a query text', async () => {
   const logged = t.logs.length;
-  await t.gql('query($c: String!) { patronByCardNumber(cardNumber: $c) { name email } }', { ...desk, variables: { c: CARD } });
+  await t.gql('query($c: String!) { patronByCardNumber(cardNumber: $c) { name email } }', {
+    ...desk,
+    variables: { c: CARD },
+  });
   const lines = t.logs.slice(logged);
   expect(lines.map((l) => l.msg)).toEqual(['graphql request']);
   const text = JSON.stringify(lines);
-  for (const secret of [CARD, 'Ada Lovelace', 'ada@example.org', 'Bearer', 'patronByCardNumber']) expect([secret, text.includes(secret)]).toEqual([secret, false]);
+  for (const secret of [CARD, 'Ada Lovelace', 'ada@example.org', 'Bearer', 'patronByCardNumber'])
+    expect([secret, text.includes(secret)]).toEqual([secret, false]);
 });

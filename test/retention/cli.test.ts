@@ -17,22 +17,39 @@ beforeAll(async () => {
 afterAll(() => t?.drop());
 
 const config = loadConfig({ NODE_ENV: 'test', RETENTION_CONSULT_DAYS: '7' });
-const writer = () => new AuditWriter(t.database.db, checkpointKey('retention-test-key-0123456789abcdefghij'), createLogger('silent'), { checkpointEvery: 1000, checkpointIntervalMs: 0 });
+const writer = () =>
+  new AuditWriter(
+    t.database.db,
+    checkpointKey('retention-test-key-0123456789abcdefghij'),
+    createLogger('silent'),
+    { checkpointEvery: 1000, checkpointIntervalMs: 0 },
+  );
 async function cli(...argv: string[]) {
   let out = '';
   let err = '';
   const audit = writer();
-  const code = await runRetentionCli(argv, { config, database: t.database, audit, now: NOW, io: { out: (s) => void (out += s), err: (s) => void (err += s) } });
+  const code = await runRetentionCli(argv, {
+    config,
+    database: t.database,
+    audit,
+    now: NOW,
+    io: { out: (s) => void (out += s), err: (s) => void (err += s) },
+  });
   await audit.close();
   return { code, out, err };
 }
-const linked = async () => (await t.raw(`select count(*)::int as n from loans where patron_id is not null`))[0]!.n as number;
+const linked = async () =>
+  (await t.raw(`select count(*)::int as n from loans where patron_id is not null`))[0]!.n as number;
 
 test('reg. 5: without --dry-run or --confirm, or with both, the command refuses and changes nothing', async () => {
   const before = await linked();
   for (const argv of [[], ['--dry-run', '--confirm'], ['--force']]) {
     const r = await cli(...argv);
-    expect({ code: r.code, out: r.out, usage: r.err.includes('usage: npm run retention -- --dry-run | --confirm') }).toEqual({ code: 64, out: '', usage: true });
+    expect({
+      code: r.code,
+      out: r.out,
+      usage: r.err.includes('usage: npm run retention -- --dry-run | --confirm'),
+    }).toEqual({ code: 64, out: '', usage: true });
   }
   expect(await linked()).toBe(before);
 });
@@ -69,10 +86,35 @@ test('reg. 5: --dry-run prints the counts per category and changes nothing; --co
     'retention: audit_links done, 1 batch(es), subjectKeysDestroyed=0',
   ]);
   // reg. 5 / invariant 8: the run is in the audit log, under the system principal, counts only.
-  expect(await t.raw(`select principal_kind, principal_id, subject, type_name, rule, fields from audit_events order by seq`)).toEqual([
-    { principal_kind: 'system', principal_id: 'system:retention', subject: null, type_name: 'RetentionRun', rule: 'retention:loans', fields: ['loansAnonymised=1'] },
-    { principal_kind: 'system', principal_id: 'system:retention', subject: null, type_name: 'RetentionRun', rule: 'retention:fines', fields: ['finesAnonymised=1', 'paymentsScrubbed=1'] },
-    { principal_kind: 'system', principal_id: 'system:retention', subject: null, type_name: 'RetentionRun', rule: 'retention:consults', fields: ['consultsRedacted=2', 'patronLinksRemoved=2'] },
+  expect(
+    await t.raw(
+      `select principal_kind, principal_id, subject, type_name, rule, fields from audit_events order by seq`,
+    ),
+  ).toEqual([
+    {
+      principal_kind: 'system',
+      principal_id: 'system:retention',
+      subject: null,
+      type_name: 'RetentionRun',
+      rule: 'retention:loans',
+      fields: ['loansAnonymised=1'],
+    },
+    {
+      principal_kind: 'system',
+      principal_id: 'system:retention',
+      subject: null,
+      type_name: 'RetentionRun',
+      rule: 'retention:fines',
+      fields: ['finesAnonymised=1', 'paymentsScrubbed=1'],
+    },
+    {
+      principal_kind: 'system',
+      principal_id: 'system:retention',
+      subject: null,
+      type_name: 'RetentionRun',
+      rule: 'retention:consults',
+      fields: ['consultsRedacted=2', 'patronLinksRemoved=2'],
+    },
   ]);
   expect(await linked()).toBe(before - 1);
 });
@@ -80,16 +122,32 @@ test('reg. 5: --dry-run prints the counts per category and changes nothing; --co
 test('reg. 5: the server runs retention every RETENTION_INTERVAL_MINUTES and logs counts only', async () => {
   await t.raw(`update patrons set keep_checkout_history = false where id = 'pat_adalovelace'`);
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('info', { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } as never);
+  const logger = createLogger('info', {
+    write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>),
+  } as never);
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   try {
-    const schedule = startRetentionSchedule({ config: loadConfig({ NODE_ENV: 'test', RETENTION_INTERVAL_MINUTES: '60' }), database: t.database, logger, audit: writer(), now: () => NOW });
+    const schedule = startRetentionSchedule({
+      config: loadConfig({ NODE_ENV: 'test', RETENTION_INTERVAL_MINUTES: '60' }),
+      database: t.database,
+      logger,
+      audit: writer(),
+      now: () => NOW,
+    });
     vi.advanceTimersByTime(59 * 60_000);
     await schedule.stop(); // nothing ran yet: stop returns at once
     expect(lines).toEqual([]);
-    const again = startRetentionSchedule({ config: loadConfig({ NODE_ENV: 'test', RETENTION_INTERVAL_MINUTES: '60' }), database: t.database, logger, audit: writer(), now: () => NOW });
+    const again = startRetentionSchedule({
+      config: loadConfig({ NODE_ENV: 'test', RETENTION_INTERVAL_MINUTES: '60' }),
+      database: t.database,
+      logger,
+      audit: writer(),
+      now: () => NOW,
+    });
     vi.advanceTimersByTime(60 * 60_000);
-    await vi.waitFor(() => expect(lines.map((l) => l.msg)).toContain('retention run finished'), { timeout: 20_000 });
+    await vi.waitFor(() => expect(lines.map((l) => l.msg)).toContain('retention run finished'), {
+      timeout: 20_000,
+    });
     await again.stop();
   } finally {
     vi.useRealTimers();
@@ -98,15 +156,33 @@ test('reg. 5: the server runs retention every RETENTION_INTERVAL_MINUTES and log
     ['retention applied', 'loans', { loansAnonymised: 1 }],
     ['retention run finished', null, null],
   ]);
-  expect(await t.raw(`select id from loans where patron_id is not null and returned_at is not null`)).toEqual([]);
+  expect(
+    await t.raw(`select id from loans where patron_id is not null and returned_at is not null`),
+  ).toEqual([]);
 });
 
 test('reg. 5: retention settings are validated at start, naming the variable and never its value', async () => {
   const { ConfigError } = await import('../../src/config.js');
-  const bad = () => loadConfig({ RETENTION_FINE_DAYS: '-1', RETENTION_BATCH_SIZE: 'lots', STATISTICS_MIN_CELL: '1' });
+  const bad = () =>
+    loadConfig({
+      RETENTION_FINE_DAYS: '-1',
+      RETENTION_BATCH_SIZE: 'lots',
+      STATISTICS_MIN_CELL: '1',
+    });
   expect(bad).toThrow(ConfigError);
-  expect(() => bad()).toThrow(/RETENTION_FINE_DAYS[\s\S]*RETENTION_BATCH_SIZE[\s\S]*STATISTICS_MIN_CELL/);
+  expect(() => bad()).toThrow(
+    /RETENTION_FINE_DAYS[\s\S]*RETENTION_BATCH_SIZE[\s\S]*STATISTICS_MIN_CELL/,
+  );
   expect(() => bad()).not.toThrow(/lots/);
   const defaults = loadConfig({});
-  expect([defaults.RETENTION_LOAN_DAYS, defaults.RETENTION_FINE_DAYS, defaults.RETENTION_CONSULT_DAYS, defaults.RETENTION_DISCLOSURE_DAYS, defaults.RETENTION_AUDIT_LINK_DAYS, defaults.RETENTION_BATCH_SIZE, defaults.RETENTION_INTERVAL_MINUTES, defaults.STATISTICS_MIN_CELL]).toEqual([0, 30, 14, 365, 180, 5000, 0, 10]);
+  expect([
+    defaults.RETENTION_LOAN_DAYS,
+    defaults.RETENTION_FINE_DAYS,
+    defaults.RETENTION_CONSULT_DAYS,
+    defaults.RETENTION_DISCLOSURE_DAYS,
+    defaults.RETENTION_AUDIT_LINK_DAYS,
+    defaults.RETENTION_BATCH_SIZE,
+    defaults.RETENTION_INTERVAL_MINUTES,
+    defaults.STATISTICS_MIN_CELL,
+  ]).toEqual([0, 30, 14, 365, 180, 5000, 0, 10]);
 });

@@ -34,7 +34,16 @@ describe('small-cell suppression', () => {
     // Row C totals 6: its cells and its total are primary; the column of row totals then has one
     // suppressed entry, so the smallest other row total (B, 45) goes too; each column's C cell
     // takes the smallest other cell of its column with it.
-    expect(suppressSmallCells([[30, 40], [20, 25], [2, 4]], 10)).toEqual({
+    expect(
+      suppressSmallCells(
+        [
+          [30, 40],
+          [20, 25],
+          [2, 4],
+        ],
+        10,
+      ),
+    ).toEqual({
       cells: [
         [30, 40],
         [null, null],
@@ -55,7 +64,9 @@ describe('small-cell suppression', () => {
     for (let k = 0; k < 300; k++) {
       const R = 1 + random(6);
       const C = 1 + random(6);
-      const grid = Array.from({ length: R }, () => Array.from({ length: C }, () => (random(3) === 0 ? random(10) : random(80))));
+      const grid = Array.from({ length: R }, () =>
+        Array.from({ length: C }, () => (random(3) === 0 ? random(10) : random(80))),
+      );
       const s = suppressSmallCells(grid, 10);
       const rowTotals = grid.map((r) => r.reduce((a, b) => a + b, 0));
       const columnTotals = Array.from({ length: C }, (_, j) => grid.reduce((a, r) => a + r[j]!, 0));
@@ -86,16 +97,24 @@ describe('the statistics query', () => {
       rowTotals { key count suppressed } columnTotals { key count suppressed } total { key count suppressed }
     }
   }`;
-  const table = (as: TokenSpec = AS.volunteer, variables: Record<string, unknown> = { measure: 'LOANS', rows: 'BRANCH', columns: 'ITEM_TYPE' }) =>
-    t.gql(QUERY, { as, variables });
+  const table = (
+    as: TokenSpec = AS.volunteer,
+    variables: Record<string, unknown> = { measure: 'LOANS', rows: 'BRANCH', columns: 'ITEM_TYPE' },
+  ) => t.gql(QUERY, { as, variables });
 
   beforeAll(async () => {
     t = await startTestServer();
     // 146 returned loans of 2029, linked to patrons who keep no history, in the layout of the first test above.
     const layout: [string, string, number][] = [
-      ['MAIN', 'book', 25], ['MAIN', 'cd', 3], ['MAIN', 'dvd', 12],
-      ['EAST', 'book', 14], ['EAST', 'cd', 30], ['EAST', 'dvd', 11],
-      ['WEST', 'book', 20], ['WEST', 'cd', 15], ['WEST', 'dvd', 16],
+      ['MAIN', 'book', 25],
+      ['MAIN', 'cd', 3],
+      ['MAIN', 'dvd', 12],
+      ['EAST', 'book', 14],
+      ['EAST', 'cd', 30],
+      ['EAST', 'dvd', 11],
+      ['WEST', 'book', 20],
+      ['WEST', 'cd', 15],
+      ['WEST', 'dvd', 16],
     ];
     for (const [branch, type, n] of layout) {
       await t.db.raw(
@@ -143,14 +162,33 @@ describe('the statistics query', () => {
 
   test('reg. 9: staff get counts by branch and item type, small cells and their complements suppressed, and nothing that names a person', async () => {
     const r = await table();
-    expect({ data: r.body.data, errors: r.body.errors }).toEqual({ data: { statistics: expectedLoanTable }, errors: undefined });
+    expect({ data: r.body.data, errors: r.body.errors }).toEqual({
+      data: { statistics: expectedLoanTable },
+      errors: undefined,
+    });
     expect(JSON.stringify(r.body)).not.toMatch(/pat_|loan_|item_/);
   });
 
   test('reg. 9: the same table results after retention has anonymised every counted loan', async () => {
-    const linked = async () => (await t.db.raw(`select count(*)::int as n from loans where patron_id is not null and id like 'loan_s%'`))[0]!.n;
+    const linked = async () =>
+      (
+        await t.db.raw(
+          `select count(*)::int as n from loans where patron_id is not null and id like 'loan_s%'`,
+        )
+      )[0]!.n;
     expect(await linked()).toBe(146);
-    const job = new RetentionJob({ database: t.db.database, policy: { loanDays: 0, fineDays: 0, consultDays: 0, disclosureDays: 0, auditLinkDays: 0, pinFailureMinutes: 15 }, batchSize: 100 });
+    const job = new RetentionJob({
+      database: t.db.database,
+      policy: {
+        loanDays: 0,
+        fineDays: 0,
+        consultDays: 0,
+        disclosureDays: 0,
+        auditLinkDays: 0,
+        pinFailureMinutes: 15,
+      },
+      batchSize: 100,
+    });
     await job.run({ dryRun: false, now: new Date('2031-01-01T00:00:00Z') });
     expect(await linked()).toBe(0);
     expect((await table()).body.data).toEqual({ statistics: expectedLoanTable });
@@ -159,15 +197,33 @@ describe('the statistics query', () => {
   test('reg. 9: a one-dimension table by month lists every month, the empty ones suppressed', async () => {
     const r = await table(AS.circulation, { measure: 'LOANS', rows: 'MONTH' });
     const s = (r.body.data as { statistics: typeof expectedLoanTable }).statistics;
-    expect(s.rowKeys).toEqual(['2029-01', '2029-02', '2029-03', '2029-04', '2029-05', '2029-06', '2029-07', '2029-08', '2029-09', '2029-10', '2029-11', '2029-12']);
-    expect(s.cells.filter((c) => !c.suppressed)).toEqual([{ row: '2029-03', column: 'ALL', count: 146, suppressed: false }]);
+    expect(s.rowKeys).toEqual([
+      '2029-01',
+      '2029-02',
+      '2029-03',
+      '2029-04',
+      '2029-05',
+      '2029-06',
+      '2029-07',
+      '2029-08',
+      '2029-09',
+      '2029-10',
+      '2029-11',
+      '2029-12',
+    ]);
+    expect(s.cells.filter((c) => !c.suppressed)).toEqual([
+      { row: '2029-03', column: 'ALL', count: 146, suppressed: false },
+    ]);
     expect(s.total).toEqual({ key: 'ALL', count: 146, suppressed: false });
   });
 
   test('reg. 9 and reg. 3: patrons, vendors, third parties and anonymous callers get no statistics', async () => {
     for (const as of [AS.ben, AS.vendor, AS.police]) {
       const r = await table(as);
-      expect({ data: r.body.data, codes: r.body.errors?.map((e) => e.extensions?.code) }).toEqual({ data: null, codes: ['FORBIDDEN'] });
+      expect({ data: r.body.data, codes: r.body.errors?.map((e) => e.extensions?.code) }).toEqual({
+        data: null,
+        codes: ['FORBIDDEN'],
+      });
     }
     const anonymous = await t.gql(QUERY, { variables: { measure: 'LOANS', rows: 'BRANCH' } });
     expect(anonymous.body.data).toBeNull();
@@ -175,6 +231,8 @@ describe('the statistics query', () => {
 
   test('reg. 9: a dimension a measure does not have is refused with a typed error naming the argument', async () => {
     const r = await table(AS.volunteer, { measure: 'LOANS', rows: 'CHANNEL' });
-    expect(r.body.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field }))).toEqual([{ code: 'BAD_USER_INPUT', field: 'rows' }]);
+    expect(
+      r.body.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field })),
+    ).toEqual([{ code: 'BAD_USER_INPUT', field: 'rows' }]);
   });
 });

@@ -29,7 +29,8 @@ const ME = `{ me {
   disclosureRequests { nodes { id status instrument } }
 } }`;
 
-const pinHashOf = async (id: string) => (await t.db.raw('select pin_hash from patrons where id = $1', [id]))[0]!.pin_hash as string;
+const pinHashOf = async (id: string) =>
+  (await t.db.raw('select pin_hash from patrons where id = $1', [id]))[0]!.pin_hash as string;
 
 describe('reading', () => {
   test('reg. 11: a patron reads everything the library holds about them through me', async () => {
@@ -60,11 +61,28 @@ describe('reading', () => {
             { id: 'loan_adareturned', status: 'RETURNED', item: { id: 'item_notesonbabbage' } },
           ],
         },
-        fines: { nodes: [{ id: 'fine_adapaid', status: 'PAID', amountCents: 100, payments: [{ amountCents: 100, cardLast4: '4242' }] }] },
+        fines: {
+          nodes: [
+            {
+              id: 'fine_adapaid',
+              status: 'PAID',
+              amountCents: 100,
+              payments: [{ amountCents: 100, cardLast4: '4242' }],
+            },
+          ],
+        },
         referenceConsults: {
           nodes: [
-            { id: 'rc_adaemail', channel: 'EMAIL', question: 'Can I get an interlibrary loan of a rare manuscript?' },
-            { id: 'rc_adainperson', channel: 'IN_PERSON', question: 'Where are the papers on the difference engine?' },
+            {
+              id: 'rc_adaemail',
+              channel: 'EMAIL',
+              question: 'Can I get an interlibrary loan of a rare manuscript?',
+            },
+            {
+              id: 'rc_adainperson',
+              channel: 'IN_PERSON',
+              question: 'Where are the papers on the difference engine?',
+            },
           ],
         },
         onlineServices: [{ vendor: { id: DEMO.vendor, name: 'Demo E-books' }, endedAt: null }],
@@ -72,24 +90,56 @@ describe('reading', () => {
         guardianGrantsGiven: [],
         guardianGrantsReceived: [],
         // dr_fulfilled also names Ada, but a nondisclosure order is in force: she is not told.
-        disclosureRequests: { nodes: [{ id: 'dr_approved', status: 'APPROVED', instrument: 'SUBPOENA' }] },
+        disclosureRequests: {
+          nodes: [{ id: 'dr_approved', status: 'APPROVED', instrument: 'SUBPOENA' }],
+        },
       },
     });
   });
 
   test('reg. 11: me shows consents given and guardian grants on both sides', async () => {
-    const pick = '{ me { id consents { requesterId categories revokedAt } guardianGrantsGiven { id guardian { id } categories } guardianGrantsReceived { id child { id } categories } } }';
+    const pick =
+      '{ me { id consents { requesterId categories revokedAt } guardianGrantsGiven { id guardian { id } categories } guardianGrantsReceived { id child { id } categories } } }';
     const ben = await t.gql(pick, { as: AS.ben });
     expect(ben.body.data).toEqual({
-      me: { id: DEMO.patrons.ben, consents: [{ requesterId: DEMO.requesters.lawfirm, categories: ['FINES'], revokedAt: null }], guardianGrantsGiven: [], guardianGrantsReceived: [] },
+      me: {
+        id: DEMO.patrons.ben,
+        consents: [
+          { requesterId: DEMO.requesters.lawfirm, categories: ['FINES'], revokedAt: null },
+        ],
+        guardianGrantsGiven: [],
+        guardianGrantsReceived: [],
+      },
     });
     const dani = await t.gql(pick, { as: AS.dani });
     expect(dani.body.data).toEqual({
-      me: { id: DEMO.patrons.dani, consents: [], guardianGrantsGiven: [{ id: 'gg_danitocarmen', guardian: { id: DEMO.patrons.carmen }, categories: ['CIRCULATION', 'FINES'] }], guardianGrantsReceived: [] },
+      me: {
+        id: DEMO.patrons.dani,
+        consents: [],
+        guardianGrantsGiven: [
+          {
+            id: 'gg_danitocarmen',
+            guardian: { id: DEMO.patrons.carmen },
+            categories: ['CIRCULATION', 'FINES'],
+          },
+        ],
+        guardianGrantsReceived: [],
+      },
     });
     const carmen = await t.gql(pick, { as: AS.carmen });
     expect(carmen.body.data).toEqual({
-      me: { id: DEMO.patrons.carmen, consents: [], guardianGrantsGiven: [], guardianGrantsReceived: [{ id: 'gg_danitocarmen', child: { id: DEMO.patrons.dani }, categories: ['CIRCULATION', 'FINES'] }] },
+      me: {
+        id: DEMO.patrons.carmen,
+        consents: [],
+        guardianGrantsGiven: [],
+        guardianGrantsReceived: [
+          {
+            id: 'gg_danitocarmen',
+            child: { id: DEMO.patrons.dani },
+            categories: ['CIRCULATION', 'FINES'],
+          },
+        ],
+      },
     });
   });
 
@@ -103,14 +153,31 @@ describe('reading', () => {
   });
 
   test("reg. 11: a patron cannot read another patron's record, by id or by entity reference", async () => {
-    const byId = await t.gql('query($id: ID!) { patron(id: $id) { name email loans { nodes { id } } } }', { as: AS.ada, variables: { id: DEMO.patrons.ben } });
+    const byId = await t.gql(
+      'query($id: ID!) { patron(id: $id) { name email loans { nodes { id } } } }',
+      { as: AS.ada, variables: { id: DEMO.patrons.ben } },
+    );
     expect(byId.body).toMatchObject({ data: { patron: null } });
     expect(codes(byId.body.errors)).toEqual(['FORBIDDEN']);
-    const entity = await t.gql('query($id: ID!) { _entities(representations: [{ __typename: "Patron", id: $id }]) { ... on Patron { name email onlineServices { id } consents { id } guardianGrantsReceived { id } hasPin } } }', {
-      as: AS.ada,
-      variables: { id: DEMO.patrons.ben },
+    const entity = await t.gql(
+      'query($id: ID!) { _entities(representations: [{ __typename: "Patron", id: $id }]) { ... on Patron { name email onlineServices { id } consents { id } guardianGrantsReceived { id } hasPin } } }',
+      {
+        as: AS.ada,
+        variables: { id: DEMO.patrons.ben },
+      },
+    );
+    expect(entity.body.data).toEqual({
+      _entities: [
+        {
+          name: null,
+          email: null,
+          onlineServices: null,
+          consents: null,
+          guardianGrantsReceived: null,
+          hasPin: null,
+        },
+      ],
     });
-    expect(entity.body.data).toEqual({ _entities: [{ name: null, email: null, onlineServices: null, consents: null, guardianGrantsReceived: null, hasPin: null }] });
     expect(codes(entity.body.errors)).toEqual(Array(6).fill('FORBIDDEN'));
   });
 });
@@ -119,10 +186,31 @@ describe('changing', () => {
   test('reg. 11: a patron changes their contact information (validated, e-mail normalised; null clears a line)', async () => {
     const r = await t.gql(
       'mutation($in: MyContactInput!) { updateMyContact(input: $in) { email phone addressLine1 addressLine2 city region postalCode } }',
-      { as: AS.ben, variables: { in: { email: ' Ben.Okafor@Example.ORG ', phone: '(785) 555-0199', addressLine1: '1 Juliette Ave', addressLine2: null, postalCode: '66503' } } },
+      {
+        as: AS.ben,
+        variables: {
+          in: {
+            email: ' Ben.Okafor@Example.ORG ',
+            phone: '(785) 555-0199',
+            addressLine1: '1 Juliette Ave',
+            addressLine2: null,
+            postalCode: '66503',
+          },
+        },
+      },
     );
     expect(r.body).toMatchObject({
-      data: { updateMyContact: { email: 'ben.okafor@example.org', phone: '(785) 555-0199', addressLine1: '1 Juliette Ave', addressLine2: null, city: 'Manhattan', region: 'KS', postalCode: '66503' } },
+      data: {
+        updateMyContact: {
+          email: 'ben.okafor@example.org',
+          phone: '(785) 555-0199',
+          addressLine1: '1 Juliette Ave',
+          addressLine2: null,
+          city: 'Manhattan',
+          region: 'KS',
+          postalCode: '66503',
+        },
+      },
     });
     expect((await t.gql('{ me { email phone postalCode } }', { as: AS.ben })).body.data).toEqual({
       me: { email: 'ben.okafor@example.org', phone: '(785) 555-0199', postalCode: '66503' },
@@ -139,22 +227,45 @@ describe('changing', () => {
       [{}, ''],
     ];
     for (const [input, field] of cases) {
-      const r = await t.gql('mutation($in: MyContactInput!) { updateMyContact(input: $in) { email } }', { as: AS.carmen, variables: { in: input } });
+      const r = await t.gql(
+        'mutation($in: MyContactInput!) { updateMyContact(input: $in) { email } }',
+        { as: AS.carmen, variables: { in: input } },
+      );
       expect(codes(r.body.errors)).toEqual(['BAD_USER_INPUT']);
       expect(r.body.errors![0]!.extensions!.field).toBe(field || undefined);
-      for (const value of Object.values(input)) expect(JSON.stringify(r.body)).not.toContain(String(value).trim() || '\u0000');
+      for (const value of Object.values(input))
+        expect(JSON.stringify(r.body)).not.toContain(String(value).trim() || '\u0000');
     }
-    expect((await t.gql('{ me { email phone city postalCode addressLine1 } }', { as: AS.carmen })).body.data).toEqual({
-      me: { email: 'carmen@example.org', phone: '+1 785 555 0103', city: 'Manhattan', postalCode: '66502', addressLine1: '9 Bluemont Ave' },
+    expect(
+      (await t.gql('{ me { email phone city postalCode addressLine1 } }', { as: AS.carmen })).body
+        .data,
+    ).toEqual({
+      me: {
+        email: 'carmen@example.org',
+        phone: '+1 785 555 0103',
+        city: 'Manhattan',
+        postalCode: '66502',
+        addressLine1: '9 Bluemont Ave',
+      },
     });
   });
 
   test('reg. 11: a patron changes notification preferences; a channel needs an address to go to', async () => {
-    const set = 'mutation($in: NotificationPreferencesInput!) { updateMyNotificationPreferences(input: $in) { notifyByEmail notifyBySms } }';
-    expect((await t.gql(set, { as: AS.carmen, variables: { in: { notifyBySms: true, notifyByEmail: true } } })).body.data).toEqual({
+    const set =
+      'mutation($in: NotificationPreferencesInput!) { updateMyNotificationPreferences(input: $in) { notifyByEmail notifyBySms } }';
+    expect(
+      (
+        await t.gql(set, {
+          as: AS.carmen,
+          variables: { in: { notifyBySms: true, notifyByEmail: true } },
+        })
+      ).body.data,
+    ).toEqual({
       updateMyNotificationPreferences: { notifyByEmail: true, notifyBySms: true },
     });
-    expect((await t.gql(set, { as: AS.carmen, variables: { in: { notifyByEmail: false } } })).body.data).toEqual({
+    expect(
+      (await t.gql(set, { as: AS.carmen, variables: { in: { notifyByEmail: false } } })).body.data,
+    ).toEqual({
       updateMyNotificationPreferences: { notifyByEmail: false, notifyBySms: true },
     });
     // Dani has no e-mail address on file.
@@ -162,9 +273,13 @@ describe('changing', () => {
     expect(codes(noEmail.body.errors)).toEqual(['BAD_USER_INPUT']);
     expect(noEmail.body.errors![0]!.extensions!.field).toBe('notifyByEmail');
     // Clearing the phone while text notices are on is refused.
-    const clear = await t.gql('mutation { updateMyContact(input: { phone: null }) { phone } }', { as: AS.carmen });
+    const clear = await t.gql('mutation { updateMyContact(input: { phone: null }) { phone } }', {
+      as: AS.carmen,
+    });
     expect(codes(clear.body.errors)).toEqual(['BAD_USER_INPUT']);
-    expect((await t.gql('{ me { phone notifyBySms } }', { as: AS.carmen })).body.data).toEqual({ me: { phone: '+1 785 555 0103', notifyBySms: true } });
+    expect((await t.gql('{ me { phone notifyBySms } }', { as: AS.carmen })).body.data).toEqual({
+      me: { phone: '+1 785 555 0103', notifyBySms: true },
+    });
   });
 
   test('reg. 11: a patron changes their PIN with the current one; the new PIN is stored as a salted scrypt hash', async () => {
@@ -180,17 +295,29 @@ describe('changing', () => {
     expect(await verifyPin('480613', after)).toBe(true);
     expect(await verifyPin(DEMO.pin, after)).toBe(false);
     // Per-record salt: the same PIN for another patron hashes differently.
-    await t.gql('mutation { changeMyPin(input: { currentPin: "2468", newPin: "480613" }) { hasPin } }', { as: AS.carmen });
+    await t.gql(
+      'mutation { changeMyPin(input: { currentPin: "2468", newPin: "480613" }) { hasPin } }',
+      { as: AS.carmen },
+    );
     expect(await pinHashOf(DEMO.patrons.carmen)).not.toBe(after);
     expect(await verifyPin('480613', await pinHashOf(DEMO.patrons.carmen))).toBe(true);
   });
 
   test('reg. 11: a wrong current PIN gets WRONG_PIN and changes nothing; weak or missing PINs are refused', async () => {
     const before = await pinHashOf(DEMO.patrons.ben);
-    const change = (input: Record<string, unknown>) => t.gql('mutation($in: ChangePinInput!) { changeMyPin(input: $in) { hasPin } }', { as: AS.ben, variables: { in: input } });
+    const change = (input: Record<string, unknown>) =>
+      t.gql('mutation($in: ChangePinInput!) { changeMyPin(input: $in) { hasPin } }', {
+        as: AS.ben,
+        variables: { in: input },
+      });
     const wrong = await change({ currentPin: '1357', newPin: '480613' });
     expect(wrong.body.errors).toEqual([
-      { message: 'The current PIN is not correct.', path: ['changeMyPin'], locations: [{ line: 1, column: 34 }], extensions: { code: 'WRONG_PIN', field: 'currentPin' } },
+      {
+        message: 'The current PIN is not correct.',
+        path: ['changeMyPin'],
+        locations: [{ line: 1, column: 34 }],
+        extensions: { code: 'WRONG_PIN', field: 'currentPin' },
+      },
     ]);
     const cases: [Record<string, unknown>, string][] = [
       [{ newPin: '480613' }, 'currentPin'],
@@ -204,30 +331,44 @@ describe('changing', () => {
     ];
     for (const [input, field] of cases) {
       const r = await change(input);
-      expect([codes(r.body.errors), r.body.errors![0]!.extensions!.field]).toEqual([['BAD_USER_INPUT'], field]);
+      expect([codes(r.body.errors), r.body.errors![0]!.extensions!.field]).toEqual([
+        ['BAD_USER_INPUT'],
+        field,
+      ]);
     }
     expect(await pinHashOf(DEMO.patrons.ben)).toBe(before);
   });
 
   test('reg. 11: a patron without a PIN sets a first one without a current PIN', async () => {
     await t.db.raw('update patrons set pin_hash = null where id = $1', [DEMO.patrons.dani]);
-    expect((await t.gql('{ me { hasPin } }', { as: AS.dani })).body.data).toEqual({ me: { hasPin: false } });
-    const r = await t.gql('mutation { changeMyPin(input: { newPin: "5927" }) { hasPin } }', { as: AS.dani });
+    expect((await t.gql('{ me { hasPin } }', { as: AS.dani })).body.data).toEqual({
+      me: { hasPin: false },
+    });
+    const r = await t.gql('mutation { changeMyPin(input: { newPin: "5927" }) { hasPin } }', {
+      as: AS.dani,
+    });
     expect(r.body.data).toEqual({ changeMyPin: { hasPin: true } });
     expect(await verifyPin('5927', await pinHashOf(DEMO.patrons.dani))).toBe(true);
   });
 
   test("reg. 11: a patron cannot change another patron's record; staff cannot use the patron's own mutations", async () => {
-    const other = await t.gql('mutation($id: ID!) { updatePatron(id: $id, input: { email: "taken@example.org" }) { email } }', { as: AS.ada, variables: { id: DEMO.patrons.carmen } });
+    const other = await t.gql(
+      'mutation($id: ID!) { updatePatron(id: $id, input: { email: "taken@example.org" }) { email } }',
+      { as: AS.ada, variables: { id: DEMO.patrons.carmen } },
+    );
     expect(codes(other.body.errors)).toEqual(['FORBIDDEN']);
-    expect((await t.db.raw('select email from patrons where id = $1', [DEMO.patrons.carmen]))[0]).toEqual({ email: 'carmen@example.org' });
+    expect(
+      (await t.db.raw('select email from patrons where id = $1', [DEMO.patrons.carmen]))[0],
+    ).toEqual({ email: 'carmen@example.org' });
     for (const m of [
       'mutation { updateMyContact(input: { email: "x@example.org" }) { id } }',
       'mutation { updateMyNotificationPreferences(input: { notifyBySms: true }) { id } }',
       'mutation { changeMyPin(input: { newPin: "5927" }) { id } }',
       'mutation { setCheckoutHistory(keep: true) { id } }',
     ]) {
-      expect(codes((await t.gql(m, { as: AS.circulation, purpose: 'ACCOUNT_SUPPORT' })).body.errors)).toEqual(['FORBIDDEN']);
+      expect(
+        codes((await t.gql(m, { as: AS.circulation, purpose: 'ACCOUNT_SUPPORT' })).body.errors),
+      ).toEqual(['FORBIDDEN']);
       expect(codes((await t.gql(m)).body.errors)).toEqual(['UNAUTHENTICATED']);
     }
   });
@@ -235,12 +376,17 @@ describe('changing', () => {
 
 describe('lockout', () => {
   const change = (currentPin: string, newPin: string) =>
-    t.gql('mutation($in: ChangePinInput!) { changeMyPin(input: $in) { hasPin } }', { as: AS.ben, variables: { in: { currentPin, newPin } } });
-  const failuresOf = (id: string) => t.db.raw('select failures, locked_until from account_pin_failures where patron_id = $1', [id]);
+    t.gql('mutation($in: ChangePinInput!) { changeMyPin(input: $in) { hasPin } }', {
+      as: AS.ben,
+      variables: { in: { currentPin, newPin } },
+    });
+  const failuresOf = (id: string) =>
+    t.db.raw('select failures, locked_until from account_pin_failures where patron_id = $1', [id]);
 
   test('reg. 11: five wrong current PINs lock PIN changes with PIN_LOCKED, the right PIN included, until the lock expires', async () => {
     const before = await pinHashOf(DEMO.patrons.ben);
-    for (let i = 0; i < 4; i++) expect(codes((await change('1357', '480613')).body.errors)).toEqual(['WRONG_PIN']);
+    for (let i = 0; i < 4; i++)
+      expect(codes((await change('1357', '480613')).body.errors)).toEqual(['WRONG_PIN']);
     const fifth = await change('1357', '480613');
     expect(fifth.body.data).toBeNull();
     expect(fifth.body.errors).toEqual([
@@ -252,7 +398,10 @@ describe('lockout', () => {
       },
     ]);
     const [row] = await failuresOf(DEMO.patrons.ben);
-    expect([row!.failures, new Date(row!.locked_until as string).getTime()]).toEqual([5, clock + 15 * MINUTE]);
+    expect([row!.failures, new Date(row!.locked_until as string).getTime()]).toEqual([
+      5,
+      clock + 15 * MINUTE,
+    ]);
     // Locked: the right PIN is refused too, and nothing changes; a PIN tried while locked is not
     // even checked, so it is not counted.
     expect(codes((await change(DEMO.pin, '480613')).body.errors)).toEqual(['PIN_LOCKED']);
@@ -266,10 +415,13 @@ describe('lockout', () => {
   });
 
   test('reg. 11: wrong current PINs older than the lock window no longer count', async () => {
-    for (let i = 0; i < 4; i++) expect(codes((await change('1357', '5927')).body.errors)).toEqual(['WRONG_PIN']);
+    for (let i = 0; i < 4; i++)
+      expect(codes((await change('1357', '5927')).body.errors)).toEqual(['WRONG_PIN']);
     clock += 15 * MINUTE + 1000;
     expect(codes((await change('1357', '5927')).body.errors)).toEqual(['WRONG_PIN']);
-    expect((await failuresOf(DEMO.patrons.ben)).map((r) => [r.failures, r.locked_until])).toEqual([[1, null]]);
+    expect((await failuresOf(DEMO.patrons.ben)).map((r) => [r.failures, r.locked_until])).toEqual([
+      [1, null],
+    ]);
   });
 
   test('reg. 11: concurrent wrong current PINs all count: of eight at once, four are WRONG_PIN and four PIN_LOCKED', async () => {
@@ -277,7 +429,16 @@ describe('lockout', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => change('1357', '5927')));
     // Exactly four wrong answers, whatever the interleaving: the fifth failure locks.
     const outcome = results.map((r) => codes(r.body.errors)[0]).sort();
-    expect(outcome).toEqual(['PIN_LOCKED', 'PIN_LOCKED', 'PIN_LOCKED', 'PIN_LOCKED', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN']);
+    expect(outcome).toEqual([
+      'PIN_LOCKED',
+      'PIN_LOCKED',
+      'PIN_LOCKED',
+      'PIN_LOCKED',
+      'WRONG_PIN',
+      'WRONG_PIN',
+      'WRONG_PIN',
+      'WRONG_PIN',
+    ]);
     // A request that saw the lock before checking its PIN adds no failure.
     const [row] = await failuresOf(DEMO.patrons.ben);
     expect(row!.failures).toBeGreaterThanOrEqual(5);

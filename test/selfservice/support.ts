@@ -19,7 +19,12 @@ export interface InProcessResult {
 export function inProcess(db: Db, settings?: VendorSettings) {
   const schema = buildSchema();
   const logger = createLogger('silent');
-  return async (query: string, who: TokenSpec, variables?: Record<string, unknown>, purpose: string | null = null): Promise<InProcessResult> => {
+  return async (
+    query: string,
+    who: TokenSpec,
+    variables?: Record<string, unknown>,
+    purpose: string | null = null,
+  ): Promise<InProcessResult> => {
     const principal = principalFromClaims({
       sub: who.sub,
       roles: who.roles,
@@ -28,8 +33,19 @@ export function inProcess(db: Db, settings?: VendorSettings) {
       requester_id: who.requesterId,
       scope: who.scope,
     });
-    const ctx = createContext(db, logger, { requestId: 'test-request-0001', principal, purpose: purpose as never, viaRouter: false }, () => new Date(), settings);
-    const result = await graphql({ schema, source: query, variableValues: variables, contextValue: ctx });
+    const ctx = createContext(
+      db,
+      logger,
+      { requestId: 'test-request-0001', principal, purpose: purpose as never, viaRouter: false },
+      () => new Date(),
+      settings,
+    );
+    const result = await graphql({
+      schema,
+      source: query,
+      variableValues: variables,
+      contextValue: ctx,
+    });
     return { result, audit: ctx.audit.entries() };
   };
 }

@@ -4,16 +4,26 @@ import type { TestServer } from './server.js';
 
 export async function decisionsOf(t: TestServer, requestId: string): Promise<string[]> {
   const names = new Map(
-    (await t.db.raw('select patron_id, audit_pseudonym(pads, patron_id) as p from audit_subject_keys')).map((r) => [r.p as string, r.patron_id as string]),
+    (
+      await t.db.raw(
+        'select patron_id, audit_pseudonym(pads, patron_id) as p from audit_subject_keys',
+      )
+    ).map((r) => [r.p as string, r.patron_id as string]),
   );
-  const rows = await t.db.raw('select format, subject, subjects, type_name, fields, outcome, basis, basis_ref from audit_events where request_id = $1', [requestId]);
+  const rows = await t.db.raw(
+    'select format, subject, subjects, type_name, fields, outcome, basis, basis_ref from audit_events where request_id = $1',
+    [requestId],
+  );
   const out: string[] = [];
   for (const r of rows) {
     // Format 2 lists a decision group's subjects (none: an anonymised record); format 1 names one.
     const pseudonyms = r.format === 2 ? (r.subjects as string[]) : [r.subject as string | null];
     for (const p of pseudonyms.length ? pseudonyms : [null]) {
       const subject = p === null ? '-' : (names.get(p) ?? '?unlinkable');
-      for (const f of r.fields as string[]) out.push(`${subject}|${r.type_name}|${f}|${r.outcome}|${r.basis ?? '-'}|${r.basis_ref ?? '-'}`);
+      for (const f of r.fields as string[])
+        out.push(
+          `${subject}|${r.type_name}|${f}|${r.outcome}|${r.basis ?? '-'}|${r.basis_ref ?? '-'}`,
+        );
     }
   }
   return out.sort();
@@ -21,4 +31,5 @@ export async function decisionsOf(t: TestServer, requestId: string): Promise<str
 
 let n = 0;
 /** A fresh, valid request id to send as x-request-id, so a test can find its request's rows. */
-export const nextRequestId = (label: string) => `${label}-${process.pid}-${++n}-${Date.now()}`.slice(0, 64);
+export const nextRequestId = (label: string) =>
+  `${label}-${process.pid}-${++n}-${Date.now()}`.slice(0, 64);

@@ -19,7 +19,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(options: { seed?: boolean; now?: Date } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { seed?: boolean; now?: Date } = {},
+): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   let name: string | null = null;
   let ownUrl: string | null = null;
@@ -39,7 +41,8 @@ export async function createTestDatabase(options: { seed?: boolean; now?: Date }
   if (options.seed ?? true) await seedDemo(database.db, options.now);
 
   const raw = async (sql: string, params: unknown[] = []) => {
-    if (database.kind === 'pglite') return (await database.client.query<Record<string, unknown>>(sql, params)).rows;
+    if (database.kind === 'pglite')
+      return (await database.client.query<Record<string, unknown>>(sql, params)).rows;
     return (await database.pool.query(sql, params)).rows as Record<string, unknown>[];
   };
   return {

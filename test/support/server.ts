@@ -9,7 +9,15 @@ import { AUDIENCE, ISSUER, createTestIssuer, type TestIssuer, type TokenSpec } f
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
-  body: { data?: T | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> };
+  body: {
+    data?: T | null;
+    errors?: {
+      message: string;
+      path?: (string | number)[];
+      extensions?: Record<string, unknown>;
+    }[];
+    extensions?: Record<string, unknown>;
+  };
 }
 
 export interface CallOptions {
@@ -27,7 +35,10 @@ export interface TestServer {
   issuer: TestIssuer;
   /** Every log line the server wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
-  gql<T = Record<string, unknown>>(query: string, options?: CallOptions): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    options?: CallOptions,
+  ): Promise<GraphQLResponse<T>>;
   stop(): Promise<void>;
 }
 
@@ -40,19 +51,42 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase({ seed: options.seed ?? true });
   const issuer = await createTestIssuer();
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, LOG_LEVEL: 'info', ...options.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
   const logs: Record<string, unknown>[] = [];
-  const sink = { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) } as unknown as Writable;
+  const sink = {
+    write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
+  } as unknown as Writable;
   const logger = createLogger(config.LOG_LEVEL, sink);
-  const server = await startServer({ config, logger, database: db.database, verifier: issuer.verifier, now: options.now });
+  const server = await startServer({
+    config,
+    logger,
+    database: db.database,
+    verifier: issuer.verifier,
+    now: options.now,
+  });
 
   const gql: TestServer['gql'] = async (query, o = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
     const token = o.token ?? (o.as ? await issuer.mint(o.as) : undefined);
     if (token) headers.authorization = `Bearer ${token}`;
     if (o.purpose) headers['x-access-purpose'] = o.purpose;
-    const res = await fetch(server.url, { method: 'POST', headers, body: JSON.stringify({ query, variables: o.variables }) });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] } as never;
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables: o.variables }),
+    });
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (await res.json()) as GraphQLResponse['body'],
+    } as never;
   };
 
   return {

@@ -25,7 +25,12 @@ export interface TestIssuer {
 
 export async function createTestIssuer(): Promise<TestIssuer> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const verifier = await createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'], publicKey });
+  const verifier = await createTokenVerifier({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ['ES256'],
+    publicKey,
+  });
   return {
     privateKey,
     verifier,
@@ -48,5 +53,10 @@ export const AS = {
   police: { sub: 'svc_police', roles: ['requester'], requesterId: DEMO.requesters.police },
   court: { sub: 'svc_court', roles: ['requester'], requesterId: DEMO.requesters.court },
   lawfirm: { sub: 'svc_lawfirm', roles: ['requester'], requesterId: DEMO.requesters.lawfirm },
-  vendor: { sub: 'svc_ebooks', roles: ['vendor'], vendorId: DEMO.vendor, scope: 'card:verify card:read' },
+  vendor: {
+    sub: 'svc_ebooks',
+    roles: ['vendor'],
+    vendorId: DEMO.vendor,
+    scope: 'card:verify card:read',
+  },
 } satisfies Record<string, TokenSpec>;

@@ -1,7 +1,16 @@
 // The audit log (append-only, hash-chained; written only by the SQL function audit_append_requests
 // of the custom migrations), its signed checkpoints, and the per-patron pseudonym keys that
 // retention destroys. No column of audit_events holds a raw patron id: subjects are HMAC pseudonyms.
-import { bigint, boolean, customType, index, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  pgTable,
+  smallint,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { id, instant } from './columns.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -85,7 +94,10 @@ export const auditSubjectKeys = pgTable(
      */
     pseudonym: text('pseudonym').notNull(),
   },
-  (t) => [uniqueIndex('audit_subject_keys_patron_period').on(t.patronId, t.periodStart), index('audit_subject_keys_end_idx').on(t.periodEnd)],
+  (t) => [
+    uniqueIndex('audit_subject_keys_patron_period').on(t.patronId, t.periodStart),
+    index('audit_subject_keys_end_idx').on(t.periodEnd),
+  ],
 );
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;

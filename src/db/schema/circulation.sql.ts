@@ -23,7 +23,9 @@ export const loans = pgTable(
     index('loans_patron_idx').on(t.patronId, t.checkedOutAt),
     index('loans_returned_idx').on(t.returnedAt),
     // Retention walks only the returned loans still linked to a patron, in id order.
-    index('loans_linked_returned_idx').on(t.id).where(sql`${t.patronId} IS NOT NULL AND ${t.returnedAt} IS NOT NULL`),
+    index('loans_linked_returned_idx')
+      .on(t.id)
+      .where(sql`${t.patronId} IS NOT NULL AND ${t.returnedAt} IS NOT NULL`),
   ],
 );
 

@@ -1,4 +1,12 @@
-import { bigserial, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { id, instant } from './columns.js';
 import { patrons } from './patrons.sql.js';
 
@@ -43,7 +51,14 @@ export const disclosureRequests = pgTable(
     requesterName: text('requester_name').notNull(),
     agency: text('agency').notNull(),
     instrument: text('instrument', {
-      enum: ['SUBPOENA', 'COURT_ORDER', 'SEARCH_WARRANT', 'NATIONAL_SECURITY_LETTER', 'PATRON_CONSENT', 'EMERGENCY'],
+      enum: [
+        'SUBPOENA',
+        'COURT_ORDER',
+        'SEARCH_WARRANT',
+        'NATIONAL_SECURITY_LETTER',
+        'PATRON_CONSENT',
+        'EMERGENCY',
+      ],
     }).notNull(),
     instrumentReference: text('instrument_reference'),
     issuingAuthority: text('issuing_authority'),
@@ -83,10 +98,17 @@ export const disclosureRequests = pgTable(
 export const disclosureRequestPatrons = pgTable(
   'disclosure_request_patrons',
   {
-    requestId: text('request_id').notNull().references(() => disclosureRequests.id, { onDelete: 'cascade' }),
-    patronId: text('patron_id').notNull().references(() => patrons.id, { onDelete: 'cascade' }),
+    requestId: text('request_id')
+      .notNull()
+      .references(() => disclosureRequests.id, { onDelete: 'cascade' }),
+    patronId: text('patron_id')
+      .notNull()
+      .references(() => patrons.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.requestId, t.patronId] }), index('disclosure_request_patrons_patron_idx').on(t.patronId)],
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.patronId] }),
+    index('disclosure_request_patrons_patron_idx').on(t.patronId),
+  ],
 );
 
 /** Append-only history of a request: every transition, with actor and authority. */
@@ -94,7 +116,9 @@ export const disclosureEvents = pgTable(
   'disclosure_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    requestId: text('request_id').notNull().references(() => disclosureRequests.id, { onDelete: 'cascade' }),
+    requestId: text('request_id')
+      .notNull()
+      .references(() => disclosureRequests.id, { onDelete: 'cascade' }),
     sequence: integer('sequence').notNull(),
     fromStatus: text('from_status'),
     toStatus: text('to_status').notNull(),

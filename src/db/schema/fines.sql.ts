@@ -12,7 +12,9 @@ export const fines = pgTable(
     loanId: text('loan_id').references(() => loans.id, { onDelete: 'set null' }),
     amountCents: integer('amount_cents').notNull(),
     reason: text('reason').notNull(),
-    status: text('status', { enum: ['OWED', 'PAID', 'WAIVED'] }).notNull().default('OWED'),
+    status: text('status', { enum: ['OWED', 'PAID', 'WAIVED'] })
+      .notNull()
+      .default('OWED'),
     assessedAt: instant('assessed_at').notNull().defaultNow(),
     closedAt: instant('closed_at'),
     waivedBy: text('waived_by'),
@@ -28,7 +30,9 @@ export const fines = pgTable(
     index('fines_patron_idx').on(t.patronId, t.assessedAt),
     index('fines_loan_idx').on(t.loanId),
     // Retention walks only closed fines still linked to a patron.
-    index('fines_linked_closed_idx').on(t.id).where(sql`${t.patronId} IS NOT NULL AND ${t.status} <> 'OWED'`),
+    index('fines_linked_closed_idx')
+      .on(t.id)
+      .where(sql`${t.patronId} IS NOT NULL AND ${t.status} <> 'OWED'`),
     check('fines_amount_positive', sql`${t.amountCents} > 0`),
   ],
 );
@@ -42,7 +46,9 @@ export const payments = pgTable(
   'payments',
   {
     id: id(),
-    fineId: text('fine_id').notNull().references(() => fines.id, { onDelete: 'cascade' }),
+    fineId: text('fine_id')
+      .notNull()
+      .references(() => fines.id, { onDelete: 'cascade' }),
     amountCents: integer('amount_cents').notNull(),
     processorToken: text('processor_token'),
     cardLast4: text('card_last4'),

@@ -15,7 +15,9 @@ export const patrons = pgTable(
     region: text('region'),
     postalCode: text('postal_code'),
     birthDate: date('birth_date', { mode: 'string' }).notNull(),
-    status: text('status', { enum: ['ACTIVE', 'SUSPENDED', 'EXPIRED'] }).notNull().default('ACTIVE'),
+    status: text('status', { enum: ['ACTIVE', 'SUSPENDED', 'EXPIRED'] })
+      .notNull()
+      .default('ACTIVE'),
     cardExpiresOn: date('card_expires_on', { mode: 'string' }).notNull(),
     notifyByEmail: boolean('notify_by_email').notNull().default(false),
     notifyBySms: boolean('notify_by_sms').notNull().default(false),
@@ -37,8 +39,12 @@ export const guardianGrants = pgTable(
   'guardian_grants',
   {
     id: id(),
-    childId: text('child_id').notNull().references(() => patrons.id, { onDelete: 'cascade' }),
-    guardianId: text('guardian_id').notNull().references(() => patrons.id, { onDelete: 'cascade' }),
+    childId: text('child_id')
+      .notNull()
+      .references(() => patrons.id, { onDelete: 'cascade' }),
+    guardianId: text('guardian_id')
+      .notNull()
+      .references(() => patrons.id, { onDelete: 'cascade' }),
     categories: text('categories').array().notNull(),
     grantedBy: text('granted_by').notNull(),
     grantedAt: instant('granted_at').notNull().defaultNow(),
@@ -52,7 +58,9 @@ export const consents = pgTable(
   'consents',
   {
     id: id(),
-    patronId: text('patron_id').notNull().references(() => patrons.id, { onDelete: 'cascade' }),
+    patronId: text('patron_id')
+      .notNull()
+      .references(() => patrons.id, { onDelete: 'cascade' }),
     requesterId: text('requester_id').notNull(),
     categories: text('categories').array().notNull(),
     grantedAt: instant('granted_at').notNull().defaultNow(),

@@ -12,7 +12,9 @@ export const referenceConsults = pgTable(
     channel: text('channel', { enum: ['IN_PERSON', 'PHONE', 'EMAIL', 'CHAT'] }).notNull(),
     question: text('question').notNull(),
     answerSummary: text('answer_summary'),
-    status: text('status', { enum: ['OPEN', 'FINISHED'] }).notNull().default('OPEN'),
+    status: text('status', { enum: ['OPEN', 'FINISHED'] })
+      .notNull()
+      .default('OPEN'),
     startedAt: instant('started_at').notNull().defaultNow(),
     finishedAt: instant('finished_at'),
     anonymisedAt: instant('anonymised_at'),
@@ -22,7 +24,9 @@ export const referenceConsults = pgTable(
   (t) => [
     index('consults_patron_idx').on(t.patronId, t.startedAt),
     index('consults_librarian_idx').on(t.librarianId),
-    index('consults_finished_unredacted_idx').on(t.id).where(sql`${t.status} = 'FINISHED' AND ${t.anonymisedAt} IS NULL`),
+    index('consults_finished_unredacted_idx')
+      .on(t.id)
+      .where(sql`${t.status} = 'FINISHED' AND ${t.anonymisedAt} IS NULL`),
   ],
 );
 

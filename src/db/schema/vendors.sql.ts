@@ -1,4 +1,12 @@
-import { boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import { id, instant } from './columns.js';
 import { patrons } from './patrons.sql.js';
 
@@ -16,8 +24,12 @@ export const vendorEnrolments = pgTable(
   'vendor_enrolments',
   {
     id: id(),
-    vendorId: text('vendor_id').notNull().references(() => vendors.id, { onDelete: 'cascade' }),
-    patronId: text('patron_id').notNull().references(() => patrons.id, { onDelete: 'cascade' }),
+    vendorId: text('vendor_id')
+      .notNull()
+      .references(() => vendors.id, { onDelete: 'cascade' }),
+    patronId: text('patron_id')
+      .notNull()
+      .references(() => patrons.id, { onDelete: 'cascade' }),
     enrolledAt: instant('enrolled_at').notNull().defaultNow(),
     endedAt: instant('ended_at'),
   },
@@ -31,8 +43,12 @@ export const vendorEnrolments = pgTable(
 export const vendorPinFailures = pgTable(
   'vendor_pin_failures',
   {
-    vendorId: text('vendor_id').notNull().references(() => vendors.id, { onDelete: 'cascade' }),
-    patronId: text('patron_id').notNull().references(() => patrons.id, { onDelete: 'cascade' }),
+    vendorId: text('vendor_id')
+      .notNull()
+      .references(() => vendors.id, { onDelete: 'cascade' }),
+    patronId: text('patron_id')
+      .notNull()
+      .references(() => patrons.id, { onDelete: 'cascade' }),
     failures: integer('failures').notNull().default(0),
     lockedUntil: instant('locked_until'),
     lastFailureAt: instant('last_failure_at'),

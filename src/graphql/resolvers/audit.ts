@@ -8,7 +8,14 @@ import type {
 export const Query: Pick<QueryResolvers, 'auditEvents'> = {
   auditEvents: async (_, { filter, first, after }, ctx) => {
     // Reading the log is itself audited: who searched it, about which patron, on what basis.
-    ctx.audit.record(filter?.patronId ?? null, 'Query', 'auditEvents', 'DISCLOSURE', 'custodian', await ctx.authz.custodianBasis());
+    ctx.audit.record(
+      filter?.patronId ?? null,
+      'Query',
+      'auditEvents',
+      'DISCLOSURE',
+      'custodian',
+      await ctx.authz.custodianBasis(),
+    );
     return ctx.services.audit.events(filter, { first, after });
   },
 };
@@ -18,9 +25,13 @@ export const AuditEvent: AuditEventResolvers = {
   at: (e) => new Date(e.atMs),
   // Format 1 rows name one subject; format 2 rows list theirs (a pseudonym whose key was shredded
   // mid-append is stored as null and names nobody, so it is left out).
-  subjects: (e) => (e.format === 2 ? (e.subjects ?? []).filter((s): s is string => s !== null) : e.subject === null ? [] : [e.subject]),
+  subjects: (e) =>
+    e.format === 2
+      ? (e.subjects ?? []).filter((s): s is string => s !== null)
+      : e.subject === null
+        ? []
+        : [e.subject],
 };
-
 
 export const Patron: Pick<PatronResolvers, 'accessLog'> = {
   accessLog: (p, { first, after }, ctx) => ctx.services.audit.accessLog(p.id, { first, after }),

@@ -1,7 +1,10 @@
 import { visibleNamedPatrons } from '../../authz/policy.js';
 import type { DisclosureRequestResolvers, QueryResolvers } from '../generated/resolvers-types.js';
 
-export const Query: Pick<QueryResolvers, 'disclosureRequest' | 'disclosureQueue' | 'requesterDisclosureRequests'> = {
+export const Query: Pick<
+  QueryResolvers,
+  'disclosureRequest' | 'disclosureQueue' | 'requesterDisclosureRequests'
+> = {
   disclosureRequest: (_, { id }, ctx) => ctx.services.disclosures.request(id),
   disclosureQueue: (_, __, ctx) => ctx.services.disclosureWorkflow.queue(),
   requesterDisclosureRequests: (_, { requesterId, filter, first, after }, ctx) =>
@@ -13,7 +16,10 @@ export const DisclosureRequest: DisclosureRequestResolvers = {
   decisionDesignationId: (r) => r.designationId,
   // A patron named on a request with others sees only themself among them.
   patrons: async (r, _, ctx) => {
-    const decision = await ctx.authz.decideDisclosure(r, await ctx.repos.disclosures.patronIdsOf.load(r.id));
+    const decision = await ctx.authz.decideDisclosure(
+      r,
+      await ctx.repos.disclosures.patronIdsOf.load(r.id),
+    );
     return visibleNamedPatrons(decision, ctx.principal, await ctx.services.disclosures.patrons(r));
   },
   events: (r, _, ctx) => ctx.services.disclosures.events(r),

@@ -15,7 +15,20 @@ import * as statistics from './statistics.js';
 import { DateScalar, DateTime } from './scalars.js';
 import * as vendor from './vendor.js';
 
-const modules = [patron, loan, fine, reference, disclosure, disclosureWorkflow, designation, consent, me, vendor, audit, statistics];
+const modules = [
+  patron,
+  loan,
+  fine,
+  reference,
+  disclosure,
+  disclosureWorkflow,
+  designation,
+  consent,
+  me,
+  vendor,
+  audit,
+  statistics,
+];
 
 export const resolvers: Resolvers = {
   DateTime,

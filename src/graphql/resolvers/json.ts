@@ -2,7 +2,9 @@
 import { GraphQLError, GraphQLScalarType } from 'graphql';
 
 const outputOnly = () => {
-  throw new GraphQLError('JSONObject is an output type.', { extensions: { code: 'BAD_USER_INPUT' } });
+  throw new GraphQLError('JSONObject is an output type.', {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 };
 
 export const JSONObject = new GraphQLScalarType({

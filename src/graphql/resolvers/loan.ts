@@ -1,4 +1,8 @@
-import type { LoanResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers-types.js';
+import type {
+  LoanResolvers,
+  MutationResolvers,
+  QueryResolvers,
+} from '../generated/resolvers-types.js';
 
 export const Query: Pick<QueryResolvers, 'loan'> = {
   loan: (_, { id }, ctx) => ctx.services.circulation.loan(id),

@@ -8,7 +8,14 @@ import type {
   QueryResolvers,
 } from '../generated/resolvers-types.js';
 
-const PII_CATEGORIES = new Set<string>(['IDENTITY', 'CIRCULATION', 'FINES', 'ONLINE_SERVICES', 'REFERENCE', 'DISCLOSURE']);
+const PII_CATEGORIES = new Set<string>([
+  'IDENTITY',
+  'CIRCULATION',
+  'FINES',
+  'ONLINE_SERVICES',
+  'REFERENCE',
+  'DISCLOSURE',
+]);
 const isPiiCategory = (c: string): c is PiiCategory => PII_CATEGORIES.has(c);
 
 export const Query: Pick<QueryResolvers, 'me' | 'myDataExport'> = {
@@ -16,18 +23,31 @@ export const Query: Pick<QueryResolvers, 'me' | 'myDataExport'> = {
   myDataExport: (_, __, ctx) => ctx.services.dataExport.exportFor(ctx.principal),
 };
 
-type AccountMutations = 'updateMyContact' | 'updateMyNotificationPreferences' | 'changeMyPin' | 'setCheckoutHistory' | 'grantGuardianView' | 'revokeGuardianView';
+type AccountMutations =
+  | 'updateMyContact'
+  | 'updateMyNotificationPreferences'
+  | 'changeMyPin'
+  | 'setCheckoutHistory'
+  | 'grantGuardianView'
+  | 'revokeGuardianView';
 
 export const Mutation: Pick<MutationResolvers, AccountMutations> = {
   updateMyContact: (_, { input }, ctx) => ctx.services.account.updateContact(ctx.principal, input),
-  updateMyNotificationPreferences: (_, { input }, ctx) => ctx.services.account.updatePreferences(ctx.principal, input),
+  updateMyNotificationPreferences: (_, { input }, ctx) =>
+    ctx.services.account.updatePreferences(ctx.principal, input),
   changeMyPin: (_, { input }, ctx) => ctx.services.account.changePin(ctx.principal, input),
-  setCheckoutHistory: (_, { keep, confirmDeletion }, ctx) => ctx.services.account.setCheckoutHistory(ctx.principal, keep, confirmDeletion ?? false),
-  grantGuardianView: (_, { input }, ctx) => ctx.services.account.grantGuardianView(ctx.principal, input),
-  revokeGuardianView: (_, { grantId }, ctx) => ctx.services.account.revokeGuardianView(ctx.principal, grantId),
+  setCheckoutHistory: (_, { keep, confirmDeletion }, ctx) =>
+    ctx.services.account.setCheckoutHistory(ctx.principal, keep, confirmDeletion ?? false),
+  grantGuardianView: (_, { input }, ctx) =>
+    ctx.services.account.grantGuardianView(ctx.principal, input),
+  revokeGuardianView: (_, { grantId }, ctx) =>
+    ctx.services.account.revokeGuardianView(ctx.principal, grantId),
 };
 
-export const Patron: Pick<PatronResolvers, 'hasPin' | 'onlineServices' | 'consents' | 'guardianGrantsGiven' | 'guardianGrantsReceived'> = {
+export const Patron: Pick<
+  PatronResolvers,
+  'hasPin' | 'onlineServices' | 'consents' | 'guardianGrantsGiven' | 'guardianGrantsReceived'
+> = {
   hasPin: (p) => p.pinHash !== null,
   onlineServices: (p, _, ctx) => ctx.services.vendors.enrolmentsOf(p.id),
   consents: (p, _, ctx) => ctx.services.consents.ofPatron(p.id),
@@ -38,7 +58,8 @@ export const Patron: Pick<PatronResolvers, 'hasPin' | 'onlineServices' | 'consen
 export const GuardianGrant: GuardianGrantResolvers = {
   child: (g, _, ctx) => ctx.services.patrons.get(g.childId),
   guardian: (g, _, ctx) => ctx.services.patrons.get(g.guardianId),
-  categories: (g) => g.categories.filter((c): c is 'CIRCULATION' | 'FINES' => c === 'CIRCULATION' || c === 'FINES'),
+  categories: (g) =>
+    g.categories.filter((c): c is 'CIRCULATION' | 'FINES' => c === 'CIRCULATION' || c === 'FINES'),
 };
 
 export const Consent: ConsentResolvers = {

@@ -1,10 +1,15 @@
-import type { PatronResolvers, QueryResolvers, MutationResolvers } from '../generated/resolvers-types.js';
+import type {
+  PatronResolvers,
+  QueryResolvers,
+  MutationResolvers,
+} from '../generated/resolvers-types.js';
 import { isMinor } from '../../domain/patrons.js';
 
 export const Query: Pick<QueryResolvers, 'patron' | 'patronByCardNumber' | 'patrons'> = {
   patron: (_, { id }, ctx) => ctx.services.patrons.get(id),
   patronByCardNumber: (_, { cardNumber }, ctx) => ctx.services.patrons.byCardNumber(cardNumber),
-  patrons: (_, { search, first, after }, ctx) => ctx.services.patrons.search(search, { first, after }),
+  patrons: (_, { search, first, after }, ctx) =>
+    ctx.services.patrons.search(search, { first, after }),
 };
 
 export const Mutation: Pick<MutationResolvers, 'registerPatron' | 'updatePatron'> = {
@@ -16,11 +21,31 @@ export const Patron: PatronResolvers = {
   __resolveReference: async (ref, ctx) => (await ctx.services.patrons.get(ref.id)) ?? null,
   isMinor: (p, _, ctx) => isMinor(p.birthDate, ctx.now()),
   loans: async (p, { filter, first, after }, ctx) =>
-    ctx.services.circulation.loansOfPatron(p.id, filter?.status ?? null, { first, after }, await ctx.authz.listScopeFor(p.id, 'CIRCULATION')),
+    ctx.services.circulation.loansOfPatron(
+      p.id,
+      filter?.status ?? null,
+      { first, after },
+      await ctx.authz.listScopeFor(p.id, 'CIRCULATION'),
+    ),
   fines: async (p, { filter, first, after }, ctx) =>
-    ctx.services.fines.finesOfPatron(p.id, filter?.status ?? null, { first, after }, await ctx.authz.listScopeFor(p.id, 'FINES')),
+    ctx.services.fines.finesOfPatron(
+      p.id,
+      filter?.status ?? null,
+      { first, after },
+      await ctx.authz.listScopeFor(p.id, 'FINES'),
+    ),
   referenceConsults: async (p, { filter, first, after }, ctx) =>
-    ctx.services.reference.consultsOfPatron(p.id, filter?.channel ?? null, { first, after }, await ctx.authz.listScopeFor(p.id, 'REFERENCE')),
+    ctx.services.reference.consultsOfPatron(
+      p.id,
+      filter?.channel ?? null,
+      { first, after },
+      await ctx.authz.listScopeFor(p.id, 'REFERENCE'),
+    ),
   disclosureRequests: async (p, { filter, first, after }, ctx) =>
-    ctx.services.disclosures.ofPatron(p.id, filter?.status ?? null, { first, after }, await ctx.authz.listScopeFor(p.id, 'DISCLOSURE')),
+    ctx.services.disclosures.ofPatron(
+      p.id,
+      filter?.status ?? null,
+      { first, after },
+      await ctx.authz.listScopeFor(p.id, 'DISCLOSURE'),
+    ),
 };

@@ -1,11 +1,16 @@
-import type { MutationResolvers, QueryResolvers, ReferenceConsultResolvers } from '../generated/resolvers-types.js';
+import type {
+  MutationResolvers,
+  QueryResolvers,
+  ReferenceConsultResolvers,
+} from '../generated/resolvers-types.js';
 
 export const Query: Pick<QueryResolvers, 'referenceConsult'> = {
   referenceConsult: (_, { id }, ctx) => ctx.services.reference.consult(id),
 };
 
 export const Mutation: Pick<MutationResolvers, 'recordReferenceConsult'> = {
-  recordReferenceConsult: (_, { input }, ctx) => ctx.services.reference.record(ctx.principal, input),
+  recordReferenceConsult: (_, { input }, ctx) =>
+    ctx.services.reference.record(ctx.principal, input),
 };
 
 export const ReferenceConsult: ReferenceConsultResolvers = {

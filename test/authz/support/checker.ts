@@ -3,7 +3,17 @@
 // null with a typed error at its exact path, a list holds exactly the records the principal may
 // see. Also scans the whole body for canaries the oracle does not permit.
 import type { World, RecordRow } from './fixtures.js';
-import { categoryOf, disclosureVerdict, fieldVerdict, internalVerdict, isInternalField, listKeeps, type Outcome, type Verdict, type Who } from './oracle.js';
+import {
+  categoryOf,
+  disclosureVerdict,
+  fieldVerdict,
+  internalVerdict,
+  isInternalField,
+  listKeeps,
+  type Outcome,
+  type Verdict,
+  type Who,
+} from './oracle.js';
 import { fieldOf, keyOf, type PlanField, type PlanSelection, type RenderStyle } from './paths.js';
 
 type Json = null | string | number | boolean | Json[] | { [k: string]: Json };
@@ -15,7 +25,17 @@ const ALLOWED: Verdict = { outcome: 'ALLOW', basis: null };
 /** Types decided by their disclosure request (the record handed down from the request). */
 const OF_REQUEST = new Set(['DisclosureRequest', 'DisclosureEvent', 'DisclosureRelease']);
 /** Types whose records are the patron's own rows, identified by their `id`. */
-const BY_ID = new Set(['Patron', 'Loan', 'Fine', 'Payment', 'ReferenceConsult', 'DisclosureRequest', 'GuardianGrant', 'Consent', 'VendorEnrolment']);
+const BY_ID = new Set([
+  'Patron',
+  'Loan',
+  'Fine',
+  'Payment',
+  'ReferenceConsult',
+  'DisclosureRequest',
+  'GuardianGrant',
+  'Consent',
+  'VendorEnrolment',
+]);
 /**
  * Read from the audit log, which grows with every request of the test itself: no truth to compare
  * values with, so each item actually returned is held to the oracle field by field.
@@ -23,7 +43,13 @@ const BY_ID = new Set(['Patron', 'Loan', 'Fine', 'Payment', 'ReferenceConsult', 
 const VOLATILE = new Set(['AccessLogConnection', 'AuditEventConnection', 'DisclosureRelease']);
 
 /** The oracle's verdict for one field of one record (the record of a DisclosureEvent is its request). */
-export function verdictFor(w: World, who: Who, type: string, field: string, rec: RecordRow | undefined): Verdict {
+export function verdictFor(
+  w: World,
+  who: Who,
+  type: string,
+  field: string,
+  rec: RecordRow | undefined,
+): Verdict {
   if (isInternalField(type, field)) return internalVerdict(who);
   const category = categoryOf(type, field);
   if (category === null) return ALLOWED;
@@ -33,7 +59,14 @@ export function verdictFor(w: World, who: Who, type: string, field: string, rec:
 }
 
 /** Audit events name patrons only by pseudonym: a record of nobody in particular. */
-const NOBODY: RecordRow = { type: 'Patron', id: '', patronId: null, at: null, current: true, librarianId: null };
+const NOBODY: RecordRow = {
+  type: 'Patron',
+  id: '',
+  patronId: null,
+  at: null,
+  current: true,
+  librarianId: null,
+};
 
 export class Checker {
   readonly problems: string[] = [];
@@ -54,24 +87,47 @@ export class Checker {
 
   expectDenied(path: Path, value: Json | undefined, outcome: Outcome) {
     this.checks++;
-    if (value !== null) this.problem(path, `denied (${outcome}) but came back ${JSON.stringify(value)?.slice(0, 120)}`);
+    if (value !== null)
+      this.problem(
+        path,
+        `denied (${outcome}) but came back ${JSON.stringify(value)?.slice(0, 120)}`,
+      );
     this.expectedErrors.push(`${JSON.stringify(path)} ${outcome}`);
   }
 
   /** A root field (or `_entities` item) whose access was decided by `outcome`; truth null: values are not compared. */
-  root(trail: string, path: Path, outcome: Outcome, sel: PlanSelection, truth: Json | undefined, actual: Json | undefined, parent?: RecordRow) {
+  root(
+    trail: string,
+    path: Path,
+    outcome: Outcome,
+    sel: PlanSelection,
+    truth: Json | undefined,
+    actual: Json | undefined,
+    parent?: RecordRow,
+  ) {
     if (outcome !== 'ALLOW') return this.expectDenied(path, actual ?? null, outcome);
     if (Array.isArray(actual)) {
       const items = (truth === undefined ? actual : truth) as Json[];
-      if (!Array.isArray(items) || items.length !== actual.length) return this.problem(path, `expected ${JSON.stringify(items)?.slice(0, 80)}, got ${actual.length} items`);
-      return items.forEach((n, i) => this.object(trail, [...path, i], sel, n, actual[i]!, parent, truth === undefined));
+      if (!Array.isArray(items) || items.length !== actual.length)
+        return this.problem(
+          path,
+          `expected ${JSON.stringify(items)?.slice(0, 80)}, got ${actual.length} items`,
+        );
+      return items.forEach((n, i) =>
+        this.object(trail, [...path, i], sel, n, actual[i]!, parent, truth === undefined),
+      );
     }
-    if (truth === undefined) return this.object(trail, path, sel, actual ?? null, actual ?? null, parent, true);
+    if (truth === undefined)
+      return this.object(trail, path, sel, actual ?? null, actual ?? null, parent, true);
     this.object(trail, path, sel, truth ?? null, actual ?? null, parent, false);
   }
 
   /** The record whose facts decide the fields of `sel` (its own row, or the one it was reached from). */
-  private recordOf(sel: PlanSelection, t: Obj, parent: RecordRow | undefined): RecordRow | undefined {
+  private recordOf(
+    sel: PlanSelection,
+    t: Obj,
+    parent: RecordRow | undefined,
+  ): RecordRow | undefined {
     if (sel.type === 'AuditEvent') return NOBODY;
     if (!BY_ID.has(sel.type)) return parent;
     const own = this.w.records.get(String(t[keyOf(fieldOf(sel, 'id'), this.style)]));
@@ -81,10 +137,22 @@ export class Checker {
   }
 
   /** `loose`: the truth is the response itself (volatile data): only the oracle's verdicts are checked. */
-  object(trail: string, path: Path, sel: PlanSelection, truth: Json, actual: Json, parent: RecordRow | undefined, loose: boolean) {
+  object(
+    trail: string,
+    path: Path,
+    sel: PlanSelection,
+    truth: Json,
+    actual: Json,
+    parent: RecordRow | undefined,
+    loose: boolean,
+  ) {
     this.checks++;
     if (truth === null || actual === null) {
-      if (truth !== actual) this.problem(path, `expected ${truth === null ? 'null' : 'an object'}, got ${JSON.stringify(actual)?.slice(0, 120)}`);
+      if (truth !== actual)
+        this.problem(
+          path,
+          `expected ${truth === null ? 'null' : 'an object'}, got ${JSON.stringify(actual)?.slice(0, 120)}`,
+        );
       return;
     }
     const t = truth as Obj;
@@ -102,24 +170,55 @@ export class Checker {
         continue;
       }
       const volatile = loose || (f.child !== null && VOLATILE.has(f.child.type));
-      this.value(fieldTrail, here, f, verdict, volatile ? (a[key] ?? null) : (t[key] ?? null), a[key] ?? null, rec, volatile);
+      this.value(
+        fieldTrail,
+        here,
+        f,
+        verdict,
+        volatile ? (a[key] ?? null) : (t[key] ?? null),
+        a[key] ?? null,
+        rec,
+        volatile,
+      );
     }
   }
 
-  private value(trail: string, path: Path, f: PlanField, verdict: Verdict, truth: Json, actual: Json, rec: RecordRow | undefined, loose: boolean) {
+  private value(
+    trail: string,
+    path: Path,
+    f: PlanField,
+    verdict: Verdict,
+    truth: Json,
+    actual: Json,
+    rec: RecordRow | undefined,
+    loose: boolean,
+  ) {
     this.checks++;
     if (!f.child) {
-      if (JSON.stringify(truth) !== JSON.stringify(actual)) this.problem(path, `expected ${JSON.stringify(truth)}, got ${JSON.stringify(actual)}`);
+      if (JSON.stringify(truth) !== JSON.stringify(actual))
+        this.problem(path, `expected ${JSON.stringify(truth)}, got ${JSON.stringify(actual)}`);
       return;
     }
     if (f.child.type.endsWith('Connection') && !loose) {
-      return this.object(trail, path, f.child, this.narrowed(f, verdict, truth), actual, rec, loose);
+      return this.object(
+        trail,
+        path,
+        f.child,
+        this.narrowed(f, verdict, truth),
+        actual,
+        rec,
+        loose,
+      );
     }
     if (f.list) {
-      if (truth === null || actual === null) return this.object(trail, path, f.child, truth, actual, rec, loose);
-      const kept = loose ? (truth as Json[]) : (truth as Json[]).filter((n) => this.keeps(f, rec, n as Obj));
+      if (truth === null || actual === null)
+        return this.object(trail, path, f.child, truth, actual, rec, loose);
+      const kept = loose
+        ? (truth as Json[])
+        : (truth as Json[]).filter((n) => this.keeps(f, rec, n as Obj));
       const got = actual as Json[];
-      if (kept.length !== got.length) return this.problem(path, `expected ${kept.length} items, got ${got.length}`);
+      if (kept.length !== got.length)
+        return this.problem(path, `expected ${kept.length} items, got ${got.length}`);
       kept.forEach((n, i) => this.object(trail, [...path, i], f.child!, n, got[i]!, rec, loose));
       if (f.child.type === 'DisclosureRelease') this.ownReleasesOnly(path, f.child, got, rec);
       return;
@@ -128,11 +227,17 @@ export class Checker {
   }
 
   /** A patron named on a request reads what was released about them, not about the others it names. */
-  private ownReleasesOnly(path: Path, sel: PlanSelection, got: Json[], request: RecordRow | undefined) {
+  private ownReleasesOnly(
+    path: Path,
+    sel: PlanSelection,
+    got: Json[],
+    request: RecordRow | undefined,
+  ) {
     if (!request || disclosureVerdict(this.w, this.who, request).basis !== 'SELF') return;
     const key = keyOf(fieldOf(sel, 'patronId'), this.style);
     got.forEach((n, i) => {
-      if ((n as Obj)[key] !== this.who.patronId) this.problem([...path, i], `a release about someone else: ${JSON.stringify(n)}`);
+      if ((n as Obj)[key] !== this.who.patronId)
+        this.problem([...path, i], `a release about someone else: ${JSON.stringify(n)}`);
     });
   }
 
@@ -140,12 +245,21 @@ export class Checker {
   private keeps(f: PlanField, rec: RecordRow | undefined, node: Obj): boolean {
     // A patron named on a request with others sees only themself among its patrons.
     if (`${f.type}.${f.name}` === 'DisclosureRequest.patrons') {
-      return disclosureVerdict(this.w, this.who, rec!).basis !== 'SELF' || node[keyOf(fieldOf(f.child!, 'id'), this.style)] === this.who.patronId;
+      return (
+        disclosureVerdict(this.w, this.who, rec!).basis !== 'SELF' ||
+        node[keyOf(fieldOf(f.child!, 'id'), this.style)] === this.who.patronId
+      );
     }
     if (`${f.type}.${f.name}` !== 'Fine.payments' || !rec?.patronId) return true;
     const patron = this.w.records.get(rec.patronId)!;
     const basis = fieldVerdict(this.w, this.who, patron, 'FINES', 'fines').basis;
-    return listKeeps(this.w, this.who, 'Fine.payments', basis, this.w.records.get(String(node[keyOf(fieldOf(f.child!, 'id'), this.style)]))!);
+    return listKeeps(
+      this.w,
+      this.who,
+      'Fine.payments',
+      basis,
+      this.w.records.get(String(node[keyOf(fieldOf(f.child!, 'id'), this.style)]))!,
+    );
   }
 
   /** The truth connection narrowed to the records the principal's list may hold. */
@@ -157,33 +271,52 @@ export class Checker {
     const infoSel = fieldOf(conn, 'pageInfo').child!;
     const t = truth as Obj;
     const nodes = (t[key(conn, 'nodes')] as Obj[]).filter((n) =>
-      listKeeps(this.w, this.who, `${f.type}.${f.name}`, verdict.basis, this.w.records.get(String(n[key(nodesSel, 'id')]))!),
+      listKeeps(
+        this.w,
+        this.who,
+        `${f.type}.${f.name}`,
+        verdict.basis,
+        this.w.records.get(String(n[key(nodesSel, 'id')]))!,
+      ),
     );
     const info = t[key(conn, 'pageInfo')] as Obj;
-    if (info[key(infoSel, 'hasNextPage')] !== false) throw new Error('the leak test expects every list to fit one page');
+    if (info[key(infoSel, 'hasNextPage')] !== false)
+      throw new Error('the leak test expects every list to fit one page');
     const last = nodes.at(-1);
     return {
       ...t,
       [key(conn, 'nodes')]: nodes,
       [key(conn, 'pageInfo')]: {
         [key(infoSel, 'hasNextPage')]: false,
-        [key(infoSel, 'endCursor')]: last ? Buffer.from(String(last[key(nodesSel, 'id')])).toString('base64url') : null,
+        [key(infoSel, 'endCursor')]: last
+          ? Buffer.from(String(last[key(nodesSel, 'id')])).toString('base64url')
+          : null,
       },
     };
   }
 
   /** Errors: exactly the expected (path, code) pairs, each with a message that names no one. */
-  errors(errors: { message: string; path?: Path; extensions?: Record<string, unknown> }[] | undefined) {
-    const actual = (errors ?? []).map((e) => `${JSON.stringify(e.path)} ${String(e.extensions?.code)}`).sort();
+  errors(
+    errors: { message: string; path?: Path; extensions?: Record<string, unknown> }[] | undefined,
+  ) {
+    const actual = (errors ?? [])
+      .map((e) => `${JSON.stringify(e.path)} ${String(e.extensions?.code)}`)
+      .sort();
     const expected = [...this.expectedErrors].sort();
     const missing = expected.filter((e) => !actual.includes(e));
     const extra = actual.filter((e) => !expected.includes(e));
-    for (const m of missing.slice(0, 5)) this.problems.push(`[${this.who.label}] missing error ${m}`);
-    for (const x of extra.slice(0, 5)) this.problems.push(`[${this.who.label}] unexpected error ${x}`);
-    if (missing.length > 5 || extra.length > 5) this.problems.push(`[${this.who.label}] … ${missing.length} missing, ${extra.length} unexpected errors in all`);
+    for (const m of missing.slice(0, 5))
+      this.problems.push(`[${this.who.label}] missing error ${m}`);
+    for (const x of extra.slice(0, 5))
+      this.problems.push(`[${this.who.label}] unexpected error ${x}`);
+    if (missing.length > 5 || extra.length > 5)
+      this.problems.push(
+        `[${this.who.label}] … ${missing.length} missing, ${extra.length} unexpected errors in all`,
+      );
     const messages = new Set((errors ?? []).map((e) => e.message));
     for (const m of messages) {
-      if (!KNOWN_MESSAGES.has(m)) this.problems.push(`[${this.who.label}] unexpected error message: ${m}`);
+      if (!KNOWN_MESSAGES.has(m))
+        this.problems.push(`[${this.who.label}] unexpected error message: ${m}`);
     }
     this.expectedErrors.length = 0;
   }
@@ -193,11 +326,17 @@ export class Checker {
     const text = JSON.stringify(body);
     for (const [value, owner] of this.w.canaries) {
       if (!text.includes(value)) continue;
-      const [type, field] = (owner.field === 'Item.id' ? 'Loan.item' : owner.field).split('.') as [string, string];
+      const [type, field] = (owner.field === 'Item.id' ? 'Loan.item' : owner.field).split('.') as [
+        string,
+        string,
+      ];
       const rec = this.w.records.get(owner.recordId);
       // A grant's fields are readable from either party's record.
       const views = rec?.parties ? rec.parties.map((patronId) => ({ ...rec, patronId })) : [rec];
-      if (views.every((v) => verdictFor(this.w, this.who, type, field, v).outcome !== 'ALLOW')) this.problems.push(`[${this.who.label}] LEAK: canary of ${owner.field} of ${owner.recordId}`);
+      if (views.every((v) => verdictFor(this.w, this.who, type, field, v).outcome !== 'ALLOW'))
+        this.problems.push(
+          `[${this.who.label}] LEAK: canary of ${owner.field} of ${owner.recordId}`,
+        );
     }
   }
 }

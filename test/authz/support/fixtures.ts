@@ -8,7 +8,13 @@ import type { TestDatabase } from '../../support/database.js';
 const DAY = 86_400_000;
 
 /** The patrons whose records the leak test reads (every demo patron with personal records). */
-export const PATRONS = ['pat_adalovelace', 'pat_benokafor', 'pat_carmendiaz', 'pat_danidiaz', 'pat_evegrant'] as const;
+export const PATRONS = [
+  'pat_adalovelace',
+  'pat_benokafor',
+  'pat_carmendiaz',
+  'pat_danidiaz',
+  'pat_evegrant',
+] as const;
 
 /** Text columns that get a canary, per table; the canary names the record and the GraphQL field. */
 const CANARY_COLUMNS: Record<string, Record<string, string>> = {
@@ -24,7 +30,10 @@ const CANARY_COLUMNS: Record<string, Record<string, string>> = {
   },
   loans: { branch: 'Loan.branch', item_id: 'Item.id' },
   fines: { reason: 'Fine.reason', waived_by: 'Fine.waivedBy', waiver_reason: 'Fine.waiverReason' },
-  reference_consults: { question: 'ReferenceConsult.question', answer_summary: 'ReferenceConsult.answerSummary' },
+  reference_consults: {
+    question: 'ReferenceConsult.question',
+    answer_summary: 'ReferenceConsult.answerSummary',
+  },
   guardian_grants: { granted_by: 'GuardianGrant.grantedBy' },
   disclosure_requests: {
     requester_name: 'DisclosureRequest.requesterName',
@@ -44,7 +53,16 @@ export interface CanaryOwner {
 }
 
 export interface RecordRow {
-  type: 'Patron' | 'Loan' | 'Fine' | 'Payment' | 'ReferenceConsult' | 'DisclosureRequest' | 'GuardianGrant' | 'Consent' | 'VendorEnrolment';
+  type:
+    | 'Patron'
+    | 'Loan'
+    | 'Fine'
+    | 'Payment'
+    | 'ReferenceConsult'
+    | 'DisclosureRequest'
+    | 'GuardianGrant'
+    | 'Consent'
+    | 'VendorEnrolment';
   id: string;
   patronId: string | null;
   at: Date | null;
@@ -96,17 +114,29 @@ export async function buildWorld(db: TestDatabase, seededAt: Date): Promise<Worl
             ('des_future', 'staff_director', 'staff_futuredeputy', $4, $5, 'x', null, null)`,
     [at(-2), at(20), at(-1), at(5), at(40)],
   );
-  await db.raw(`insert into vendors (id, name, scopes, active) values ('ven_defunct', 'Defunct audio', '{card:verify,card:read}', false)`);
-  await db.raw(`insert into vendor_enrolments (id, vendor_id, patron_id, enrolled_at) values ('enr_adadefunct', 'ven_defunct', 'pat_adalovelace', $1)`, [at(-10)]);
+  await db.raw(
+    `insert into vendors (id, name, scopes, active) values ('ven_defunct', 'Defunct audio', '{card:verify,card:read}', false)`,
+  );
+  await db.raw(
+    `insert into vendor_enrolments (id, vendor_id, patron_id, enrolled_at) values ('enr_adadefunct', 'ven_defunct', 'pat_adalovelace', $1)`,
+    [at(-10)],
+  );
 
   // A request naming two patrons: each of them may read it, and sees only themself among its patrons.
-  await db.raw(`insert into disclosure_request_patrons (request_id, patron_id) values ('dr_withdrawn', 'pat_carmendiaz')`);
+  await db.raw(
+    `insert into disclosure_request_patrons (request_id, patron_id) values ('dr_withdrawn', 'pat_carmendiaz')`,
+  );
   // A consent to a third party no principal of the test is: its requester id can be a canary.
   await db.raw(
     `insert into consents (id, patron_id, requester_id, categories, granted_at) values ('con_adacanary', 'pat_adalovelace', 'CANARY-con_adacanary-Consent.requesterId', '{IDENTITY}', $1)`,
     [at(-6)],
   );
-  const canaries = new Map<string, CanaryOwner>([['CANARY-con_adacanary-Consent.requesterId', { field: 'Consent.requesterId', recordId: 'con_adacanary' }]]);
+  const canaries = new Map<string, CanaryOwner>([
+    [
+      'CANARY-con_adacanary-Consent.requesterId',
+      { field: 'Consent.requesterId', recordId: 'con_adacanary' },
+    ],
+  ]);
   for (const [table, columns] of Object.entries(CANARY_COLUMNS)) {
     const ids = (await db.raw(`select id from ${table}`)).map((r) => String(r.id));
     for (const id of ids) {
@@ -115,7 +145,10 @@ export async function buildWorld(db: TestDatabase, seededAt: Date): Promise<Worl
         canaries.set(`CANARY-${id}-${field}`, { field, recordId: id });
         return [column, `CANARY-${id}-${field}`, i] as const;
       });
-      await db.raw(`update ${table} set ${sets.map(([c, , i]) => `${c} = $${i + 2}`).join(', ')} where id = $1`, [id, ...sets.map(([, v]) => v)]);
+      await db.raw(
+        `update ${table} set ${sets.map(([c, , i]) => `${c} = $${i + 2}`).join(', ')} where id = $1`,
+        [id, ...sets.map(([, v]) => v)],
+      );
     }
   }
   // disclosure_events is append-only (a trigger refuses UPDATE): the canaries go in with it switched
@@ -124,7 +157,11 @@ export async function buildWorld(db: TestDatabase, seededAt: Date): Promise<Worl
   const events = await db.raw(`select id, request_id from disclosure_events`);
   for (const e of events) {
     const owner = String(e.request_id);
-    for (const [column, field] of [['note', 'DisclosureEvent.note'], ['actor_id', 'DisclosureEvent.actorId'], ['designation_id', 'DisclosureEvent.designationId']] as const) {
+    for (const [column, field] of [
+      ['note', 'DisclosureEvent.note'],
+      ['actor_id', 'DisclosureEvent.actorId'],
+      ['designation_id', 'DisclosureEvent.designationId'],
+    ] as const) {
       const value = `CANARY-${owner}-${field}-${e.id}#`;
       canaries.set(value, { field, recordId: owner });
       await db.raw(`update disclosure_events set ${column} = $2 where id = $1`, [e.id, value]);
@@ -149,30 +186,88 @@ async function readRecords(db: TestDatabase): Promise<Map<string, RecordRow>> {
     out.set(id, { type: 'Patron', id, patronId: id, at: null, current: true, librarianId: null });
   }
   for (const r of await db.raw(`select id, patron_id, checked_out_at, returned_at from loans`)) {
-    out.set(String(r.id), { type: 'Loan', id: String(r.id), patronId: (r.patron_id as string) ?? null, at: d(r.checked_out_at), current: r.returned_at === null, librarianId: null });
+    out.set(String(r.id), {
+      type: 'Loan',
+      id: String(r.id),
+      patronId: (r.patron_id as string) ?? null,
+      at: d(r.checked_out_at),
+      current: r.returned_at === null,
+      librarianId: null,
+    });
   }
   for (const r of await db.raw(`select id, patron_id, assessed_at, status from fines`)) {
-    out.set(String(r.id), { type: 'Fine', id: String(r.id), patronId: (r.patron_id as string) ?? null, at: d(r.assessed_at), current: r.status === 'OWED', librarianId: null });
+    out.set(String(r.id), {
+      type: 'Fine',
+      id: String(r.id),
+      patronId: (r.patron_id as string) ?? null,
+      at: d(r.assessed_at),
+      current: r.status === 'OWED',
+      librarianId: null,
+    });
   }
-  for (const r of await db.raw(`select p.id, f.patron_id, p.paid_at from payments p join fines f on f.id = p.fine_id`)) {
-    out.set(String(r.id), { type: 'Payment', id: String(r.id), patronId: (r.patron_id as string) ?? null, at: d(r.paid_at), current: false, librarianId: null });
+  for (const r of await db.raw(
+    `select p.id, f.patron_id, p.paid_at from payments p join fines f on f.id = p.fine_id`,
+  )) {
+    out.set(String(r.id), {
+      type: 'Payment',
+      id: String(r.id),
+      patronId: (r.patron_id as string) ?? null,
+      at: d(r.paid_at),
+      current: false,
+      librarianId: null,
+    });
   }
-  for (const r of await db.raw(`select id, patron_id, librarian_id, started_at, status from reference_consults`)) {
-    out.set(String(r.id), { type: 'ReferenceConsult', id: String(r.id), patronId: (r.patron_id as string) ?? null, at: d(r.started_at), current: r.status === 'OPEN', librarianId: String(r.librarian_id) });
+  for (const r of await db.raw(
+    `select id, patron_id, librarian_id, started_at, status from reference_consults`,
+  )) {
+    out.set(String(r.id), {
+      type: 'ReferenceConsult',
+      id: String(r.id),
+      patronId: (r.patron_id as string) ?? null,
+      at: d(r.started_at),
+      current: r.status === 'OPEN',
+      librarianId: String(r.librarian_id),
+    });
   }
-  for (const r of await db.raw(`select id, child_id, guardian_id, granted_at from guardian_grants`)) {
+  for (const r of await db.raw(
+    `select id, child_id, guardian_id, granted_at from guardian_grants`,
+  )) {
     // Whose record a grant is depends on which list it was read from: the checker sets patronId.
     const parties: [string, string] = [String(r.child_id), String(r.guardian_id)];
-    out.set(String(r.id), { type: 'GuardianGrant', id: String(r.id), patronId: null, at: d(r.granted_at), current: true, librarianId: null, parties });
+    out.set(String(r.id), {
+      type: 'GuardianGrant',
+      id: String(r.id),
+      patronId: null,
+      at: d(r.granted_at),
+      current: true,
+      librarianId: null,
+      parties,
+    });
   }
   for (const r of await db.raw(`select id, patron_id, granted_at from consents`)) {
-    out.set(String(r.id), { type: 'Consent', id: String(r.id), patronId: String(r.patron_id), at: d(r.granted_at), current: true, librarianId: null });
+    out.set(String(r.id), {
+      type: 'Consent',
+      id: String(r.id),
+      patronId: String(r.patron_id),
+      at: d(r.granted_at),
+      current: true,
+      librarianId: null,
+    });
   }
   for (const r of await db.raw(`select id, patron_id, enrolled_at from vendor_enrolments`)) {
-    out.set(String(r.id), { type: 'VendorEnrolment', id: String(r.id), patronId: String(r.patron_id), at: d(r.enrolled_at), current: true, librarianId: null });
+    out.set(String(r.id), {
+      type: 'VendorEnrolment',
+      id: String(r.id),
+      patronId: String(r.patron_id),
+      at: d(r.enrolled_at),
+      current: true,
+      librarianId: null,
+    });
   }
   const named = await db.raw(`select request_id, patron_id from disclosure_request_patrons`);
-  for (const r of await db.raw(`select id, requester_id, received_by, received_at, nondisclosure_until from disclosure_requests`)) {
+  for (const r of await db.raw(
+    `select id, requester_id, received_by, received_at, nondisclosure_until from disclosure_requests`,
+  )) {
     const id = String(r.id);
     out.set(id, {
       type: 'DisclosureRequest',
