@@ -17,6 +17,20 @@ const schema = z
     /** PostgreSQL connection string; when absent, the embedded PGlite database in DATA_DIR is used. */
     DATABASE_URL: z.string().url().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    /**
+     * The owner role's connection (PostgreSQL): migrations and `npm run seed` use it when set, and
+     * the server then serves as the runtime role of DATABASE_URL (`npm run db:roles` creates it).
+     */
+    DATABASE_MIGRATION_URL: z.string().url().optional(),
+    /** statement_timeout of the server's PostgreSQL sessions (ms; 0 = none): a stuck query cannot hold the audit lock. */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+    /** idle_in_transaction_session_timeout of the server's PostgreSQL sessions (ms; 0 = none). */
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(10_000),
     /** Folder for the embedded database and the development signing key. */
     DATA_DIR: z.string().min(1).default('.data'),
     /** Load the demo library into an empty embedded database on start. */
@@ -65,10 +79,29 @@ const schema = z
      * embedded default creates one in DATA_DIR.
      */
     AUDIT_CHECKPOINT_KEY: z.string().min(32).optional(),
-    /** Sign a checkpoint every this many audit rows (per process). */
-    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(1000),
-    /** ...and at least this often while rows arrive (ms; 0 turns the timer off). */
-    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+    /**
+     * Sign (and witness) a head every this many audit rows (per process)... The unwitnessed tail
+     * (rows a rollback could take unseen) stays under these two bounds: docs/audit-trust.md.
+     */
+    AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).default(500),
+    /** ...and at least this often while rows arrive, and at shutdown (ms; 0 turns the timer off). */
+    AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(0).default(2_000),
+    /**
+     * Append-only directory where every signed head is published (one fsync'd file per head) before
+     * it counts; keep it on other storage than the database, or ship it elsewhere.
+     */
+    AUDIT_WITNESS_DIR: z.string().min(1).optional(),
+    /** Production without a witness: only as a deliberate choice (logged at every start). */
+    AUDIT_UNWITNESSED: bool.default(false),
+    /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only. */
+    TLS_CERT_FILE: z.string().min(1).optional(),
+    TLS_KEY_FILE: z.string().min(1).optional(),
+    /** PEM CA bundle that client certificates must chain to (mutual TLS with the router). */
+    TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+    /** Refuse connections without a client certificate signed by TLS_CLIENT_CA_FILE. */
+    TLS_REQUIRE_CLIENT_CERT: bool.default(false),
+    /** Production over plain HTTP: only when TLS ends in front of the server (a proxy or mesh sidecar). */
+    TLS_TERMINATED_UPSTREAM: bool.default(false),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -114,6 +147,28 @@ const schema = z
     STATISTICS_MIN_CELL: z.coerce.number().int().min(2).max(1000).default(10),
   })
   .superRefine((c, ctx) => {
+    if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
+        message: 'TLS needs both TLS_CERT_FILE and TLS_KEY_FILE',
+      });
+    }
+    if (c.TLS_REQUIRE_CLIENT_CERT && (!c.TLS_CLIENT_CA_FILE || !c.TLS_CERT_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TLS_CLIENT_CA_FILE'],
+        message: 'TLS_REQUIRE_CLIENT_CERT needs TLS_CLIENT_CA_FILE, TLS_CERT_FILE and TLS_KEY_FILE',
+      });
+    }
+    if (c.NODE_ENV === 'production' && !c.TLS_CERT_FILE && !c.TLS_TERMINATED_UPSTREAM) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TLS_CERT_FILE'],
+        message:
+          'production needs TLS_CERT_FILE and TLS_KEY_FILE, or TLS_TERMINATED_UPSTREAM=true when TLS ends in front of the server',
+      });
+    }
     if (c.NODE_ENV === 'production' && !c.JWT_JWKS_URL && !c.JWT_PUBLIC_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -141,6 +196,14 @@ const schema = z
         code: 'custom',
         path: ['AUDIT_CHECKPOINT_KEY'],
         message: 'production needs AUDIT_CHECKPOINT_KEY (kept outside the database)',
+      });
+    }
+    if (c.NODE_ENV === 'production' && !c.AUDIT_WITNESS_DIR && !c.AUDIT_UNWITNESSED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUDIT_WITNESS_DIR'],
+        message:
+          'production needs AUDIT_WITNESS_DIR (signed heads kept outside the database), or AUDIT_UNWITNESSED=true to run without a witness on purpose',
       });
     }
   });

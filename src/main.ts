@@ -3,7 +3,8 @@
 import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { openDatabase } from './db/client.js';
-import { migrateDatabase } from './db/migrate.js';
+import { migrateAsOwner } from './db/migrate.js';
+import { UnsafeRoleError } from './db/roles.js';
 import { verifierFromConfig } from './auth/verifier.js';
 import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
 import { startServer } from './server.js';
@@ -14,8 +15,10 @@ const database = await openDatabase({
   url: config.DATABASE_URL,
   dataDir: config.DATA_DIR,
   poolSize: config.DATABASE_POOL_SIZE,
+  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
 });
-await migrateDatabase(database);
+await migrateAsOwner(config, database);
 const embedded = database.kind === 'pglite';
 if (embedded && config.SEED_DEMO && (await isEmpty(database.db))) {
   await seedDemo(database.db);
@@ -26,6 +29,12 @@ const server = await startServer({
   logger,
   database,
   verifier: await verifierFromConfig(config),
+}).catch(async (err: unknown) => {
+  if (!(err instanceof UnsafeRoleError)) throw err;
+  logger.fatal({ err: { type: err.name } }, err.message);
+  process.stderr.write(`${err.message}\n`);
+  await database.close();
+  process.exit(78);
 });
 logger.info({ url: server.url, database: database.kind }, 'patron-records subgraph ready');
 if (embedded) {

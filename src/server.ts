@@ -3,6 +3,7 @@
 // pool, drain in-flight requests, then close the database).
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
@@ -43,7 +44,11 @@ import { routerGate } from './http/router-secret.js';
 import { vendorSettingsFrom } from './domain/vendor-settings.js';
 import { auditPlugin } from './audit/plugin.js';
 import { AuditWriter } from './audit/writer.js';
+import { atomicMutations } from './audit/mutation.js';
 import { loadCheckpointKey } from './audit/checkpoints.js';
+import { witnessesFromConfig } from './audit/witness.js';
+import { assertRuntimeRole } from './db/roles.js';
+import { tlsServerOptions } from './http/tls.js';
 import { startRetentionSchedule } from './retention/schedule.js';
 
 export interface ServerDeps {
@@ -88,6 +93,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, logger, database } = deps;
   const now = deps.now ?? (() => new Date());
   const metrics = deps.metrics ?? new Metrics();
+  // A superuser or the tables' owner could disable the audit triggers: production never serves as one.
+  if (config.NODE_ENV === 'production' && database.kind === 'postgres')
+    await assertRuntimeRole(database.pool);
+  const witnesses = witnessesFromConfig(config);
+  if (!witnesses.length && config.AUDIT_UNWITNESSED)
+    logger.warn(
+      { setting: 'AUDIT_UNWITNESSED' },
+      'audit heads are not witnessed: a rollback or wipe of the database would go unseen',
+    );
   const audit = new AuditWriter(
     database.db,
     loadCheckpointKey(config),
@@ -95,6 +109,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     {
       checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
       checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
+      witnesses,
     },
     now,
   );
@@ -102,7 +117,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     ...deps,
     now,
     metrics,
-    schema: buildSchema(),
+    schema: buildSchema([atomicMutations(audit)]),
     plugins: [decisionMetricsPlugin(metrics), auditPlugin(audit, logger, metrics)],
   });
   const retention = startRetentionSchedule({ config, database, logger, audit, now });
@@ -143,7 +158,8 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  const http = createServer(app);
+  const tls = tlsServerOptions(config);
+  const http: Server = tls ? createTlsServer(tls, app) : createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -225,7 +241,7 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
   lifecycle.accepting = true;
   const { port } = http.address() as AddressInfo;
   return {
-    url: `http://${config.HOST}:${port}/graphql`,
+    url: `${tls ? 'https' : 'http'}://${config.HOST}:${port}/graphql`,
     http,
     metrics,
     stopAccepting() {

@@ -115,8 +115,21 @@ export interface PathedError {
 /** rule → type → subject → that subject's rows under the rule (one per decision; almost always one). */
 type RowIndex = Map<string, Map<string, Map<string | null, AuditRow[]>>>;
 
+/** What the log records of the operation itself (set once the operation is known). */
+export interface RequestFacts {
+  operationName: string | null;
+  documentHash: string | null;
+}
+
 export class AuditBuffer {
-  private readonly index: RowIndex = new Map();
+  /** Set by the audit plugin before execution; a mutation's transaction appends with them. */
+  facts: RequestFacts = { operationName: null, documentHash: null };
+  /**
+   * Set when rows taken for a mutation's transaction could not be made durable (the transaction
+   * rolled back): the response must be withheld like any other failed audit write.
+   */
+  unavailable = false;
+  private index: RowIndex = new Map();
   private readonly root = new FieldList([], new Map());
   private count = 0;
   /**
@@ -124,7 +137,7 @@ export class AuditBuffer {
    * after its grant can be recorded as FAILED. A flat array keeps the hot path to three pushes of
    * existing references: no object per field.
    */
-  private readonly granted: unknown[] = [];
+  private granted: unknown[] = [];
 
   record(
     subjectId: string | null,
@@ -201,6 +214,18 @@ export class AuditBuffer {
 
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * The rows so far, leaving the buffer empty: a mutation's transaction appends them itself, so
+   * the response's own append must not write them again.
+   */
+  take(): AuditRow[] {
+    const rows = this.entries();
+    this.index = new Map();
+    this.granted = [];
+    this.count = 0;
+    return rows;
   }
 
   /** The rows, grouped by rule and type, in the order each first appeared. */

@@ -1,9 +1,10 @@
 // The per-patron, per-month pseudonym keys of the audit log. Destroying a key (crypto-shredding)
 // leaves every audit row unchanged, so the chain still verifies, but nobody can tell any more
-// which patron those rows were about.
-import { and, inArray, lte, type SQL } from 'drizzle-orm';
+// which patron those rows were about. The server's role cannot delete keys itself: it calls the
+// owner's audit_shred_subject_keys (SECURITY DEFINER, migration 0013), which does only this.
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { auditSubjectKeys } from '../db/schema/audit.sql.js';
+import { queryRows } from './sql.js';
 
 export interface ShredOptions {
   /** Destroy keys of every month that ended at or before this instant. */
@@ -14,14 +15,16 @@ export interface ShredOptions {
 
 /** Returns how many keys were destroyed. Refuses to run without a criterion. */
 export async function shredSubjectKeys(db: Db, options: ShredOptions): Promise<number> {
-  const where: SQL[] = [];
-  if (options.before) where.push(lte(auditSubjectKeys.periodEnd, options.before));
-  if (options.patronIds) where.push(inArray(auditSubjectKeys.patronId, [...options.patronIds]));
-  if (!where.length) throw new Error('shredSubjectKeys needs `before` or `patronIds`');
+  if (!options.before && !options.patronIds)
+    throw new Error('shredSubjectKeys needs `before` or `patronIds`');
   if (options.patronIds && !options.patronIds.length) return 0;
-  const gone = await db
-    .delete(auditSubjectKeys)
-    .where(and(...where))
-    .returning({ id: auditSubjectKeys.id });
-  return gone.length;
+  const before = options.before ? options.before.toISOString() : null;
+  // As JSON: drizzle would spread a JavaScript array into separate parameters.
+  const patronIds = options.patronIds ? JSON.stringify(options.patronIds) : null;
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select audit_shred_subject_keys(${before}::timestamptz,
+      (select array_agg(p) from jsonb_array_elements_text(${patronIds}::jsonb) p)) as n`,
+  );
+  return Number(row!.n);
 }

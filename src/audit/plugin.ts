@@ -17,6 +17,14 @@ export function auditUnavailable(requestId: string): GraphQLError {
   );
 }
 
+/** A mutation's transaction could not append its rows (and rolled back): the response is withheld. */
+export class AuditUnavailableError extends Error {
+  override name = 'AuditUnavailableError';
+  constructor() {
+    super('the audit rows of a mutation could not be made durable; its transaction rolled back');
+  }
+}
+
 export function auditPlugin(
   writer: AuditWriter,
   logger: Logger,
@@ -32,14 +40,22 @@ export function auditPlugin(
     },
     async requestDidStart() {
       return {
+        async didResolveOperation(rc) {
+          // A mutation's transaction appends its rows before the response exists: it needs these now.
+          rc.contextValue.audit.facts = {
+            operationName: rc.operationName ?? rc.request.operationName ?? null,
+            documentHash: documentHash(rc.document, rc.queryHash),
+          };
+        },
         async willSendResponse(rc) {
           const ctx = rc.contextValue;
           // A request refused before it had a context (bad token) resolved nothing.
           if (!ctx?.audit) return;
           ctx.audit.markFailures(rc.errors);
-          if (!ctx.audit.size) return;
+          if (!ctx.audit.size && !ctx.audit.unavailable) return;
           const started = performance.now();
           try {
+            if (ctx.audit.unavailable) throw new AuditUnavailableError();
             await writer.append(
               ctx,
               {

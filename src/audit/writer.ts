@@ -8,9 +8,11 @@ import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { isStaff } from '../auth/principal.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import type { AuditRow, SortedFields } from './buffer.js';
+import type { AuditRow, RequestFacts, SortedFields } from './buffer.js';
 import { writeCheckpoint, type CheckpointKey } from './checkpoints.js';
+import { AUDIT_CHAIN, signHead } from './heads.js';
 import { queryRows } from './sql.js';
+import type { Witness } from './witness.js';
 
 /** Who acted: a request's context, or the retention job under the system principal. */
 export type AuditActor = Pick<
@@ -18,16 +20,21 @@ export type AuditActor = Pick<
   'principal' | 'requestId' | 'purpose' | 'viaRouter' | 'now'
 >;
 
-export interface RequestFacts {
-  operationName: string | null;
-  documentHash: string | null;
-}
+export type { RequestFacts };
 
 export interface AuditWriterOptions {
   /** Sign a checkpoint once the chain has grown this many rows since this process's last one. */
   checkpointEvery: number;
   /** And at least this often while rows arrive (milliseconds; 0 = never on a timer). */
   checkpointIntervalMs: number;
+  /** Where each signed head is published before its checkpoint row is written (none: database only). */
+  witnesses?: readonly Witness[];
+}
+
+/** A position of the chain this process wrote (committed). */
+export interface ChainPosition {
+  seq: number;
+  hash: string;
 }
 
 /** Requests per append statement at most (a 100-patron page is about 9 KB of JSON). */
@@ -37,8 +44,9 @@ export class AuditWriter {
   /** Statements this writer sent (tests check the round-trip bound). */
   readonly stats = { appends: 0, checkpoints: 0 };
   private lastCheckpointSeq = 0;
-  private head: { seq: number; hash: string } | null = null;
+  private head: ChainPosition | null = null;
   private pending: Promise<void> = Promise.resolve();
+  private checkpointQueued = false;
   private timer: NodeJS.Timeout | null = null;
   /** Requests waiting for the append in flight to finish. */
   private queue: { request: object; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -66,26 +74,29 @@ export class AuditWriter {
    */
   append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
     if (!rows.length) return Promise.resolve();
-    const p = ctx.principal;
-    // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
-    const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
-    const request = {
-      atMs: ctx.now().getTime(),
-      requestId: ctx.requestId,
-      operationName: facts.operationName,
-      documentHash: facts.documentHash,
-      principalKind: p.kind,
-      principalId: principalPatron ? null : p.id,
-      principalPatron,
-      principalRoles: [...p.roles].sort(),
-      purpose: ctx.purpose,
-      viaRouter: ctx.viaRouter,
-      ...onTheWire(decisionGroups(rows)),
-    };
+    const request = requestOf(ctx, facts, rows);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       if (!this.flushing) this.flushing = this.flush();
     });
+  }
+
+  /**
+   * Appends inside the caller's transaction (a mutation: its decision and its write commit
+   * together or not at all). The chain's lock is taken here and held until that transaction ends,
+   * so call it last, just before the commit. Returns the position to pass to noteHead once the
+   * transaction has committed.
+   */
+  async appendWithin(
+    tx: Db,
+    ctx: AuditActor,
+    facts: RequestFacts,
+    rows: readonly AuditRow[],
+  ): Promise<ChainPosition | null> {
+    if (!rows.length) return null;
+    this.stats.appends++;
+    const [head] = await appendStatement(tx, [requestOf(ctx, facts, rows)]);
+    return { seq: Number(head!.last_seq), hash: head!.last_hash };
   }
 
   /** Sends the queued requests, in batches, until none is left; one statement in flight at a time. */
@@ -95,15 +106,12 @@ export class AuditWriter {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
           this.stats.appends++;
-          const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
+          const [head] = await appendStatement(
             this.db,
-            sql`select last_seq, last_hash from audit_append_requests(${JSON.stringify(batch.map((q) => q.request))}::jsonb)`,
+            batch.map((q) => q.request),
           );
-          const seq = Number(head!.last_seq);
-          if (!this.head || seq > this.head.seq) this.head = { seq, hash: head!.last_hash };
           for (const q of batch) q.resolve();
-          if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery)
-            this.checkpointNow();
+          this.noteHead({ seq: Number(head!.last_seq), hash: head!.last_hash });
         } catch (err) {
           // Fail closed: none of these requests' responses may leave.
           for (const q of batch) q.reject(err);
@@ -114,22 +122,52 @@ export class AuditWriter {
     }
   }
 
-  /** Signs the last head this process wrote (queued: never two checkpoint writes at once). */
+  /**
+   * A committed position of the chain: the next checkpoint covers it. The append loop calls it, and
+   * so does a mutation once the transaction that appended its rows has committed (never before: a
+   * head that was rolled back would be a head the database never reaches).
+   */
+  noteHead(position: ChainPosition): void {
+    if (!this.head || position.seq > this.head.seq) this.head = position;
+    if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery)
+      void this.checkpointNow();
+  }
+
+  /**
+   * Signs the latest head this process wrote, publishes it to every witness, and only then writes
+   * its checkpoint row: a head counts once it is outside the database. Queued, never two at once;
+   * a queued call signs whatever head is latest when its turn comes. A failure is logged and the
+   * head stays unwitnessed, so the next call tries again.
+   */
   checkpointNow(): Promise<void> {
-    const head = this.head;
-    if (!head || head.seq <= this.lastCheckpointSeq) return this.pending;
-    this.lastCheckpointSeq = head.seq;
+    if (!this.head || this.head.seq <= this.lastCheckpointSeq || this.checkpointQueued)
+      return this.pending;
+    this.checkpointQueued = true;
     this.pending = this.pending
-      .then(() => {
+      .then(async () => {
+        this.checkpointQueued = false;
+        const head = this.head;
+        if (!head || head.seq <= this.lastCheckpointSeq) return;
+        const at = this.now();
+        const signed = signHead(this.key, [{ chain: AUDIT_CHAIN, ...head }], at);
+        for (const witness of this.options.witnesses ?? []) {
+          await witness.publish(signed).catch((err: unknown) => {
+            throw new WitnessError(witness.name, err);
+          });
+        }
         this.stats.checkpoints++;
-        return writeCheckpoint(this.db, this.key, head.seq, head.hash, this.now());
+        await writeCheckpoint(this.db, this.key, head.seq, head.hash, at);
+        this.lastCheckpointSeq = head.seq;
       })
-      .catch((err: unknown) =>
+      .catch((err: unknown) => {
+        this.checkpointQueued = false;
         this.logger.error(
-          { err: { type: (err as Error)?.constructor?.name } },
-          'audit checkpoint failed',
-        ),
-      );
+          err instanceof WitnessError
+            ? { witness: err.witness, err: { type: err.causeType } }
+            : { err: { type: (err as Error)?.constructor?.name } },
+          err instanceof WitnessError ? 'audit head not witnessed' : 'audit checkpoint failed',
+        );
+      });
     return this.pending;
   }
 
@@ -138,6 +176,46 @@ export class AuditWriter {
     if (this.timer) clearInterval(this.timer);
     await this.flushing;
     await this.checkpointNow();
+  }
+}
+
+/** One request as audit_append_requests reads it. */
+function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): object {
+  const p = ctx.principal;
+  // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
+  const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
+  return {
+    atMs: ctx.now().getTime(),
+    requestId: ctx.requestId,
+    operationName: facts.operationName,
+    documentHash: facts.documentHash,
+    principalKind: p.kind,
+    principalId: principalPatron ? null : p.id,
+    principalPatron,
+    principalRoles: [...p.roles].sort(),
+    purpose: ctx.purpose,
+    viaRouter: ctx.viaRouter,
+    ...onTheWire(decisionGroups(rows)),
+  };
+}
+
+function appendStatement(db: Db, requests: object[]) {
+  return queryRows<{ last_seq: string | number; last_hash: string }>(
+    db,
+    sql`select last_seq, last_hash from audit_append_requests(${JSON.stringify(requests)}::jsonb)`,
+  );
+}
+
+/** A witness refused a head: carries the witness's name and the error's class, nothing else. */
+class WitnessError extends Error {
+  override name = 'WitnessError';
+  readonly causeType: string | undefined;
+  constructor(
+    readonly witness: string,
+    cause: unknown,
+  ) {
+    super(`witness ${witness} did not take the head`);
+    this.causeType = (cause as Error)?.constructor?.name;
   }
 }
 

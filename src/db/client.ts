@@ -32,6 +32,9 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** PostgreSQL schema to work in (tests isolate themselves this way). */
   searchPath?: string;
+  /** PostgreSQL session timeouts in ms (0 or absent: the server's default). */
+  statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
 }
 
 export interface QueryStats {
@@ -62,6 +65,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.url,
       max: options.poolSize ?? 10,
       ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+      // Session settings sent at connect: a stuck statement or an abandoned transaction cannot
+      // hold the audit chain's lock (or a row lock) for longer than this.
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+        : {}),
     });
     // An idle client's error must not crash the process; the next query reports it.
     pool.on('error', () => undefined);

@@ -1,11 +1,13 @@
 // Applies the committed drizzle/ migrations. On PostgreSQL a session advisory lock makes replicas
 // that start together take turns instead of racing on the same DDL.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import type { Database } from './client.js';
+import { openDatabase, type Database } from './client.js';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -20,6 +22,8 @@ export async function migrateDatabase(
     await migratePglite(database.db as unknown as PgliteDatabase, config);
     return;
   }
+  // Nothing to do needs no DDL right: the runtime role (which has none) starts on a migrated database.
+  if (await upToDate(database, migrationsSchema)) return;
   const lock = await database.pool.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -27,5 +31,49 @@ export async function migrateDatabase(
   } finally {
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     lock.release();
+  }
+}
+
+/** Whether the last committed migration is applied (read-only: the runtime role may ask). */
+async function upToDate(
+  database: Extract<Database, { kind: 'postgres' }>,
+  migrationsSchema: string,
+): Promise<boolean> {
+  const journal = JSON.parse(
+    readFileSync(join(migrationsFolder, 'meta/_journal.json'), 'utf8'),
+  ) as {
+    entries: { when: number }[];
+  };
+  const last = Math.max(...journal.entries.map((e) => e.when));
+  try {
+    const { rows } = await database.pool.query<{ at: string | null }>(
+      `select max(created_at)::text as at from "${migrationsSchema}".__drizzle_migrations`,
+    );
+    return rows[0]?.at !== null && Number(rows[0]?.at) >= last;
+  } catch (err) {
+    // No migrations table yet (42P01 table, 3F000 schema): a fresh database, migrate it.
+    const code = (err as { code?: string }).code;
+    if (code === '42P01' || code === '3F000') return false;
+    throw err;
+  }
+}
+
+/**
+ * Migrates as the owner: through DATABASE_MIGRATION_URL when it is set (the server and the scripts
+ * then serve or work as the runtime role of DATABASE_URL), else through `database` itself.
+ */
+export async function migrateAsOwner(
+  config: { DATABASE_MIGRATION_URL?: string | undefined },
+  database: Database,
+): Promise<void> {
+  if (database.kind !== 'postgres' || !config.DATABASE_MIGRATION_URL) {
+    await migrateDatabase(database);
+    return;
+  }
+  const owner = await openDatabase({ url: config.DATABASE_MIGRATION_URL, poolSize: 1 });
+  try {
+    await migrateDatabase(owner);
+  } finally {
+    await owner.close();
   }
 }

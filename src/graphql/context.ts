@@ -26,6 +26,11 @@ export interface GraphQLContext {
   audit: AuditBuffer;
   logger: Logger;
   now: () => Date;
+  /**
+   * Runs `work` in one database transaction with `repos` and `services` bound to it, restored
+   * after (a mutation's write and its audit rows commit together: src/audit/mutation.ts).
+   */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
 }
 
 export interface RequestIdentity {
@@ -53,5 +58,28 @@ export function createContext(
     audit: new AuditBuffer(),
     logger: logger.child({ requestId: who.requestId }),
     now,
+    // A method on purpose: Apollo Server hands resolvers a shallow copy of this object, and the
+    // copy's repositories and services are the ones to rebind.
+    transaction(work) {
+      return db.transaction(async (t) => {
+        const tx = t as unknown as Db;
+        const outside = { repos: this.repos, services: this.services };
+        this.repos = createRepositories(tx, now);
+        this.services = createServices(
+          tx,
+          this.repos,
+          now,
+          vendorSettings,
+          disclosure,
+          statisticsMinCell,
+        );
+        try {
+          return await work(tx);
+        } finally {
+          this.repos = outside.repos;
+          this.services = outside.services;
+        }
+      });
+    },
   };
 }

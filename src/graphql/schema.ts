@@ -1,7 +1,11 @@
 // The executable subgraph schema: SDL + resolvers, wrapped in the graphql-shield rule tree.
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
+import {
+  applyMiddleware,
+  type IMiddlewareFieldMap,
+  type IMiddlewareTypeMap,
+} from 'graphql-middleware';
 import { buildPermissions, ruleTree } from '../authz/permissions.js';
 import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.js';
 import { withSyncAnswers } from '../authz/sync-answer.js';
@@ -21,7 +25,11 @@ export function buildUnprotectedSchema(): GraphQLSchema {
   ]);
 }
 
-export function buildSchema(): GraphQLSchema {
+/**
+ * The protected schema. `inner` middleware runs inside the rule tree, on allowed fields only (the
+ * server passes the atomic-mutation middleware of its audit writer: src/audit/mutation.ts).
+ */
+export function buildSchema(inner: IMiddlewareTypeMap[] = []): GraphQLSchema {
   const schema = buildUnprotectedSchema();
   const tree = ruleTree(schema);
   // The shield's own field middleware, minus the wrappers that can only ever allow (pass-through.ts),
@@ -30,5 +38,6 @@ export function buildSchema(): GraphQLSchema {
   return applyMiddleware(
     schema,
     withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(tree)), tree),
+    ...inner,
   );
 }

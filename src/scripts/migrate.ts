@@ -1,10 +1,15 @@
-// npm run db:migrate: applies the committed migrations to DATABASE_URL (or the embedded database).
+// npm run db:migrate: applies the committed migrations as the owner (DATABASE_MIGRATION_URL, else
+// DATABASE_URL, else the embedded database).
 import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 
 const config = loadConfigOrExit();
-const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+// The owner's connection when given: migrations and the demo library are the owner's work.
+const database = await openDatabase({
+  url: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
+  dataDir: config.DATA_DIR,
+});
 try {
   await migrateDatabase(database);
   process.stdout.write(`migrations applied to the ${database.kind} database\n`);

@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { AuditWriter } from '../audit/writer.js';
 import { loadCheckpointKey } from '../audit/checkpoints.js';
+import { witnessesFromConfig } from '../audit/witness.js';
 import { createLogger } from '../logger.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { USAGE, runRetentionCli } from '../retention/cli.js';
@@ -31,6 +32,7 @@ const audit = new AuditWriter(
   {
     checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
     checkpointIntervalMs: 0,
+    witnesses: witnessesFromConfig(config),
   },
 );
 try {

@@ -5,7 +5,11 @@ import { migrateDatabase } from '../db/migrate.js';
 import { isEmpty, seedDemo } from '../seed/demo.js';
 
 const config = loadConfigOrExit();
-const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+// The owner's connection when given: migrations and the demo library are the owner's work.
+const database = await openDatabase({
+  url: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
+  dataDir: config.DATA_DIR,
+});
 try {
   await migrateDatabase(database);
   if (!(await isEmpty(database.db))) {

@@ -4,9 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { exportSPKI, generateKeyPair } from 'jose';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
+import { DirectoryWitness } from '../../src/audit/witness.js';
 import { mintToken } from '../../src/auth/jwt.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/database.js';
 import { AUDIENCE, AS, ISSUER } from '../support/tokens.js';
@@ -18,9 +22,12 @@ const SECRET = 'concurrency-test-checkpoint-key-0123456789';
 
 let db: TestDatabase | null = null;
 const children: ChildProcess[] = [];
+// One witness directory shared by the four replicas, as an operator would mount it.
+const witnessDir = mkdtempSync(join(tmpdir(), 'audit-witness-'));
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await db?.drop();
+  rmSync(witnessDir, { recursive: true, force: true });
 });
 
 function startProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
@@ -64,6 +71,7 @@ test.skipIf(!onPostgres)(
       JWT_PUBLIC_KEY: await exportSPKI(publicKey),
       AUDIT_CHECKPOINT_KEY: SECRET,
       AUDIT_CHECKPOINT_EVERY: '25',
+      AUDIT_WITNESS_DIR: witnessDir,
       LOG_LEVEL: 'info',
       APOLLO_TELEMETRY_DISABLED: '1',
     };
@@ -122,11 +130,20 @@ test.skipIf(!onPostgres)(
     expect(split).toEqual([]);
     const checkpoints = Number((await db.raw('select count(*) as n from audit_checkpoints'))[0]!.n);
     expect(checkpoints).toBeGreaterThanOrEqual(PROCESSES);
-    expect(await verifyAuditLog(db.database.db, checkpointKey(SECRET))).toEqual({
+    // Every checkpoint row's head was witnessed first; replicas that signed the same head share its file.
+    const heads = readdirSync(witnessDir).length;
+    expect(heads).toEqual(checkpoints);
+    expect(
+      await verifyAuditLog(db.database.db, checkpointKey(SECRET), [
+        new DirectoryWitness(witnessDir),
+      ]),
+    ).toEqual({
       intact: true,
       events: total * 3,
       checkpoints,
       lastCheckpointSeq: total * 3,
+      witnessedHeads: heads,
+      lastWitnessedSeq: total * 3,
     });
   },
   240_000,

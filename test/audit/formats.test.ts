@@ -110,6 +110,8 @@ describe('inv. 5: a log of both formats verifies', () => {
       events: 4,
       checkpoints: 1,
       lastCheckpointSeq: 4,
+      witnessedHeads: 0,
+      lastWitnessedSeq: null,
     });
   });
 });

@@ -24,7 +24,7 @@ const director = { as: AS.director, purpose: 'RECORDS_AUDIT' };
 
 /** Runs a request and returns the SQL statements it sent (text only, never parameters). */
 async function statementsOf(query: string, variables?: Record<string, unknown>) {
-  const stats = t.db.database.stats;
+  const stats = t.database.stats;
   stats.texts = [];
   const r = await t.gql(query, { ...director, variables });
   const texts = stats.texts;

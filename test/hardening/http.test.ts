@@ -18,6 +18,8 @@ beforeAll(async () => {
         JWT_PUBLIC_KEY: 'verifier supplied by the test',
         AUDIT_CHECKPOINT_KEY: 'production-test-audit-key-0123456789abcdef',
         VENDOR_PSEUDONYM_KEY: Buffer.alloc(32, 3).toString('base64'),
+        AUDIT_UNWITNESSED: 'true',
+        TLS_TERMINATED_UPSTREAM: 'true',
       },
     }),
   ]);

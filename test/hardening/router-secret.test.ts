@@ -117,6 +117,8 @@ describe('production mode', () => {
     JWT_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
     AUDIT_CHECKPOINT_KEY: 'k'.repeat(48),
     VENDOR_PSEUDONYM_KEY: Buffer.alloc(32, 7).toString('base64'),
+    AUDIT_UNWITNESSED: 'true',
+    TLS_TERMINATED_UPSTREAM: 'true',
   };
 
   test('configuration without ROUTER_SECRET is refused, naming the variable', () => {

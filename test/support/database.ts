@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { grantRuntimeRole } from '../../src/db/roles.js';
 import { seedDemo } from '../../src/seed/demo.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -65,4 +66,26 @@ async function admin(url: string, statement: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** The runtime role the tests connect as (cluster-wide, shared by every test database). */
+export const TEST_RUNTIME_ROLE = 'patron_records_test_app';
+
+/**
+ * The connection string of the runtime role for this test database, after granting it there exactly
+ * as `npm run db:roles` does (PostgreSQL only).
+ */
+export async function runtimeRoleUrl(db: TestDatabase): Promise<string> {
+  if (db.database.kind !== 'postgres' || !db.url)
+    throw new Error('the runtime role needs PostgreSQL');
+  const client = await db.database.pool.connect();
+  try {
+    await grantRuntimeRole(client, { name: TEST_RUNTIME_ROLE, password: null });
+  } finally {
+    client.release();
+  }
+  const u = new URL(db.url);
+  u.username = TEST_RUNTIME_ROLE;
+  u.password = '';
+  return u.toString();
 }

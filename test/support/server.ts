@@ -3,7 +3,8 @@ import type { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { createTestDatabase, runtimeRoleUrl, type TestDatabase } from './database.js';
 import { AUDIENCE, ISSUER, createTestIssuer, type TestIssuer, type TokenSpec } from './tokens.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -32,6 +33,8 @@ export interface TestServer {
   url: string;
   server: RunningServer;
   db: TestDatabase;
+  /** The database handle the server uses: the runtime role's on PostgreSQL, else `db.database`. */
+  database: Database;
   issuer: TestIssuer;
   /** Every log line the server wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
@@ -46,6 +49,11 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   seed?: boolean;
   now?: () => Date;
+  /**
+   * On PostgreSQL the server serves as the runtime role (npm run db:roles's grants), as in
+   * production, so every test of the suite checks that its grants suffice; false serves as the owner.
+   */
+  runtimeRole?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -64,10 +72,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
   } as unknown as Writable;
   const logger = createLogger(config.LOG_LEVEL, sink);
+  const asRuntime = db.database.kind === 'postgres' && (options.runtimeRole ?? true);
+  // The server closes its database on stop; the owner's stays open for the test's raw SQL.
+  const database = asRuntime
+    ? await openDatabase({ url: await runtimeRoleUrl(db), poolSize: 5 })
+    : db.database;
   const server = await startServer({
     config,
     logger,
-    database: db.database,
+    database,
     verifier: issuer.verifier,
     now: options.now,
   });
@@ -93,6 +106,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: server.url,
     server,
     db,
+    database,
     issuer,
     logs,
     gql,

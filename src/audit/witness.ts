@@ -1,0 +1,117 @@
+// Witnesses keep the log's signed heads outside the database, so that whoever controls the
+// database (a superuser, a restored backup) cannot roll the log back, wipe it or fork it unseen:
+// every later state must still reach every head a witness holds. The writer publishes through this
+// interface only; an HTTP witness or an object store with a retention lock is one more class.
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { AUDIT_CHAIN, chainHead, parseHead, type SignedHead } from './heads.js';
+
+export interface Witness {
+  /** Names the witness in logs and in the verifier's report (never a secret). */
+  readonly name: string;
+  /** Resolves once the head is durable at the witness; a head already held is not an error. */
+  publish(head: SignedHead): Promise<void>;
+  /** Every head the witness holds (unreadable entries as `invalid`, for the verifier to report). */
+  heads(): Promise<{ heads: SignedHead[]; invalid: string[] }>;
+}
+
+export class WitnessConflictError extends Error {
+  override name = 'WitnessConflictError';
+}
+
+/**
+ * An append-only directory: one file per head, created exclusively and fsync'd (with the directory)
+ * before publish resolves, never rewritten. Put it on other storage than the database, or ship it
+ * elsewhere (rsync, object storage with a retention lock): the files are small and self-verifying.
+ */
+export class DirectoryWitness implements Witness {
+  readonly name: string;
+
+  constructor(private readonly dir: string) {
+    this.name = `directory:${dir}`;
+  }
+
+  async publish(head: SignedHead): Promise<void> {
+    const c = chainHead(head);
+    if (!c) throw new Error('a head without the audit chain');
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, fileName(c.seq));
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx', 0o444);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // Another replica (or an earlier attempt) witnessed this position: it must be the same chain.
+      const held = parseHead(readFileSync(file, 'utf8'));
+      const heldChain = held && chainHead(held);
+      if (heldChain?.hash === c.hash) return;
+      throw new WitnessConflictError(`the witness holds another head at seq ${c.seq}`);
+    }
+    try {
+      writeSync(fd, `${JSON.stringify(head)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+
+  async heads(): Promise<{ heads: SignedHead[]; invalid: string[] }> {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (err) {
+      // A witness directory that is gone holds no head; the verifier says so.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { heads: [], invalid: [] };
+      throw err;
+    }
+    const heads: SignedHead[] = [];
+    const invalid: string[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const head = parseHead(readFileSync(join(this.dir, name), 'utf8'));
+      if (head) heads.push(head);
+      else invalid.push(name);
+    }
+    return { heads, invalid };
+  }
+}
+
+/** Zero-padded, so that a directory listing is in chain order. */
+function fileName(seq: number): string {
+  return `${AUDIT_CHAIN}-${String(seq).padStart(16, '0')}.json`;
+}
+
+/** The witnesses configured: none, or the directory of AUDIT_WITNESS_DIR. */
+export function witnessesFromConfig(config: { AUDIT_WITNESS_DIR?: string | undefined }): Witness[] {
+  return config.AUDIT_WITNESS_DIR ? [new DirectoryWitness(config.AUDIT_WITNESS_DIR)] : [];
+}
+
+/**
+ * The latest head the witnesses hold for the audit chain (highest seq; the privacy console's "log
+ * health" shows it), or null when none is witnessed yet. Signatures are the verifier's business.
+ */
+export async function latestWitnessedHead(
+  witnesses: readonly Witness[],
+): Promise<(SignedHead & { witness: string }) | null> {
+  let latest: (SignedHead & { witness: string }) | null = null;
+  for (const w of witnesses) {
+    for (const h of (await w.heads()).heads) {
+      const seq = chainHead(h)?.seq ?? 0;
+      if (!latest || seq > (chainHead(latest)?.seq ?? 0)) latest = { ...h, witness: w.name };
+    }
+  }
+  return latest;
+}
