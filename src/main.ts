@@ -2,7 +2,7 @@
 // or on PostgreSQL when DATABASE_URL is set.
 import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
-import { openDatabase } from './db/client.js';
+import { openDatabase, serverDatabaseOptions } from './db/client.js';
 import { migrateAsOwner } from './db/migrate.js';
 import { UnsafeRoleError } from './db/roles.js';
 import { verifierFromConfig } from './auth/verifier.js';
@@ -11,13 +11,7 @@ import { startServer } from './server.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
-const database = await openDatabase({
-  url: config.DATABASE_URL,
-  dataDir: config.DATA_DIR,
-  poolSize: config.DATABASE_POOL_SIZE,
-  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-  idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-});
+const database = await openDatabase(serverDatabaseOptions(config));
 await migrateAsOwner(config, database);
 const embedded = database.kind === 'pglite';
 if (embedded && config.SEED_DEMO && (await isEmpty(database.db))) {

@@ -53,6 +53,23 @@ function countingLogger(stats: QueryStats): DrizzleLogger {
   };
 }
 
+/** The server's own connection: DATABASE_URL (or the embedded database) with its session timeouts. */
+export function serverDatabaseOptions(config: {
+  DATABASE_URL?: string | undefined;
+  DATA_DIR: string;
+  DATABASE_POOL_SIZE: number;
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
+}): DatabaseOptions {
+  return {
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const stats: QueryStats = { queries: 0, texts: null };
   const logger = countingLogger(stats);

@@ -80,6 +80,26 @@ describe.skipIf(!onPostgres)('the runtime role (PostgreSQL)', () => {
     expect(rows[0]!.n).toBeGreaterThanOrEqual(2);
   });
 
+  test('the runtime connection has its statement and idle-in-transaction timeouts (defaults, and configurable)', async () => {
+    if (t.database.kind !== 'postgres') throw new Error('unreachable');
+    const show = async (pool: pg.Pool) =>
+      (
+        await pool.query(
+          "select current_setting('statement_timeout') as s, current_setting('idle_in_transaction_session_timeout') as i",
+        )
+      ).rows;
+    expect(await show(t.database.pool)).toEqual([{ s: '15s', i: '10s' }]);
+    const tuned = await startTestServer({
+      env: { DATABASE_STATEMENT_TIMEOUT_MS: '2500', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0' },
+    });
+    try {
+      if (tuned.database.kind !== 'postgres') throw new Error('unreachable');
+      expect(await show(tuned.database.pool)).toEqual([{ s: '2500ms', i: '0' }]);
+    } finally {
+      await tuned.stop();
+    }
+  });
+
   test('as the runtime role, UPDATE, DELETE, TRUNCATE, INSERT, DISABLE TRIGGER and DROP on the audit tables all fail', async () => {
     const url = await runtimeRoleUrl(t.db);
     const attempts = (table: string) => [

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { openDatabase, serverDatabaseOptions, type Database } from '../../src/db/client.js';
 import { createTestDatabase, runtimeRoleUrl, type TestDatabase } from './database.js';
 import { AUDIENCE, ISSUER, createTestIssuer, type TestIssuer, type TokenSpec } from './tokens.js';
 
@@ -75,7 +75,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const asRuntime = db.database.kind === 'postgres' && (options.runtimeRole ?? true);
   // The server closes its database on stop; the owner's stays open for the test's raw SQL.
   const database = asRuntime
-    ? await openDatabase({ url: await runtimeRoleUrl(db), poolSize: 5 })
+    ? await openDatabase({
+        ...serverDatabaseOptions(config),
+        url: await runtimeRoleUrl(db),
+        poolSize: 5,
+      })
     : db.database;
   const server = await startServer({
     config,
