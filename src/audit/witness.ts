@@ -2,13 +2,16 @@
 // database (a superuser, a restored backup) cannot roll the log back, wipe it or fork it unseen:
 // every later state must still reach every head a witness holds. The writer publishes through this
 // interface only; an HTTP witness or an object store with a retention lock is one more class.
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -28,8 +31,8 @@ export class WitnessConflictError extends Error {
 }
 
 /**
- * An append-only directory: one file per head, created exclusively and fsync'd (with the directory)
- * before publish resolves, never rewritten. Put it on other storage than the database, or ship it
+ * An append-only directory: one read-only file per head, fsync'd (with the directory) before
+ * publish resolves, never rewritten. Put it on other storage than the database, or ship it
  * elsewhere (rsync, object storage with a retention lock): the files are small and self-verifying.
  */
 export class DirectoryWitness implements Witness {
@@ -44,22 +47,30 @@ export class DirectoryWitness implements Witness {
     if (!c) throw new Error('a head without the audit chain');
     mkdirSync(this.dir, { recursive: true });
     const file = join(this.dir, fileName(c.seq));
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx', 0o444);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // Another replica (or an earlier attempt) witnessed this position: it must be the same chain.
-      const held = parseHead(readFileSync(file, 'utf8'));
-      const heldChain = held && chainHead(held);
-      if (heldChain?.hash === c.hash) return;
-      throw new WitnessConflictError(`the witness holds another head at seq ${c.seq}`);
-    }
+    // Written whole under a temporary name, then linked to its final name: link() fails if that
+    // name exists, so a head appears complete or not at all, and never replaces another.
+    const tmp = join(
+      this.dir,
+      `.${fileName(c.seq)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+    );
+    const fd = openSync(tmp, 'wx', 0o444);
     try {
       writeSync(fd, `${JSON.stringify(head)}\n`);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
+    }
+    try {
+      linkSync(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // Another replica (or an earlier attempt) witnessed this position: it must be the same chain.
+      const held = parseHead(readFileSync(file, 'utf8'));
+      const heldChain = held && chainHead(held);
+      if (heldChain?.hash !== c.hash)
+        throw new WitnessConflictError(`the witness holds another head at seq ${c.seq}`);
+    } finally {
+      unlinkSync(tmp);
     }
     const dirFd = openSync(this.dir, 'r');
     try {
