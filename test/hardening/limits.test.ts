@@ -14,6 +14,7 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildSchema } from '../../src/graphql/schema.js';
 import { effectiveCost } from '../../src/http/cost.js';
+import { TEST_RUNTIME_ROLE, onPostgres } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { AS } from '../support/tokens.js';
 
@@ -303,6 +304,8 @@ describe('execution timeout', () => {
     await t.db.raw(
       `create view patrons as select p.* from patrons_base p cross join (select pg_sleep(${seconds})) s`,
     );
+    // The server reads as the runtime role on PostgreSQL: the new view needs its grant.
+    if (onPostgres) await t.db.raw(`grant select on patrons to ${TEST_RUNTIME_ROLE}`);
   }
   afterAll(async () => {
     if (!moved) return;

@@ -141,7 +141,7 @@ test('limit refusals are counted by limit', async () => {
 });
 
 test('/health and /ready answer 503 once the database stops answering', async () => {
-  await t.db.database.close();
+  await t.database.close();
   const health = await fetch(new URL('/health', t.url));
   expect({ status: health.status, body: await health.json() }).toEqual({
     status: 503,
