@@ -2,7 +2,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
-import { buildPermissions, ruleTree } from '../authz/permissions.js';
+import { buildPermissions, fieldRules } from '../authz/permissions.js';
 import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.js';
 import { withSyncAnswers } from '../authz/sync-answer.js';
 import { resolvers } from './resolvers/index.js';
@@ -22,13 +22,20 @@ export function buildUnprotectedSchema(): GraphQLSchema {
 }
 
 export function buildSchema(): GraphQLSchema {
-  const schema = buildUnprotectedSchema();
-  const tree = ruleTree(schema);
-  // The shield's own field middleware, minus the wrappers that can only ever allow (pass-through.ts),
-  // answering without a promise where the rule already knows its answer (sync-answer.ts).
-  const fieldMiddleware = buildPermissions(schema, tree).generate(schema) as IMiddlewareFieldMap;
+  return protect(buildUnprotectedSchema());
+}
+
+/**
+ * `schema` under its rule tree (permissions.ts): the shield's own field middleware, built from the
+ * tree with every field's rule written out (explicit-rules.ts), minus the wrappers that can only
+ * ever allow (pass-through.ts), answering without a promise where the rule already knows its
+ * answer (sync-answer.ts). Both take each field's rule from that same explicit tree.
+ */
+export function protect(schema: GraphQLSchema): GraphQLSchema {
+  const rules = fieldRules(schema);
+  const fieldMiddleware = buildPermissions(schema, rules).generate(schema) as IMiddlewareFieldMap;
   return applyMiddleware(
     schema,
-    withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(tree)), tree),
+    withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(rules)), rules),
   );
 }
