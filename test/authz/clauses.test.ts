@@ -147,7 +147,7 @@ describe('reg. 3, 4: a third party reads exactly an approved, unexpired disclosu
       errors: sorted([err(FORBIDDEN, 'patron'), err(FORBIDDEN, 'loan')]),
     });
   });
-  test('reg. 3: an approved request gives nothing once its access window has closed, even before the expiry sweep marks it EXPIRED', async () => {
+  test('reg. 3: only an APPROVED request inside its access window gives access: not once withdrawn, not once the window has closed (before the sweep marks it EXPIRED)', async () => {
     // dr_approved's copy naming dani, still APPROVED: only its access window decides.
     await t.db.raw(
       `insert into disclosure_requests (id, requester_id, requester_name, agency, instrument, instrument_reference,
@@ -167,8 +167,13 @@ describe('reg. 3, 4: a third party reads exactly an approved, unexpired disclosu
       data: { patron: { name: name(DANI) } },
       errors: undefined,
     });
+    await t.db.raw(`update disclosure_requests set status = 'WITHDRAWN' where id = 'dr_lapsing'`);
+    expect(await ask(q, AS.police)).toEqual({
+      data: { patron: null },
+      errors: sorted([err(FORBIDDEN, 'patron')]),
+    });
     await t.db.raw(
-      `update disclosure_requests set access_expires_at = now() - interval '1 minute' where id = 'dr_lapsing'`,
+      `update disclosure_requests set status = 'APPROVED', access_expires_at = now() - interval '1 minute' where id = 'dr_lapsing'`,
     );
     expect(await ask(q, AS.police)).toEqual({
       data: { patron: null },
