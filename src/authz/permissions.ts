@@ -3,6 +3,7 @@
 // rule consults are listed in order in policy.ts. Anything not listed is denied (fallbackRule: deny).
 import type { GraphQLSchema } from 'graphql';
 import { allow, deny, or, shield, type IRules } from 'graphql-shield';
+import { explicitRules, type ExplicitRules, type FieldRule } from './explicit-rules.js';
 import { forbidden } from '../graphql/errors.js';
 import { classifyFields, type FieldClass } from './classification.js';
 import {
@@ -33,9 +34,6 @@ import {
   isStaffMember,
   isThatRequester,
 } from './rules-disclosure.js';
-
-/** One field's rule (graphql-shield does not export its ShieldRule type from the package root). */
-type FieldRule = Exclude<IRules, Record<string, unknown>>;
 
 const ROOT_RULES = {
   Query: {
@@ -134,15 +132,22 @@ export function ruleTree(schema: GraphQLSchema): Record<string, Record<string, F
   return { ...derivedTypeRules(classifyFields(schema)), ...ROOT_RULES };
 }
 
+export const SHIELD_OPTIONS = {
+  fallbackRule: deny,
+  // Resolver errors are already typed (NOT_FOUND, CONFLICT, ...); unexpected ones are masked by
+  // the server's formatError, so shield need not replace them with its own message.
+  allowExternalErrors: true,
+  fallbackError: () => forbidden(),
+  debug: false,
+} as const;
+
+/** Every field's rule, as the shield reads `tree` (explicit-rules.ts): what both policy paths use. */
+export function fieldRules(schema: GraphQLSchema, tree: IRules = ruleTree(schema)): ExplicitRules {
+  return explicitRules(schema, tree, SHIELD_OPTIONS.fallbackRule);
+}
+
 export function buildPermissions(schema: GraphQLSchema, tree: IRules = ruleTree(schema)) {
-  return shield(tree, {
-    fallbackRule: deny,
-    // Resolver errors are already typed (NOT_FOUND, CONFLICT, ...); unexpected ones are masked by
-    // the server's formatError, so shield need not replace them with its own message.
-    allowExternalErrors: true,
-    fallbackError: () => forbidden(),
-    debug: false,
-  });
+  return shield(fieldRules(schema, tree), SHIELD_OPTIONS);
 }
 
 export { ROOT_RULES };

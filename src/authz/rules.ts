@@ -36,9 +36,11 @@ interface Decided {
   patronId: string | null;
   /** Set once decided (at once when the policy answered synchronously). */
   decision: Decision | null;
+  /** Set when deciding failed (facts unreadable, a clause's query failed): every field is refused. */
+  failure: { err: unknown } | null;
   /** The decision still being made (facts loading, or a clause reading the database). */
-  pending: Promise<Decision> | null;
-  /** The audit row of this decision, found once. */
+  pending: Promise<unknown> | null;
+  /** The audit row of this decision (or of its failure), found once. */
   row: AuditRow | null;
 }
 const decisions = new WeakMap<GraphQLContext, WeakMap<object, Decided>>();
@@ -55,26 +57,31 @@ function decidedFor(
   if (!byParent) decisions.set(ctx, (byParent = new WeakMap()));
   const first = byParent.get(parent);
   for (let d: Decided | null = first ?? null; d; d = d.next) if (d.key === key) return d;
-  const record = recordFacts[typeName](parent as never);
-  const decision = ctx.authz.decide(record, category, flags);
   const entry: Decided = {
     key,
     next: first ?? null,
-    patronId: record.patronId,
+    patronId: null,
     decision: null,
+    failure: null,
     pending: null,
     row: null,
   };
-  if (decision instanceof Promise) {
-    entry.pending = decision;
-    decision.then(
-      (x) => (entry.decision = x),
-      () => undefined,
-    );
-  } else {
-    entry.decision = decision;
-  }
   byParent.set(parent, entry);
+  try {
+    const record = recordFacts[typeName](parent as never);
+    entry.patronId = record.patronId;
+    const decision = ctx.authz.decide(record, category, flags);
+    if (decision instanceof Promise) {
+      entry.pending = decision.then(
+        (x) => (entry.decision = x),
+        (err: unknown) => (entry.failure = { err }),
+      );
+    } else {
+      entry.decision = decision;
+    }
+  } catch (err) {
+    entry.failure = { err };
+  }
   return entry;
 }
 
@@ -94,17 +101,21 @@ export type SyncAnswerRule = ReturnType<ReturnType<typeof rule>> & {
 /** A field classified @pii(category) on a patron-linked type (Patron, Loan, Fine, Payment, ReferenceConsult). */
 export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRule {
   const name = `pii:${category}${flags.staffVisible ? '' : ':custodian'}${flags.vendorShared ? ':vendor' : ''}`;
-  // Every resolution is recorded on the decision's audit row, whichever path answered.
-  const answer = (
-    ctx: GraphQLContext,
-    d: Decided,
-    decision: Decision,
-    typeName: string,
-    info: GraphQLResolveInfo,
-  ) => {
-    d.row ??= ctx.audit.rowOf(d.patronId, typeName, category, name, decision);
-    ctx.audit.addField(d.row, info.fieldName, decision.granted, info.path);
-    return toRuleResult(decision);
+  // Every resolution is recorded on the decision's audit row, whichever path answered. A decision
+  // that could not be made refuses the field, as the shield refuses for a rule that throws, and is
+  // recorded FAILED: an attempt on the record is never lost.
+  const answer = (ctx: GraphQLContext, d: Decided, typeName: string, info: GraphQLResolveInfo) => {
+    if (d.decision) {
+      d.row ??= ctx.audit.rowOf(d.patronId, typeName, category, name, d.decision);
+      ctx.audit.addField(d.row, info.fieldName, d.decision.granted, info.path);
+      return toRuleResult(d.decision);
+    }
+    if (!d.row) {
+      d.row = ctx.audit.row(d.patronId, typeName, category, 'FAILED', null, null, name);
+      ruleFailed(ctx, name, d.failure?.err);
+    }
+    ctx.audit.addField(d.row, info.fieldName, false);
+    return forbidden();
   };
   // The memo key per type this rule guards: the facts of an object depend on the type it is
   // resolved as. Made once per type, not once per field resolution.
@@ -126,8 +137,8 @@ export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRul
   )((parent: unknown, _args, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
     const d = decided(parent, ctx, info);
     if (!d) return forbidden();
-    if (d.decision) return answer(ctx, d, d.decision, info.parentType.name, info);
-    return d.pending!.then((decision) => answer(ctx, d, decision, info.parentType.name, info));
+    if (d.decision || d.failure) return answer(ctx, d, info.parentType.name, info);
+    return d.pending!.then(() => answer(ctx, d, info.parentType.name, info));
   });
   return Object.assign(shieldRule, {
     answerNow(
@@ -137,9 +148,23 @@ export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRul
     ): true | Error | undefined {
       const d = decided(parent, ctx, info);
       if (!d) return forbidden();
-      return d.decision ? answer(ctx, d, d.decision, info.parentType.name, info) : undefined;
+      return d.decision || d.failure ? answer(ctx, d, info.parentType.name, info) : undefined;
     },
   });
+}
+
+/** A rule that could not decide: logged by class and code (a message may quote a value). */
+function ruleFailed(ctx: GraphQLContext, ruleName: string, err: unknown): void {
+  ctx.logger.error(
+    {
+      rule: ruleName,
+      err: {
+        type: (err as Error | null)?.constructor?.name,
+        code: (err as { code?: unknown } | null)?.code,
+      },
+    },
+    'access rule failed; field refused and audited as FAILED',
+  );
 }
 
 /** A field of a disclosure request or one of its events. */
@@ -152,24 +177,45 @@ export const disclosureRule = rule(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
 ) => {
-  const repo = ctx.repos.disclosures;
-  const request = 'requestId' in parent ? await repo.byId.load(parent.requestId) : parent;
-  if (!request) return forbidden();
-  const patronIds = await repo.patronIdsOf.load(request.id);
-  const decision = disclosureFieldDecision(
-    await ctx.authz.decideDisclosure(request, patronIds),
-    info.parentType.name,
-    info.fieldName,
-  );
+  const { parentType, fieldName, path } = info;
+  let patronIds: string[] = [];
+  let decision: Decision;
+  try {
+    const repo = ctx.repos.disclosures;
+    const request = 'requestId' in parent ? await repo.byId.load(parent.requestId) : parent;
+    if (!request) return forbidden();
+    patronIds = await repo.patronIdsOf.load(request.id);
+    decision = disclosureFieldDecision(
+      await ctx.authz.decideDisclosure(request, patronIds),
+      parentType.name,
+      fieldName,
+    );
+  } catch (err) {
+    // As piiRule: refused, and recorded FAILED for every patron the request names (known so far).
+    for (const patronId of patronIds.length ? patronIds : [null]) {
+      const row = ctx.audit.row(
+        patronId,
+        parentType.name,
+        'DISCLOSURE',
+        'FAILED',
+        null,
+        null,
+        'pii:DISCLOSURE:request',
+      );
+      ctx.audit.addField(row, fieldName, false);
+    }
+    ruleFailed(ctx, 'pii:DISCLOSURE:request', err);
+    return forbidden();
+  }
   for (const patronId of patronIds.length ? patronIds : [null]) {
     ctx.audit.record(
       patronId,
-      info.parentType.name,
-      info.fieldName,
+      parentType.name,
+      fieldName,
       'DISCLOSURE',
       'pii:DISCLOSURE:request',
       decision,
-      info.path,
+      path,
     );
   }
   return toRuleResult(decision);

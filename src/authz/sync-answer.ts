@@ -4,13 +4,14 @@
 // once per (object, rule) and, once the request's facts are loaded, synchronously (rules.ts,
 // policy.ts), so for most fields the answer is already known when the field resolves.
 // For those fields this wrapper takes the rule's own answer without the promise: the same rule
-// object, the same decision, the same audit record. When the rule cannot answer yet, the shield
-// evaluates it exactly as before. A denial is returned as its error, as the shield does with
-// allowExternalErrors, and a resolver's error reaches graphql-js either way.
+// object (read from the same explicit tree the shield was built from), the same decision, the same
+// audit record. Whenever the rule cannot answer yet, or its answer is not one of the two the shield
+// passes on unchanged (true, an Error), the shield's own middleware evaluates the field instead.
 import type { GraphQLResolveInfo } from 'graphql';
 import type { IMiddlewareFieldMap } from 'graphql-middleware';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { SyncAnswerRule } from './rules.js';
+import type { ExplicitRules } from './explicit-rules.js';
 import { mapFieldMiddleware } from './field-middleware.js';
 
 /** A field middleware as graphql-middleware calls it (the package does not export this type). */
@@ -25,21 +26,29 @@ type FieldMiddleware = (
 const canAnswerNow = (r: unknown): r is SyncAnswerRule =>
   typeof (r as SyncAnswerRule | null)?.answerNow === 'function';
 
-/** The shield's field middleware, answering synchronously where the field's rule can. */
+/** The shield's field middleware (generated from `rules`), answering synchronously where the field's rule can. */
 export function withSyncAnswers(
   middleware: IMiddlewareFieldMap,
-  tree: Record<string, Record<string, unknown>>,
+  rules: ExplicitRules,
 ): IMiddlewareFieldMap {
   return mapFieldMiddleware(middleware, (typeName, fieldName, m) => {
-    const r = tree[typeName]?.[fieldName];
+    const r = rules[typeName]?.[fieldName];
     return canAnswerNow(r) && typeof m === 'function' ? answeringNow(r, m as FieldMiddleware) : m;
   });
 }
 
 function answeringNow(r: SyncAnswerRule, shieldMiddleware: FieldMiddleware): FieldMiddleware {
   return (resolve, parent, args, ctx, info) => {
-    const answer = r.answerNow(parent, ctx, info);
-    if (answer === undefined) return shieldMiddleware(resolve, parent, args, ctx, info);
-    return answer === true ? resolve(parent, args, ctx, info) : answer;
+    let answer: unknown;
+    try {
+      answer = r.answerNow(parent, ctx, info);
+    } catch {
+      // The shield's Rule.resolve turns a rule that throws into a denial: let it do exactly that.
+      return shieldMiddleware(resolve, parent, args, ctx, info);
+    }
+    // generator.js: true resolves the field, an Error is returned as the field's error.
+    if (answer === true) return resolve(parent, args, ctx, info);
+    if (answer instanceof Error) return answer;
+    return shieldMiddleware(resolve, parent, args, ctx, info);
   };
 }

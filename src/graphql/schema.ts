@@ -6,7 +6,8 @@ import {
   type IMiddlewareFieldMap,
   type IMiddlewareTypeMap,
 } from 'graphql-middleware';
-import { buildPermissions, ruleTree } from '../authz/permissions.js';
+import type { IRules } from 'graphql-shield';
+import { buildPermissions, fieldRules, ruleTree } from '../authz/permissions.js';
 import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.js';
 import { withSyncAnswers } from '../authz/sync-answer.js';
 import { resolvers } from './resolvers/index.js';
@@ -30,14 +31,25 @@ export function buildUnprotectedSchema(): GraphQLSchema {
  * server passes the atomic-mutation middleware of its audit writer: src/audit/mutation.ts).
  */
 export function buildSchema(inner: IMiddlewareTypeMap[] = []): GraphQLSchema {
-  const schema = buildUnprotectedSchema();
-  const tree = ruleTree(schema);
-  // The shield's own field middleware, minus the wrappers that can only ever allow (pass-through.ts),
-  // answering without a promise where the rule already knows its answer (sync-answer.ts).
-  const fieldMiddleware = buildPermissions(schema, tree).generate(schema) as IMiddlewareFieldMap;
+  return protect(buildUnprotectedSchema(), ruleTree, inner);
+}
+
+/**
+ * `schema` under its rule tree (permissions.ts; tests pass others): the shield's own field
+ * middleware, built from the tree with every field's rule written out (explicit-rules.ts), minus
+ * the wrappers that can only ever allow (pass-through.ts), answering without a promise where the
+ * rule already knows its answer (sync-answer.ts). Both take each field's rule from that same tree.
+ */
+export function protect(
+  schema: GraphQLSchema,
+  tree: IRules | ((schema: GraphQLSchema) => IRules) = ruleTree,
+  inner: IMiddlewareTypeMap[] = [],
+): GraphQLSchema {
+  const rules = fieldRules(schema, typeof tree === 'function' ? tree(schema) : tree);
+  const fieldMiddleware = buildPermissions(schema, rules).generate(schema) as IMiddlewareFieldMap;
   return applyMiddleware(
     schema,
-    withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(tree)), tree),
+    withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(rules)), rules),
     ...inner,
   );
 }

@@ -147,6 +147,44 @@ describe('reg. 3, 4: a third party reads exactly an approved, unexpired disclosu
       errors: sorted([err(FORBIDDEN, 'patron'), err(FORBIDDEN, 'loan')]),
     });
   });
+  test('reg. 3: only an APPROVED request inside its access window gives access: not once withdrawn, not once the window has closed (before the sweep marks it EXPIRED)', async () => {
+    // dr_approved's copy naming dani, still APPROVED: only its access window decides.
+    await t.db.raw(
+      `insert into disclosure_requests (id, requester_id, requester_name, agency, instrument, instrument_reference,
+         issuing_authority, categories, scope_from, scope_to, status, received_by, received_at, decided_by,
+         decision_authority, decided_at, access_expires_at)
+       select 'dr_lapsing', requester_id, requester_name, agency, instrument, 'RC-LAPSING', issuing_authority,
+         categories, scope_from, scope_to, status, received_by, received_at, decided_by, decision_authority,
+         decided_at, now() + interval '1 hour'
+       from disclosure_requests where id = 'dr_approved'`,
+    );
+    await t.db.raw(
+      `insert into disclosure_request_patrons (request_id, patron_id) values ('dr_lapsing', $1)`,
+      [DANI],
+    );
+    const q = `{ patron(id: "${DANI}") { name } }`;
+    expect(await ask(q, AS.police)).toEqual({
+      data: { patron: { name: name(DANI) } },
+      errors: undefined,
+    });
+    await t.db.raw(`update disclosure_requests set status = 'WITHDRAWN' where id = 'dr_lapsing'`);
+    expect(await ask(q, AS.police)).toEqual({
+      data: { patron: null },
+      errors: sorted([err(FORBIDDEN, 'patron')]),
+    });
+    await t.db.raw(
+      `update disclosure_requests set status = 'APPROVED', access_expires_at = now() - interval '1 minute' where id = 'dr_lapsing'`,
+    );
+    expect(await ask(q, AS.police)).toEqual({
+      data: { patron: null },
+      errors: sorted([err(FORBIDDEN, 'patron')]),
+    });
+    expect(
+      (await t.db.raw(`select status from disclosure_requests where id = 'dr_lapsing'`))[0],
+    ).toEqual({
+      status: 'APPROVED',
+    });
+  });
   test('reg. 3: a denied disclosure gives nothing (eve); the requester still sees its own request was denied', async () => {
     expect(
       await ask(
@@ -314,6 +352,23 @@ describe('reg. 3, 4: staff', () => {
         err(FORBIDDEN, 'patron', 'birthDate'),
         err(FORBIDDEN, 'patron', 'referenceConsults'),
       ]),
+    });
+  });
+  test('reg. 4: circulation staff never read a returned loan, in a list, by id or through _entities', async () => {
+    const r = await ask(
+      `{ loan(id: "loan_adareturned") { id branch } _entities(representations: [{ __typename: "Loan", id: "loan_adareturned" }, { __typename: "Loan", id: "loan_adacurrent" }]) { ... on Loan { id dueAt } } }`,
+      AS.circulation,
+      'CIRCULATION_DESK',
+    );
+    expect(r).toEqual({
+      data: {
+        loan: null,
+        _entities: [
+          { id: 'loan_adareturned', dueAt: null },
+          { id: 'loan_adacurrent', dueAt: expect.any(String) },
+        ],
+      },
+      errors: sorted([err(FORBIDDEN, 'loan'), err(FORBIDDEN, '_entities', 0, 'dueAt')]),
     });
   });
   test('reg. 4: a reference librarian sees only the consults they conducted, and no identity', async () => {

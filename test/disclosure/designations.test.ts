@@ -1,8 +1,16 @@
 // MNG-1 regulation 2: the Director designates alternates for a window, with a reason, and may
 // revoke them; an alternate holds the Director's powers only inside the window, while unrevoked.
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { graphql } from 'graphql';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createContext } from '../../src/graphql/context.js';
+import { resolvers } from '../../src/graphql/resolvers/index.js';
+import { protect } from '../../src/graphql/schema.js';
+import { loadTypeDefs } from '../../src/graphql/sdl.js';
+import { identify } from '../../src/http/identify.js';
+import { createLogger } from '../../src/logger.js';
 import { startTestServer, type CallOptions, type TestServer } from '../support/server.js';
-import { AS } from '../support/tokens.js';
+import { AS, type TokenSpec } from '../support/tokens.js';
 import { DAY, codes, director, movableClock, readRequest, receive, step } from './support.js';
 
 const clock = movableClock();
@@ -179,5 +187,89 @@ test('reg. 2: designations are the custodian’s to list: not circulation staff,
       .body.data,
   ).toEqual({
     designations: [{ id: 'des_deputyactive', reason: 'Director on leave' }],
+  });
+});
+
+/**
+ * The rule alone, with a service that would not refuse: the real SDL and rule tree (protect()),
+ * over resolvers that accept anyone and count their calls. DesignationService checks the role
+ * again; this proves the rule `director` does not lean on that second check.
+ */
+describe('reg. 2: the Director-only rules refuse a non-Director even when the service would not', () => {
+  const reached: string[] = [];
+  let schema: ReturnType<typeof protect> | undefined;
+  const permissive = () =>
+    (schema ??= protect(
+      buildSubgraphSchema([
+        {
+          typeDefs: loadTypeDefs(),
+          resolvers: {
+            ...resolvers,
+            Mutation: {
+              ...resolvers.Mutation,
+              designateAlternate: () => (reached.push('designateAlternate'), { id: 'des_x' }),
+              revokeDesignation: () => (reached.push('revokeDesignation'), { id: 'des_x' }),
+            },
+          } as never,
+        },
+      ]),
+    ));
+  const DOCS = {
+    designateAlternate: `mutation { d: designateAlternate(input: { alternateId: "staff_alternate", validFrom: "2026-01-01T00:00:00Z", validTo: "2026-01-02T00:00:00Z", reason: "x" }) { __typename } }`,
+    revokeDesignation: `mutation { d: revokeDesignation(id: "des_x") { __typename } }`,
+  };
+  const callers: [string, TokenSpec | null, string | null, string][] = [
+    [
+      'active designee (holds every other power of the Director)',
+      AS.deputy,
+      'DISCLOSURE_REVIEW',
+      'FORBIDDEN',
+    ],
+    ['circulation staff', AS.circulation, 'CIRCULATION_DESK', 'FORBIDDEN'],
+    ['reference librarian', AS.reference, 'REFERENCE_SERVICE', 'FORBIDDEN'],
+    ['volunteer', AS.volunteer, 'CIRCULATION_DESK', 'FORBIDDEN'],
+    ['patron', AS.ada, null, 'FORBIDDEN'],
+    ['requester', AS.police, null, 'FORBIDDEN'],
+    ['vendor', AS.vendor, null, 'FORBIDDEN'],
+    ['anonymous', null, null, 'FORBIDDEN'],
+    ['the Director without a purpose', AS.director, null, 'PURPOSE_REQUIRED'],
+  ];
+
+  async function call(mutation: keyof typeof DOCS, who: TokenSpec | null, purpose: string | null) {
+    const headers: Record<string, string> = {};
+    if (who) headers.authorization = `Bearer ${await t.issuer.mint(who)}`;
+    if (purpose) headers['x-access-purpose'] = purpose;
+    const ctx = createContext(
+      t.db.database.db,
+      createLogger('silent'),
+      await identify(headers, t.issuer.verifier, false),
+      clock.now,
+    );
+    return graphql({ schema: permissive(), source: DOCS[mutation], contextValue: ctx });
+  }
+
+  test.each(
+    callers.flatMap(([label, who, purpose, code]) =>
+      (Object.keys(DOCS) as (keyof typeof DOCS)[]).map(
+        (m) => [m, label, who, purpose, code] as const,
+      ),
+    ),
+  )('%s: %s is refused before the service', async (mutation, _label, who, purpose, code) => {
+    reached.length = 0;
+    const r = await call(mutation, who, purpose);
+    expect({ data: r.data, codes: r.errors?.map((e) => e.extensions.code), reached }).toEqual({
+      data: null,
+      codes: [code],
+      reached: [],
+    });
+  });
+
+  test('the same resolvers are reached by the Director with a purpose (the refusals above are the rule)', async () => {
+    reached.length = 0;
+    for (const m of Object.keys(DOCS) as (keyof typeof DOCS)[]) {
+      const r = await call(m, AS.director, 'RECORDS_AUDIT');
+      expect(r).toEqual({ data: { d: { __typename: 'Designation' } } });
+    }
+    expect(reached).toEqual(['designateAlternate', 'revokeDesignation']);
   });
 });

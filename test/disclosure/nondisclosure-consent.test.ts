@@ -147,6 +147,79 @@ describe('patron consent', () => {
     ).toEqual(['CONFLICT']);
   });
 
+  test('reg. 6: revoking a consent ends every category it gave, on every path (root, relations, lookups by id, _entities)', async () => {
+    const archive = {
+      sub: 'svc_archive',
+      roles: ['requester' as const],
+      requesterId: 'req_archive',
+    };
+    const EVERY_PATH = `query($reps: [_Any!]!) {
+      patron(id: "pat_benokafor") { name loans { nodes { id } } fines { nodes { id } } referenceConsults { nodes { id } } }
+      loan(id: "loan_bencurrent") { id branch }
+      fine(id: "fine_benowed") { id amountCents }
+      referenceConsult(id: "rc_benphone") { id channel }
+      _entities(representations: $reps) {
+        ... on Patron { email } ... on Loan { dueAt } ... on Fine { status } ... on ReferenceConsult { question }
+      }
+    }`;
+    const reps = [
+      { __typename: 'Patron', id: 'pat_benokafor' },
+      { __typename: 'Loan', id: 'loan_bencurrent' },
+      { __typename: 'Fine', id: 'fine_benowed' },
+      { __typename: 'ReferenceConsult', id: 'rc_benphone' },
+    ];
+    const read = () => t.gql(EVERY_PATH, { as: archive, variables: { reps } });
+    const consent = await grant({
+      requesterId: 'req_archive',
+      categories: ['IDENTITY', 'CIRCULATION', 'FINES', 'REFERENCE'],
+    });
+    const before = await read();
+    expect(before.body.errors).toBeUndefined();
+    expect(before.body.data).toEqual({
+      patron: {
+        name: 'Ben Okafor',
+        loans: { nodes: [{ id: 'loan_bencurrent' }, { id: 'loan_benoverdue' }] },
+        fines: { nodes: [{ id: 'fine_benowed' }] },
+        referenceConsults: { nodes: [{ id: 'rc_benphone' }] },
+      },
+      loan: { id: 'loan_bencurrent', branch: 'EAST' },
+      fine: { id: 'fine_benowed', amountCents: 450 },
+      referenceConsult: { id: 'rc_benphone', channel: 'PHONE' },
+      _entities: [
+        { email: 'ben@example.org' },
+        { dueAt: expect.any(String) },
+        { status: 'OWED' },
+        { question: 'Do you hold county tax records from 1990?' },
+      ],
+    });
+
+    await t.gql(REVOKE, {
+      as: AS.ben,
+      variables: { p: 'pat_benokafor', c: consent.body.data!.c.id },
+    });
+    const after = await read();
+    // Every category, every path: nothing of ben is left, and each refusal is the same FORBIDDEN.
+    expect(after.body.data).toEqual({
+      patron: null,
+      loan: null,
+      fine: null,
+      referenceConsult: null,
+      _entities: [{ email: null }, { dueAt: null }, { status: null }, { question: null }],
+    });
+    expect(
+      (after.body.errors ?? []).map((e) => `${e.path!.join('.')}:${e.extensions!.code}`).sort(),
+    ).toEqual([
+      '_entities.0.email:FORBIDDEN',
+      '_entities.1.dueAt:FORBIDDEN',
+      '_entities.2.status:FORBIDDEN',
+      '_entities.3.question:FORBIDDEN',
+      'fine:FORBIDDEN',
+      'loan:FORBIDDEN',
+      'patron:FORBIDDEN',
+      'referenceConsult:FORBIDDEN',
+    ]);
+  });
+
   test('reg. 6: a consent with an expiry lapses on its own', async () => {
     await grant({ requesterId: 'req_insurer', categories: ['IDENTITY'], expiresAt: clock.at(DAY) });
     const insurer = {

@@ -2,8 +2,15 @@
 // invariant 6); CSRF prevention on, batching off, no inline traces; introspection and field
 // suggestions only outside production.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { loadConfig } from '../../src/config.js';
+import type { GraphQLContext } from '../../src/graphql/context.js';
+import { buildSchema } from '../../src/graphql/schema.js';
+import { createLogger } from '../../src/logger.js';
+import { createSubgraphApp } from '../../src/server.js';
+import { createTestDatabase } from '../support/database.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { AS } from '../support/tokens.js';
+import { AS, AUDIENCE, ISSUER, createTestIssuer } from '../support/tokens.js';
 
 const SECRET = 'router-secret-for-tests-0123456789abcdef';
 let dev: TestServer;
@@ -85,6 +92,57 @@ describe('reg. 13 and invariant 6: no cookies, nothing stored by shared caches',
       metrics: 200,
       'not found': 404,
     });
+  });
+
+  test('reg. 13: a response that something in the request flow would give a cookie (and a public cache policy) loses both', async () => {
+    // A plugin after the request-flow ones (as every plugin passed to createSubgraphApp is) that
+    // tries, as soon as the operation is known, what noStorePlugin must undo.
+    const leaky: ApolloServerPlugin<GraphQLContext> = {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ response }) {
+            response.http.headers.set('set-cookie', 'session=pat_adalovelace; Path=/');
+            response.http.headers.set('cache-control', 'public, max-age=600');
+          },
+        };
+      },
+    };
+    const db = await createTestDatabase({ seed: false });
+    const issuer = await createTestIssuer();
+    const app = await createSubgraphApp({
+      config: loadConfig({
+        NODE_ENV: 'test',
+        PORT: '0',
+        JWT_ISSUER: ISSUER,
+        JWT_AUDIENCE: AUDIENCE,
+      }),
+      logger: createLogger('silent'),
+      database: db.database,
+      verifier: issuer.verifier,
+      schema: buildSchema(),
+      plugins: [leaky],
+    });
+    try {
+      const res = await fetch(app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'cookie-test-0001' },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect({
+        status: res.status,
+        setCookie: res.headers.get('set-cookie'),
+        cacheControl: res.headers.get('cache-control'),
+        body: await res.json(),
+      }).toEqual({
+        status: 200,
+        setCookie: null,
+        cacheControl: 'no-store',
+        body: { data: { __typename: 'Query' }, extensions: { requestId: 'cookie-test-0001' } },
+      });
+    } finally {
+      await app.stop();
+      await db.drop();
+    }
   });
 
   test('malformed JSON gets a typed 400 that does not quote the body', async () => {
