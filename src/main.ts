@@ -3,6 +3,7 @@
 import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { openDatabase } from './db/client.js';
+import { DataDirInUseError, EXIT_DATA_DIR_IN_USE } from './db/data-dir-lock.js';
 import { migrateDatabase } from './db/migrate.js';
 import { verifierFromConfig } from './auth/verifier.js';
 import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
@@ -14,6 +15,10 @@ const database = await openDatabase({
   url: config.DATABASE_URL,
   dataDir: config.DATA_DIR,
   poolSize: config.DATABASE_POOL_SIZE,
+}).catch((err: unknown) => {
+  if (!(err instanceof DataDirInUseError)) throw err;
+  logger.fatal({ reason: err.reason, holderPid: err.holder?.pid }, err.message);
+  process.exit(EXIT_DATA_DIR_IN_USE);
 });
 await migrateDatabase(database);
 const embedded = database.kind === 'pglite';

@@ -1,11 +1,11 @@
 // npm run seed: loads the demo library into an empty database (embedded by default).
 import { loadConfigOrExit } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabaseOrExit } from './open-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { isEmpty, seedDemo } from '../seed/demo.js';
 
 const config = loadConfigOrExit();
-const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+const database = await openDatabaseOrExit({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
 try {
   await migrateDatabase(database);
   if (!(await isEmpty(database.db))) {
