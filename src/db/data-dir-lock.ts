@@ -92,11 +92,16 @@ export function lockDataDir(dataDir: string): DataDirLock {
       }
       const holder = readHolder(lockFile);
       if (holder === undefined) continue; // released meanwhile
+      if (holder === null) throw new DataDirInUseError('unreadable', lockFile, null);
       const refusal = refusalFor(holder, own, lockFile);
       if (refusal) throw refusal;
-      takeOver(lockFile, holder!);
+      takeOver(lockFile, holder);
     }
-    throw new DataDirInUseError('held', lockFile, readHolder(lockFile) ?? null);
+    // Taken over three times by others while we tried: someone holds it now.
+    const last = readHolder(lockFile);
+    throw last
+      ? new DataDirInUseError('held', lockFile, last)
+      : new DataDirInUseError('unreadable', lockFile, null);
   } finally {
     unlinkSync(pending);
   }
@@ -140,12 +145,7 @@ function readHolder(lockFile: string): Holder | null | undefined {
 }
 
 /** Why the found lock stops us, or null when it is stale (its process is gone). */
-function refusalFor(
-  holder: Holder | null,
-  own: Holder,
-  lockFile: string,
-): DataDirInUseError | null {
-  if (holder === null) return new DataDirInUseError('unreadable', lockFile, null);
+function refusalFor(holder: Holder, own: Holder, lockFile: string): DataDirInUseError | null {
   if (holder.dataDir !== own.dataDir) return new DataDirInUseError('copied', lockFile, holder);
   if (holder.hostname !== own.hostname)
     return new DataDirInUseError('other-host', lockFile, holder);
