@@ -56,7 +56,7 @@ describe('the embedded data folder lock', () => {
     expect((await pglite(reopened).query('select count(*)::int n from t')).rows).toEqual([
       { n: 100 },
     ]);
-  });
+  }, 120_000); // a new PGlite folder runs initdb: seconds, tens of them on a busy machine
 
   test('a copy of a held folder is refused, naming the folder it was copied from', async () => {
     expect(reopened).not.toBeNull(); // held since the test above
