@@ -2,7 +2,7 @@
 // source changed). The rest of the suite runs src/ through vitest; this runs the bundle itself, as
 // production does: it must find its SDL and migrations (bundled modules get their source file's
 // import.meta.url back), migrate and seed a new embedded database, serve, and stop on SIGTERM.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,12 @@ import { openDatabase } from '../../src/db/client.js';
 import { DataDirInUseError, EXIT_DATA_DIR_IN_USE, LOCK_FILE } from '../../src/db/data-dir-lock.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'start-test-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+let server: ChildProcess | null = null;
+afterAll(() => {
+  // A failed assertion must not leave the server running (and holding its folder).
+  if (server?.exitCode === null) server.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 test('the compiled server starts on a new embedded database, serves the subgraph, and drains on SIGTERM', async () => {
   const child = spawn(process.execPath, ['scripts/start.cjs'], {
@@ -25,6 +30,7 @@ test('the compiled server starts on a new embedded database, serves the subgraph
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  server = child;
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
