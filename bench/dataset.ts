@@ -1,7 +1,7 @@
 // The benchmark's databases: an embedded PGlite folder, or a scratch database on the PostgreSQL
 // server of DATABASE_URL (created here, dropped at the end), each migrated and loaded with the
 // demo library plus the scale dataset.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -46,8 +46,9 @@ async function load(
 }
 
 /**
- * PGlite is one process per folder, so every server gets its own folder, each seeded the same way
- * (a copied folder of a closed PGlite instance turned out inconsistent: rows missing after copy).
+ * PGlite is one process per folder (the data folder lock refuses a second), so every server gets
+ * its own folder: one is seeded and closed, the others are copies of it (a closed folder copies
+ * whole; npm run test:pglite-scale checks such folders index by index).
  */
 export async function pgliteTarget(
   patrons: number,
@@ -55,9 +56,10 @@ export async function pgliteTarget(
   copies: readonly string[],
 ): Promise<BenchTarget> {
   const root = mkdtempSync(join(tmpdir(), 'bench-pglite-'));
-  let seedSeconds = 0;
-  for (const copy of copies)
-    seedSeconds = await load({ dataDir: join(root, copy) }, patrons, loansPerPatron);
+  const [seeded, ...others] = copies;
+  if (!seeded) throw new Error('no PGlite folder to seed');
+  const seedSeconds = await load({ dataDir: join(root, seeded) }, patrons, loansPerPatron);
+  for (const copy of others) cpSync(join(root, seeded), join(root, copy), { recursive: true });
   return {
     kind: 'pglite',
     patrons,

@@ -5,13 +5,18 @@ import { createLogger } from './logger.js';
 import { openDatabase, serverDatabaseOptions } from './db/client.js';
 import { migrateAsOwner } from './db/migrate.js';
 import { UnsafeRoleError } from './db/roles.js';
+import { DataDirInUseError, EXIT_DATA_DIR_IN_USE } from './db/data-dir-lock.js';
 import { verifierFromConfig } from './auth/verifier.js';
 import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
 import { startServer } from './server.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
-const database = await openDatabase(serverDatabaseOptions(config));
+const database = await openDatabase(serverDatabaseOptions(config)).catch((err: unknown) => {
+  if (!(err instanceof DataDirInUseError)) throw err;
+  logger.fatal({ reason: err.reason, holderPid: err.holder?.pid }, err.message);
+  process.exit(EXIT_DATA_DIR_IN_USE);
+});
 await migrateAsOwner(config, database);
 const embedded = database.kind === 'pglite';
 if (embedded && config.SEED_DEMO && (await isEmpty(database.db))) {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 export type Db = PgDatabase<PgQueryResultHKT>;
 
@@ -105,10 +106,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
   ]);
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const client = options.dataDir
-    ? await PGlite.create(join(options.dataDir, 'pglite'))
-    : await PGlite.create();
+  let lock: DataDirLock | null = null;
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    lock = lockDataDir(options.dataDir);
+  }
+  let client: PGlite;
+  try {
+    client = options.dataDir
+      ? await PGlite.create(pgliteFolder(options.dataDir))
+      : await PGlite.create();
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const db: Db = drizzle(client, { logger });
   return {
     db,
@@ -116,9 +127,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     client,
     stats,
     ping: async () => void (await client.query('select 1')),
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      lock?.release();
+    },
   };
 }
+
+/** PGlite's own folder inside DATA_DIR (the keys and the lock file sit beside it). */
+export const pgliteFolder = (dataDir: string) => join(dataDir, 'pglite');
 
 /** Run fn inside one transaction; a thrown error rolls every write back. */
 export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {

@@ -3,13 +3,13 @@
 // sequence number. Exit code 0 when intact, 1 when not, 78 on bad configuration.
 // On the embedded database, stop the server first (PGlite allows one process per data folder).
 import { loadConfigOrExit } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabaseOrExit } from './open-database.js';
 import { loadCheckpointKey } from '../audit/checkpoints.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import { witnessesFromConfig } from '../audit/witness.js';
 
 const config = loadConfigOrExit();
-const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+const database = await openDatabaseOrExit({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
 try {
   const witnesses = witnessesFromConfig(config);
   const result = await verifyAuditLog(database.db, loadCheckpointKey(config), witnesses);

@@ -1,6 +1,6 @@
 // npm run retention -- --dry-run | --confirm (see src/retention/cli.ts).
 import { loadConfigOrExit } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabaseOrExit } from './open-database.js';
 import { AuditWriter } from '../audit/writer.js';
 import { loadCheckpointKey } from '../audit/checkpoints.js';
 import { witnessesFromConfig } from '../audit/witness.js';
@@ -19,7 +19,7 @@ if (!argv.includes('--dry-run') && !argv.includes('--confirm')) {
   process.exit(64);
 }
 const config = loadConfigOrExit();
-const database = await openDatabase({
+const database = await openDatabaseOrExit({
   url: config.DATABASE_URL,
   dataDir: config.DATA_DIR,
   poolSize: 2,

@@ -1,12 +1,12 @@
 // npm run seed: loads the demo library into an empty database (embedded by default).
 import { loadConfigOrExit } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabaseOrExit } from './open-database.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { isEmpty, seedDemo } from '../seed/demo.js';
 
 const config = loadConfigOrExit();
 // The owner's connection when given: migrations and the demo library are the owner's work.
-const database = await openDatabase({
+const database = await openDatabaseOrExit({
   url: config.DATABASE_MIGRATION_URL ?? config.DATABASE_URL,
   dataDir: config.DATA_DIR,
 });
