@@ -94,17 +94,14 @@ export class AuditWriter {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          this.stats.appends++;
-          const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
-            this.db,
-            sql`select last_seq, last_hash from audit_append_requests(${JSON.stringify(batch.map((q) => q.request))}::jsonb)`,
-          );
-          const seq = Number(head!.last_seq);
-          if (!this.head || seq > this.head.seq) this.head = { seq, hash: head!.last_hash };
-          for (const q of batch) q.resolve();
-          if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery)
-            this.checkpointNow();
+          await this.appendBatch(batch);
         } catch (err) {
+          if (batch.length > 1 && isDataError(err)) {
+            // One request's value the database refuses (22xxx: a NUL byte in jsonb, say) must not
+            // cost its neighbours their rows: nothing was written, so each goes again on its own.
+            for (const q of batch) await this.appendBatch([q]).catch((e: unknown) => q.reject(e));
+            continue;
+          }
           // Fail closed: none of these requests' responses may leave.
           for (const q of batch) q.reject(err);
         }
@@ -112,6 +109,20 @@ export class AuditWriter {
     } finally {
       this.flushing = null;
     }
+  }
+
+  /** One statement for these requests; each resolves once it is durable. Throws if it is not. */
+  private async appendBatch(batch: typeof this.queue): Promise<void> {
+    this.stats.appends++;
+    const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
+      this.db,
+      sql`select last_seq, last_hash from audit_append_requests(${JSON.stringify(batch.map((q) => q.request))}::jsonb)`,
+    );
+    const seq = Number(head!.last_seq);
+    if (!this.head || seq > this.head.seq) this.head = { seq, hash: head!.last_hash };
+    for (const q of batch) q.resolve();
+    if (this.head.seq - this.lastCheckpointSeq >= this.options.checkpointEvery)
+      this.checkpointNow();
   }
 
   /** Signs the last head this process wrote (queued: never two checkpoint writes at once). */
@@ -139,6 +150,13 @@ export class AuditWriter {
     await this.flushing;
     await this.checkpointNow();
   }
+}
+
+/** PostgreSQL's class 22, data exception: a value refused, not a database that is down. */
+function isDataError(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 export interface DecisionGroup {
