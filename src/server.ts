@@ -24,7 +24,7 @@ import { Metrics } from './metrics.js';
 import { apolloLogger } from './http/apollo-logger.js';
 import { createErrorHandling } from './http/errors.js';
 import { httpErrorHandler } from './http/http-errors.js';
-import { identify } from './http/identify.js';
+import { identify, requestIdOf } from './http/identify.js';
 import { costLimitPlugin } from './http/cost.js';
 import {
   entitiesLimitPlugin,
@@ -201,12 +201,21 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     express.json({ limit: config.MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const who = await identify(req.headers, verifier, res.locals.viaRouter === true).catch(
-          (err: unknown) => {
-            if (err instanceof InvalidTokenError) throw unauthenticated(401);
-            throw err;
-          },
-        );
+        const requestId = requestIdOf(req.headers);
+        const who = await identify(
+          req.headers,
+          verifier,
+          res.locals.viaRouter === true,
+          requestId,
+        ).catch((err: unknown) => {
+          if (err instanceof InvalidTokenError) {
+            // The reason class only: never the token, nor jose's message (it may quote claims).
+            logger.warn({ requestId, reason: err.reason }, 'token rejected');
+            metrics.tokenRejected(err.reason);
+            throw unauthenticated(401, requestId);
+          }
+          throw err;
+        });
         return createContext(
           database.db,
           logger,

@@ -42,13 +42,22 @@ export const purposeRequired = (allowed: readonly string[]) =>
     },
   );
 
-/** With an HTTP status when thrown before execution (from the context function). */
-export const unauthenticated = (httpStatus?: number) =>
-  typed(
-    ErrorCode.UNAUTHENTICATED,
-    'A valid bearer token is required.',
-    httpStatus ? { http: { status: httpStatus } } : {},
-  );
+/**
+ * With an HTTP status when thrown before execution (from the context function), and then the
+ * request id too: no plugin sees a request that never got a context.
+ */
+export const unauthenticated = (httpStatus?: number, requestId?: string) =>
+  typed(ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required.', {
+    ...(httpStatus
+      ? {
+          http: {
+            status: httpStatus,
+            headers: new Map(requestId ? [['x-request-id', requestId]] : []),
+          },
+        }
+      : {}),
+    ...(requestId ? { requestId } : {}),
+  });
 
 /** `field` is the input path (never its value). */
 export const badInput = (message: string, field?: string) =>
