@@ -4,6 +4,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditRow } from './audit/buffer.js';
 import type { TokenRejection } from './auth/jwt.js';
+import type { Principal } from './auth/principal.js';
 
 const ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics']);
 const METHODS = new Set(['GET', 'POST', 'HEAD', 'OPTIONS']);
@@ -63,6 +64,13 @@ export class Metrics implements AuditFlushMetrics {
     registers: [this.registry],
   });
 
+  private readonly throttled = new Counter({
+    name: 'patron_records_refusals_throttled_total',
+    help: 'Requests answered 429 because their principal passed the refusal rate limit, by principal kind.',
+    labelNames: ['principal_kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'patron_records_' });
@@ -118,6 +126,11 @@ export class Metrics implements AuditFlushMetrics {
   /** A refused bearer token, by reason class (a closed list). */
   tokenRejected(reason: TokenRejection): void {
     this.tokens.inc({ reason });
+  }
+
+  /** A request answered 429 by the refusal rate limit; `kind` is user, anonymous or system. */
+  refusalsThrottled(kind: Principal['kind']): void {
+    this.throttled.inc({ principal_kind: kind });
   }
 
   limitRejected(limit: LimitName): void {

@@ -40,6 +40,8 @@ import {
   requestLogPlugin,
 } from './http/plugins.js';
 import { routerGate } from './http/router-secret.js';
+import { RefusalLimiter, refusalKey, refusalLimitPlugin } from './http/refusal-limit.js';
+import { ANONYMOUS } from './auth/principal.js';
 import { vendorSettingsFrom } from './domain/vendor-settings.js';
 import { auditPlugin } from './audit/plugin.js';
 import { AuditWriter } from './audit/writer.js';
@@ -61,6 +63,8 @@ export interface SubgraphAppOptions extends ServerDeps {
   schema: GraphQLSchema;
   /** Added after the request-flow plugins every instance has. */
   plugins: ApolloServerPlugin<GraphQLContext>[];
+  /** Throttles principals whose refusals pass the limit; absent, nothing is throttled (benchmark baselines). */
+  refusalLimiter?: RefusalLimiter;
 }
 
 export interface SubgraphApp {
@@ -98,12 +102,27 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     },
     now,
   );
+  const refusalLimiter = new RefusalLimiter(
+    database,
+    {
+      limit: config.REFUSAL_LIMIT,
+      windowSeconds: config.REFUSAL_WINDOW_SECONDS,
+      blockSeconds: config.REFUSAL_BLOCK_SECONDS,
+    },
+    logger,
+    metrics,
+  );
   const app = await createSubgraphApp({
     ...deps,
     now,
     metrics,
     schema: buildSchema(),
-    plugins: [decisionMetricsPlugin(metrics), auditPlugin(audit, logger, metrics)],
+    refusalLimiter,
+    plugins: [
+      decisionMetricsPlugin(metrics),
+      auditPlugin(audit, logger, metrics),
+      refusalLimitPlugin(refusalLimiter),
+    ],
   });
   const retention = startRetentionSchedule({ config, database, logger, audit, now });
   return {
@@ -116,6 +135,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // Retention appends to the audit log: it finishes before Apollo's stop writes the final checkpoint.
       await retention.stop();
       await app.stop();
+      refusalLimiter.close();
       await database.close();
     },
   };
@@ -128,7 +148,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
  * schema's middleware and the plugins passed here.
  */
 export async function createSubgraphApp(options: SubgraphAppOptions): Promise<SubgraphApp> {
-  const { config, logger, database, verifier, schema, plugins } = options;
+  const { config, logger, database, verifier, schema, plugins, refusalLimiter } = options;
   const now = options.now ?? (() => new Date());
   const metrics = options.metrics ?? new Metrics();
   const vendorSettings = vendorSettingsFrom(config);
@@ -202,21 +222,26 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdOf(req.headers);
-        const who = await identify(
-          req.headers,
-          verifier,
-          res.locals.viaRouter === true,
-          requestId,
-        ).catch((err: unknown) => {
-          if (err instanceof InvalidTokenError) {
+        const viaRouter = res.locals.viaRouter === true;
+        const who = await identify(req.headers, verifier, viaRouter, requestId).catch(
+          async (err: unknown) => {
+            if (!(err instanceof InvalidTokenError)) throw err;
             // The reason class only: never the token, nor jose's message (it may quote claims).
             logger.warn({ requestId, reason: err.reason }, 'token rejected');
             metrics.tokenRejected(err.reason);
+            // A bad token is a refusal of a caller known only by its address.
+            const key = refusalLimiter && refusalKey(ANONYMOUS, req, viaRouter);
+            const wait =
+              key && (refusalLimiter.blockedFor(key) ?? (await refusalLimiter.refused(key)));
+            if (key && wait) throw refusalLimiter.throttle(requestId, 'anonymous', key, wait);
             throw unauthenticated(401, requestId);
-          }
-          throw err;
-        });
-        return createContext(
+          },
+        );
+        // A principal past its refusal limit is answered before anything runs (no round trip).
+        const key = refusalLimiter && refusalKey(who.principal, req, viaRouter);
+        const wait = key && refusalLimiter.blockedFor(key);
+        if (key && wait) throw refusalLimiter.throttle(requestId, who.principal.kind, key, wait);
+        const ctx = createContext(
           database.db,
           logger,
           who,
@@ -225,6 +250,7 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
           disclosureSettings,
           config.STATISTICS_MIN_CELL,
         );
+        return key ? { ...ctx, refusalKey: key } : ctx;
       },
     }),
   );

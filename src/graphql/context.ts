@@ -26,6 +26,8 @@ export interface GraphQLContext {
   audit: AuditBuffer;
   logger: Logger;
   now: () => Date;
+  /** What this request's refusals count against (src/http/refusal-limit.ts), when the limit is on. */
+  refusalKey?: string;
 }
 
 export interface RequestIdentity {

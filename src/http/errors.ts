@@ -30,6 +30,7 @@ const PASS_THROUGH = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'AUDIT_UNAVAILABLE',
   'LIMIT_EXCEEDED',
+  'RATE_LIMITED',
 ]);
 
 export const MASKED_MESSAGE = 'Internal error; quote the request id to an administrator.';
