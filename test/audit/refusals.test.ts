@@ -180,4 +180,25 @@ describe('inv. 7: a bad id fails its own request only', () => {
     ]);
     expect(await decisionsOf(t, requestId)).toEqual(['-|Query|patron|DENIED|-|BAD_USER_INPUT']);
   });
+
+  test('an entity representation with a NUL id resolves to null beside a valid one, with no internal error', async () => {
+    const res = await t.gql(
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Patron { name } } }`,
+      {
+        as: AS.director,
+        purpose: 'RECORDS_AUDIT',
+        variables: {
+          r: [
+            { __typename: 'Patron', id: 'pat_\u0000ada' },
+            { __typename: 'Patron', id: ADA },
+            { __typename: 'Loan', id: 'loan_\u0000x' },
+          ],
+        },
+      },
+    );
+    expect(res.body).toEqual({
+      data: { _entities: [null, { name: 'Ada Lovelace' }, null] },
+      extensions: { requestId: expect.any(String) },
+    });
+  });
 });
