@@ -102,6 +102,16 @@ describe("inv. 3: refusals at root fields are audited (who tried to look at Ada'
     ).toEqual([]);
   });
 
+  test('staff without a purpose: the row says PURPOSE_REQUIRED', async () => {
+    const circ = await attempt(
+      'circ-nopurpose',
+      `{ patron(id: "${ADA}") { name } }`,
+      AS.circulation,
+    );
+    expect(circ.res.body.errors?.[0]?.extensions?.code).toBe('PURPOSE_REQUIRED');
+    expect(circ.decisions).toEqual([`${ADA}|Query|patron|DENIED|-|PURPOSE_REQUIRED`]);
+  });
+
   test('a refused mutation and a refused entity are audited too', async () => {
     const mutation = await attempt(
       'vol-update',

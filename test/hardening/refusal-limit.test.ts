@@ -152,4 +152,19 @@ describe('refusals are rate-limited per principal', () => {
       b.close();
     }
   });
+
+  test('a granted request sends no statement to the limit; a refused one, one upsert (PostgreSQL)', async () => {
+    const stats = t.db.database.stats;
+    const statements = async (as: typeof AS.dani) => {
+      stats.texts = [];
+      try {
+        await t.gql(probe, { as });
+        return stats.texts.filter((q) => q.includes('refusal_limits')).length;
+      } finally {
+        stats.texts = null;
+      }
+    };
+    expect(await statements(AS.ada)).toBe(0);
+    expect(await statements(AS.dani)).toBe(t.db.database.kind === 'postgres' ? 1 : 0);
+  });
 });
