@@ -4,7 +4,7 @@
 // unknown id and someone else's id still look alike. Id arguments are checked for shape first.
 import type { GraphQLField, GraphQLResolveInfo } from 'graphql';
 import { getNamedType, getNullableType, isScalarType } from 'graphql';
-import { allow, rule, type IRules } from 'graphql-shield';
+import { allow, deny, rule, type IRules } from 'graphql-shield';
 import type { GraphQLContext } from '../graphql/context.js';
 import { badInput, forbidden } from '../graphql/errors.js';
 import { isWellFormedId } from '../domain/ids.js';
@@ -19,7 +19,7 @@ export type RefusalReason = 'FORBIDDEN' | 'PURPOSE_REQUIRED' | 'UNAUTHENTICATED'
 const EVALUATION: Parameters<RootRule['resolve']>[4] = {
   debug: false,
   allowExternalErrors: true,
-  fallbackRule: allow,
+  fallbackRule: deny,
   fallbackError: () => forbidden(),
   hashFunction: () => '',
 };

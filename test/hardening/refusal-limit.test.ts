@@ -6,7 +6,7 @@ import { RefusalLimiter } from '../../src/http/refusal-limit.js';
 import { createLogger } from '../../src/logger.js';
 import { Metrics } from '../../src/metrics.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { AS } from '../support/tokens.js';
+import { AS, type TokenSpec } from '../support/tokens.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -155,7 +155,7 @@ describe('refusals are rate-limited per principal', () => {
 
   test('a granted request sends no statement to the limit; a refused one, one upsert (PostgreSQL)', async () => {
     const stats = t.db.database.stats;
-    const statements = async (as: typeof AS.dani) => {
+    const statements = async (as: TokenSpec) => {
       stats.texts = [];
       try {
         await t.gql(probe, { as });
