@@ -33,7 +33,13 @@ export async function countPerRequest(
   env: Record<string, string>,
   scenarios: Scenario[],
 ): Promise<Map<number, Counts>> {
-  const config = loadConfig({ ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  const config = loadConfig({
+    REFUSAL_LIMIT: '1000000000',
+    ...env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  });
   const logger = createLogger('warn');
   const database: Database = await openDatabase({
     url: config.DATABASE_URL,

@@ -48,7 +48,8 @@ export async function waitForHealth(
  */
 export function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _inherited, ...rest } = process.env;
-  return { ...rest, ...env };
+  // Scenarios that are refused on purpose must measure the refusal, not the 429 after the limit.
+  return { REFUSAL_LIMIT: '1000000000', ...rest, ...env };
 }
 
 /**

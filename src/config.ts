@@ -128,6 +128,12 @@ const schema = z
     MAX_BODY_BYTES: limit(100_000),
     /** Execution time of one operation in milliseconds; fields not started by then fail. */
     EXECUTION_TIMEOUT_MS: limit(10_000),
+    /** Refused requests (FORBIDDEN, UNAUTHENTICATED, PURPOSE_REQUIRED, bad token) one principal may make per window. */
+    REFUSAL_LIMIT: limit(30),
+    /** The window refusals are counted in, in seconds. */
+    REFUSAL_WINDOW_SECONDS: limit(60),
+    /** How long a principal past the limit gets 429, in seconds. */
+    REFUSAL_BLOCK_SECONDS: limit(300),
     // Retention (regulation 5): days each category keeps its patron link; see README "Retention and statistics".
     /** Returned loans, from return (or from the close of the last fine on the loan). 0: at the next run. */
     RETENTION_LOAN_DAYS: days.default(0),

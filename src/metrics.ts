@@ -3,6 +3,8 @@
 // name or variable can become a label, so a scrape never carries personal data (invariant 6).
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditRow } from './audit/buffer.js';
+import type { TokenRejection } from './auth/jwt.js';
+import type { Principal } from './auth/principal.js';
 
 const ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics']);
 const METHODS = new Set(['GET', 'POST', 'HEAD', 'OPTIONS']);
@@ -52,6 +54,20 @@ export class Metrics implements AuditFlushMetrics {
     name: 'patron_records_limit_rejections_total',
     help: 'Requests refused by a limit against abuse, by limit.',
     labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly tokens = new Counter({
+    name: 'patron_records_tokens_rejected_total',
+    help: 'Bearer tokens refused (401), by reason class (expired, bad_signature, wrong_audience, ...).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly throttled = new Counter({
+    name: 'patron_records_refusals_throttled_total',
+    help: 'Requests answered 429 because their principal passed the refusal rate limit, by principal kind.',
+    labelNames: ['principal_kind'] as const,
     registers: [this.registry],
   });
 
@@ -105,6 +121,16 @@ export class Metrics implements AuditFlushMetrics {
   auditFlush(durationMs: number, ok: boolean): void {
     this.flushLatency.observe({ outcome: ok ? 'ok' : 'failed' }, durationMs / 1000);
     if (!ok) this.flushFailures.inc();
+  }
+
+  /** A refused bearer token, by reason class (a closed list). */
+  tokenRejected(reason: TokenRejection): void {
+    this.tokens.inc({ reason });
+  }
+
+  /** A request answered 429 by the refusal rate limit; `kind` is user, anonymous or system. */
+  refusalsThrottled(kind: Principal['kind']): void {
+    this.throttled.inc({ principal_kind: kind });
   }
 
   limitRejected(limit: LimitName): void {

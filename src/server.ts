@@ -25,7 +25,7 @@ import { Metrics } from './metrics.js';
 import { apolloLogger } from './http/apollo-logger.js';
 import { createErrorHandling } from './http/errors.js';
 import { httpErrorHandler } from './http/http-errors.js';
-import { identify } from './http/identify.js';
+import { identify, requestIdOf } from './http/identify.js';
 import { costLimitPlugin } from './http/cost.js';
 import {
   entitiesLimitPlugin,
@@ -41,6 +41,8 @@ import {
   requestLogPlugin,
 } from './http/plugins.js';
 import { routerGate } from './http/router-secret.js';
+import { RefusalLimiter, refusalKey, refusalLimitPlugin } from './http/refusal-limit.js';
+import { ANONYMOUS } from './auth/principal.js';
 import { vendorSettingsFrom } from './domain/vendor-settings.js';
 import { auditPlugin } from './audit/plugin.js';
 import { AuditWriter } from './audit/writer.js';
@@ -66,6 +68,8 @@ export interface SubgraphAppOptions extends ServerDeps {
   schema: GraphQLSchema;
   /** Added after the request-flow plugins every instance has. */
   plugins: ApolloServerPlugin<GraphQLContext>[];
+  /** Throttles principals whose refusals pass the limit; absent, nothing is throttled (benchmark baselines). */
+  refusalLimiter?: RefusalLimiter;
 }
 
 export interface SubgraphApp {
@@ -113,12 +117,27 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     },
     now,
   );
+  const refusalLimiter = new RefusalLimiter(
+    database,
+    {
+      limit: config.REFUSAL_LIMIT,
+      windowSeconds: config.REFUSAL_WINDOW_SECONDS,
+      blockSeconds: config.REFUSAL_BLOCK_SECONDS,
+    },
+    logger,
+    metrics,
+  );
   const app = await createSubgraphApp({
     ...deps,
     now,
     metrics,
     schema: buildSchema([atomicMutations(audit)]),
-    plugins: [decisionMetricsPlugin(metrics), auditPlugin(audit, logger, metrics)],
+    refusalLimiter,
+    plugins: [
+      decisionMetricsPlugin(metrics),
+      auditPlugin(audit, logger, metrics),
+      refusalLimitPlugin(refusalLimiter),
+    ],
   });
   const retention = startRetentionSchedule({ config, database, logger, audit, now });
   return {
@@ -131,6 +150,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // Retention appends to the audit log: it finishes before Apollo's stop writes the final checkpoint.
       await retention.stop();
       await app.stop();
+      refusalLimiter.close();
       await database.close();
     },
   };
@@ -143,7 +163,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
  * schema's middleware and the plugins passed here.
  */
 export async function createSubgraphApp(options: SubgraphAppOptions): Promise<SubgraphApp> {
-  const { config, logger, database, verifier, schema, plugins } = options;
+  const { config, logger, database, verifier, schema, plugins, refusalLimiter } = options;
   const now = options.now ?? (() => new Date());
   const metrics = options.metrics ?? new Metrics();
   const vendorSettings = vendorSettingsFrom(config);
@@ -217,13 +237,27 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     express.json({ limit: config.MAX_BODY_BYTES }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const who = await identify(req.headers, verifier, res.locals.viaRouter === true).catch(
-          (err: unknown) => {
-            if (err instanceof InvalidTokenError) throw unauthenticated(401);
-            throw err;
+        const requestId = requestIdOf(req.headers);
+        const viaRouter = res.locals.viaRouter === true;
+        const who = await identify(req.headers, verifier, viaRouter, requestId).catch(
+          async (err: unknown) => {
+            if (!(err instanceof InvalidTokenError)) throw err;
+            // The reason class only: never the token, nor jose's message (it may quote claims).
+            logger.warn({ requestId, reason: err.reason }, 'token rejected');
+            metrics.tokenRejected(err.reason);
+            // A bad token is a refusal of a caller known only by its address.
+            const key = refusalLimiter && refusalKey(ANONYMOUS, req, viaRouter);
+            const wait =
+              key && (refusalLimiter.blockedFor(key) ?? (await refusalLimiter.refused(key)));
+            if (key && wait) throw refusalLimiter.throttle(requestId, 'anonymous', key, wait);
+            throw unauthenticated(401, requestId);
           },
         );
-        return createContext(
+        // A principal past its refusal limit is answered before anything runs (no round trip).
+        const key = refusalLimiter && refusalKey(who.principal, req, viaRouter);
+        const wait = key && refusalLimiter.blockedFor(key);
+        if (key && wait) throw refusalLimiter.throttle(requestId, who.principal.kind, key, wait);
+        const ctx = createContext(
           database.db,
           logger,
           who,
@@ -232,6 +266,7 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
           disclosureSettings,
           config.STATISTICS_MIN_CELL,
         );
+        return key ? { ...ctx, refusalKey: key } : ctx;
       },
     }),
   );

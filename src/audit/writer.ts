@@ -105,14 +105,14 @@ export class AuditWriter {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          this.stats.appends++;
-          const [head] = await appendStatement(
-            this.db,
-            batch.map((q) => q.request),
-          );
-          for (const q of batch) q.resolve();
-          this.noteHead({ seq: Number(head!.last_seq), hash: head!.last_hash });
+          await this.appendBatch(batch);
         } catch (err) {
+          if (batch.length > 1 && isDataError(err)) {
+            // One request's value the database refuses (22xxx: a NUL byte in jsonb, say) must not
+            // cost its neighbours their rows: nothing was written, so each goes again on its own.
+            for (const q of batch) await this.appendBatch([q]).catch((e: unknown) => q.reject(e));
+            continue;
+          }
           // Fail closed: none of these requests' responses may leave.
           for (const q of batch) q.reject(err);
         }
@@ -120,6 +120,17 @@ export class AuditWriter {
     } finally {
       this.flushing = null;
     }
+  }
+
+  /** One statement for these requests; each resolves once it is durable. Throws if it is not. */
+  private async appendBatch(batch: typeof this.queue): Promise<void> {
+    this.stats.appends++;
+    const [head] = await appendStatement(
+      this.db,
+      batch.map((q) => q.request),
+    );
+    for (const q of batch) q.resolve();
+    this.noteHead({ seq: Number(head!.last_seq), hash: head!.last_hash });
   }
 
   /**
@@ -217,6 +228,13 @@ class WitnessError extends Error {
     super(`witness ${witness} did not take the head`);
     this.causeType = (cause as Error)?.constructor?.name;
   }
+}
+
+/** PostgreSQL's class 22, data exception: a value refused, not a database that is down. */
+function isDataError(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 export interface DecisionGroup {

@@ -21,8 +21,54 @@ export interface VerifierOptions {
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
+/** Why a token was refused: a closed list, so it can be logged and counted (never the token). */
+export type TokenRejection =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'bad_signature'
+  | 'unknown_key'
+  | 'wrong_audience'
+  | 'wrong_issuer'
+  | 'missing_claim'
+  | 'unsupported_alg'
+  | 'malformed'
+  | 'bad_claims'
+  | 'malformed_header'
+  | 'unverifiable';
+
 export class InvalidTokenError extends Error {
   override name = 'InvalidTokenError';
+  constructor(readonly reason: TokenRejection) {
+    super(`token rejected: ${reason}`);
+  }
+}
+
+/** jose's error code (and, for a claim check, which claim) → the reason class. */
+export function rejectionOf(err: unknown): TokenRejection {
+  const e = err as { code?: unknown; claim?: unknown; reason?: unknown } | null;
+  switch (e?.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'bad_signature';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return 'unknown_key';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'unsupported_alg';
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+      return 'malformed';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (e.reason === 'missing') return 'missing_claim';
+      if (e.claim === 'aud') return 'wrong_audience';
+      if (e.claim === 'iss') return 'wrong_issuer';
+      if (e.claim === 'nbf' || e.claim === 'iat') return 'not_yet_valid';
+      return 'bad_claims';
+    default:
+      return 'unverifiable';
+  }
 }
 
 export async function createTokenVerifier(o: VerifierOptions): Promise<TokenVerifier> {
@@ -41,12 +87,12 @@ export async function createTokenVerifier(o: VerifierOptions): Promise<TokenVeri
         algorithms: o.algorithms,
         requiredClaims: ['exp', 'iat', 'sub'],
       }));
-    } catch {
-      // jose's message may quote claim values; the caller only needs to know it failed.
-      throw new InvalidTokenError('token rejected');
+    } catch (err) {
+      // jose's message may quote claim values: only its code is kept, as a reason class.
+      throw new InvalidTokenError(rejectionOf(err));
     }
     const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) throw new InvalidTokenError('token claims rejected');
+    if (!claims.success) throw new InvalidTokenError('bad_claims');
     return principalFromClaims(claims.data);
   };
 }

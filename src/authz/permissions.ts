@@ -6,6 +6,7 @@ import { allow, deny, or, shield, type IRules } from 'graphql-shield';
 import { explicitRules, type ExplicitRules, type FieldRule } from './explicit-rules.js';
 import { forbidden } from '../graphql/errors.js';
 import { classifyFields, type FieldClass } from './classification.js';
+import { auditedRootRules } from './root-rules.js';
 import {
   canLookUp,
   canLookUpDisclosure,
@@ -127,9 +128,9 @@ export function derivedTypeRules(
   return out;
 }
 
-/** The whole rule tree: the derived type rules, then the root rules. */
+/** The whole rule tree: the derived type rules, then the root rules (their refusals audited). */
 export function ruleTree(schema: GraphQLSchema): Record<string, Record<string, FieldRule>> {
-  return { ...derivedTypeRules(classifyFields(schema)), ...ROOT_RULES };
+  return { ...derivedTypeRules(classifyFields(schema)), ...auditedRootRules(ROOT_RULES) };
 }
 
 export const SHIELD_OPTIONS = {

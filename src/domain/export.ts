@@ -178,6 +178,8 @@ export const NOT_ABOUT_PATRONS: Readonly<Record<string, string>> = {
     "The Director's designations of alternate custodians: records about staff, never about a patron.",
   audit_checkpoints:
     'Signed positions of the audit log (sequence number and hash): they name nobody.',
+  refusal_limits:
+    'Counters of the refusal rate limit: how many requests were refused, under a one-way hash of the caller (a login or an address), deleted within hours; no id, name or record, and nothing that reads back to a person.',
 };
 
 const NOTES = [

@@ -47,7 +47,8 @@ export function suppressSmallCells(
     changed = false;
     for (const line of lines) {
       const open = line.filter(([i, j]) => !hidden[i]![j]);
-      if (line.length - open.length !== 1) continue;
+      // A line with nothing left shown gives nothing away (an empty year's table is its total alone).
+      if (line.length - open.length !== 1 || open.length === 0) continue;
       const margin = line[line.length - 1]!;
       const interior = open.filter((e) => e !== margin);
       const pool = interior.length > 0 ? interior : open;

@@ -31,6 +31,8 @@ export interface GraphQLContext {
    * after (a mutation's write and its audit rows commit together: src/audit/mutation.ts).
    */
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /** What this request's refusals count against (src/http/refusal-limit.ts), when the limit is on. */
+  refusalKey?: string;
 }
 
 export interface RequestIdentity {

@@ -18,6 +18,8 @@ export const ErrorCode = {
   /** A disclosure request without a written legal instrument (a verbal request) is refused. */
   WRITTEN_INSTRUMENT_REQUIRED: 'WRITTEN_INSTRUMENT_REQUIRED',
   PAYMENT_CARD_NUMBER_REFUSED: 'PAYMENT_CARD_NUMBER_REFUSED',
+  /** Too many refused requests from one principal: 429 with Retry-After (src/http/refusal-limit.ts). */
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -42,13 +44,22 @@ export const purposeRequired = (allowed: readonly string[]) =>
     },
   );
 
-/** With an HTTP status when thrown before execution (from the context function). */
-export const unauthenticated = (httpStatus?: number) =>
-  typed(
-    ErrorCode.UNAUTHENTICATED,
-    'A valid bearer token is required.',
-    httpStatus ? { http: { status: httpStatus } } : {},
-  );
+/**
+ * With an HTTP status when thrown before execution (from the context function), and then the
+ * request id too: no plugin sees a request that never got a context.
+ */
+export const unauthenticated = (httpStatus?: number, requestId?: string) =>
+  typed(ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required.', {
+    ...(httpStatus
+      ? {
+          http: {
+            status: httpStatus,
+            headers: new Map(requestId ? [['x-request-id', requestId]] : []),
+          },
+        }
+      : {}),
+    ...(requestId ? { requestId } : {}),
+  });
 
 /** `field` is the input path (never its value). */
 export const badInput = (message: string, field?: string) =>
@@ -114,3 +125,20 @@ export const internalError = (requestId: string) =>
     'Internal error; quote the request id to an administrator.',
     { requestId },
   );
+
+/**
+ * Too many refused requests: HTTP 429 with Retry-After. Names nobody: the same words for every
+ * caller, with only the wait and the request id.
+ */
+export const rateLimited = (retryAfterSeconds: number, requestId: string) =>
+  typed(ErrorCode.RATE_LIMITED, 'Too many refused requests; wait before trying again.', {
+    retryAfterSeconds,
+    requestId,
+    http: {
+      status: 429,
+      headers: new Map([
+        ['retry-after', String(retryAfterSeconds)],
+        ['x-request-id', requestId],
+      ]),
+    },
+  });

@@ -30,6 +30,7 @@ const PASS_THROUGH = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'AUDIT_UNAVAILABLE',
   'LIMIT_EXCEEDED',
+  'RATE_LIMITED',
 ]);
 
 export const MASKED_MESSAGE = 'Internal error; quote the request id to an administrator.';
@@ -100,18 +101,60 @@ export function withoutValues(message: string): string {
   return message;
 }
 
+/**
+ * Apollo's request pipeline refuses a persisted query whose hash does not match its text, or of a
+ * version it does not know, with a code-less GraphQLError (HTTP 400). Its fixed text quotes nothing
+ * the client sent; without a code it would be masked and logged as an internal error.
+ */
+const PIPELINE_REFUSALS = new Set([
+  'provided sha does not match query',
+  'Unsupported persisted query version',
+]);
+
+const isPipelineRefusal = (error: unknown): boolean =>
+  error instanceof GraphQLError && !error.path && PIPELINE_REFUSALS.has(error.message);
+
 function isPassThrough(error: unknown, code: unknown): boolean {
+  if (isPipelineRefusal(error)) return true;
   return error instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH.has(code);
+}
+
+/** The call sites of an error's stack, without its first line (the message, which may quote values). */
+function frames(stack: unknown): string[] | undefined {
+  if (typeof stack !== 'string') return undefined;
+  const at = stack
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .map((line) => line.trim())
+    .slice(0, 20);
+  return at.length ? at : undefined;
 }
 
 function describe(error: unknown): Record<string, unknown> {
   const e = error as
-    { constructor?: { name?: string }; code?: unknown; cause?: { code?: unknown } } | undefined;
+    | {
+        constructor?: { name?: string };
+        code?: unknown;
+        stack?: unknown;
+        cause?: { constructor?: { name?: string }; code?: unknown; stack?: unknown };
+      }
+    | undefined;
   const code = e?.code ?? e?.cause?.code;
-  // Only the class name and a short driver code (e.g. PostgreSQL's 42P01): never a message.
+  // The class names, a short driver code (e.g. PostgreSQL's 42P01) and the stack frames, so an
+  // operator can find the cause: never a message, which may hold a query's parameters.
+  const cause = e?.cause && typeof e.cause === 'object' ? e.cause : undefined;
   return {
     type: e?.constructor?.name ?? typeof error,
     ...(typeof code === 'string' && code.length <= 16 ? { code } : {}),
+    ...(frames(e?.stack) ? { stack: frames(e?.stack) } : {}),
+    ...(cause
+      ? {
+          cause: {
+            type: cause.constructor?.name ?? typeof cause,
+            ...(frames(cause.stack) ? { stack: frames(cause.stack) } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -126,6 +169,8 @@ export function createErrorHandling(logger: Logger): ErrorHandling {
   return {
     formatError(formatted, error) {
       const original = unwrapResolverError(error);
+      if (isPipelineRefusal(original))
+        return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
       if (isPassThrough(original, formatted.extensions?.code))
         return { ...formatted, message: withoutValues(formatted.message) };
       // Errors raised before a request context exists (no request id yet) are logged here.

@@ -14,17 +14,23 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The request id the caller sent, when well-formed, or a new one. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const incomingId = header(headers, 'x-request-id');
+  return incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+}
+
 /** Throws InvalidTokenError for a malformed or unverifiable token. */
 export async function identify(
   headers: IncomingHttpHeaders,
   verify: TokenVerifier,
   viaRouter: boolean,
+  requestId: string = requestIdOf(headers),
 ): Promise<RequestIdentity> {
-  const incomingId = header(headers, 'x-request-id');
-  const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
   const auth = header(headers, 'authorization');
-  const token = auth?.match(/^Bearer ([A-Za-z0-9._~+/=-]+)$/)?.[1];
-  if (auth && !token) throw new InvalidTokenError('malformed authorization header');
+  // The scheme is case-insensitive (RFC 7235 section 2.1): "bearer" and "BEARER" are Bearer.
+  const token = auth?.match(/^Bearer +([A-Za-z0-9._~+/=-]+)$/i)?.[1];
+  if (auth && !token) throw new InvalidTokenError('malformed_header');
   const principal = token ? await verify(token) : ANONYMOUS;
   return {
     requestId,

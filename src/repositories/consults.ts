@@ -1,6 +1,7 @@
 // SQL for reference consultations.
 import DataLoader from 'dataloader';
 import { and, eq, inArray } from 'drizzle-orm';
+import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import { referenceConsults, type ReferenceConsultRow } from '../db/schema/reference.sql.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
@@ -28,7 +29,7 @@ export class ConsultRepository {
     const rows = await this.db
       .select()
       .from(referenceConsults)
-      .where(inArray(referenceConsults.id, [...ids]));
+      .where(inArray(referenceConsults.id, ids.filter(isWellFormedId)));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });

@@ -1,6 +1,7 @@
 // SQL for disclosure requests, the patrons they name, and their event history.
 import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, lte, sql, getTableColumns } from 'drizzle-orm';
+import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import {
   disclosureEvents,
@@ -29,7 +30,7 @@ export class DisclosureRepository {
     const rows = await this.db
       .select()
       .from(disclosureRequests)
-      .where(inArray(disclosureRequests.id, [...ids]));
+      .where(inArray(disclosureRequests.id, ids.filter(isWellFormedId)));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });

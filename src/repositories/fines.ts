@@ -1,6 +1,7 @@
 // SQL for fines and their payments.
 import DataLoader from 'dataloader';
 import { and, eq, inArray, asc } from 'drizzle-orm';
+import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import { fines, payments, type FineRow, type PaymentRow } from '../db/schema/fines.sql.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
@@ -27,7 +28,7 @@ export class FineRepository {
     const rows = await this.db
       .select()
       .from(fines)
-      .where(inArray(fines.id, [...ids]));
+      .where(inArray(fines.id, ids.filter(isWellFormedId)));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });

@@ -1,6 +1,7 @@
 // SQL for loans: by id, pages per patron (one query for many patrons), checkout and check-in.
 import DataLoader from 'dataloader';
 import { and, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import { loans, type LoanRow } from '../db/schema/circulation.sql.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
@@ -30,7 +31,7 @@ export class LoanRepository {
     const rows = await this.db
       .select()
       .from(loans)
-      .where(inArray(loans.id, [...ids]));
+      .where(inArray(loans.id, ids.filter(isWellFormedId)));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });

@@ -1,6 +1,7 @@
 // SQL for patrons. Lookups by key go through per-request DataLoaders (one query per batch).
 import DataLoader from 'dataloader';
 import { and, asc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import { patrons, type PatronRow } from '../db/schema/patrons.sql.js';
 
@@ -20,7 +21,9 @@ export class PatronRepository {
     const rows = await this.db
       .select()
       .from(patrons)
-      .where(inArray(patrons.id, [...ids]));
+      // An id no id looks like (a NUL byte in an `_entities` representation) matches nothing and is
+      // never sent: PostgreSQL would refuse the statement for every id of the batch.
+      .where(inArray(patrons.id, ids.filter(isWellFormedId)));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });

@@ -1,6 +1,7 @@
 // SQL for the vendor registry, patrons' enrolments, and the per-(vendor, card) PIN lockout.
 import DataLoader from 'dataloader';
 import { and, asc, desc, eq, inArray, isNull, sql, sum } from 'drizzle-orm';
+import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import { fines } from '../db/schema/fines.sql.js';
 import {
@@ -22,7 +23,7 @@ export class VendorRepository {
     const rows = await this.db
       .select()
       .from(vendors)
-      .where(inArray(vendors.id, [...ids]));
+      .where(inArray(vendors.id, ids.filter(isWellFormedId)));
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });

@@ -24,12 +24,12 @@ let d: TestDatabase;
 let writer: AuditWriter;
 
 /** One request reading one patron's name. */
-function append(requestId: string, patronId: string) {
+function append(requestId: string, patronId: string, operationName: string | null = null) {
   const buffer = new AuditBuffer();
   buffer.record(patronId, 'Patron', 'name', 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
   return writer.append(
     { principal: staff, requestId, purpose: 'CIRCULATION_DESK', viaRouter: false, now },
-    { operationName: null, documentHash: null },
+    { operationName, documentHash: null },
     buffer.entries(),
   );
 }
@@ -91,5 +91,31 @@ describe('inv. 4 and 5: requests finishing together share one append', () => {
     // The writer goes on once the database does.
     await append('gc-after', DEMO.patrons.ada);
     expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 21 });
+  });
+
+  test('one request with a value the database refuses (a NUL byte) fails alone: its neighbours in the batch are recorded', async () => {
+    const before = writer.stats.appends;
+    const results = await Promise.allSettled([
+      append('gc-nul-0', DEMO.patrons.ada),
+      // These four arrive while the first is in flight, so they share the next statement.
+      append('gc-nul-1', DEMO.patrons.ada),
+      append('gc-nul-2', DEMO.patrons.ben, 'Bad\u0000Name'),
+      append('gc-nul-3', DEMO.patrons.ada),
+      append('gc-nul-4', DEMO.patrons.ben),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    // The first alone, the batch of four (refused), then each of the four on its own.
+    expect(writer.stats.appends - before).toBe(6);
+    const rows = await d.raw(
+      `select request_id from audit_events where request_id like 'gc-nul-%' order by seq`,
+    );
+    expect(rows.map((r) => r.request_id)).toEqual(['gc-nul-0', 'gc-nul-1', 'gc-nul-3', 'gc-nul-4']);
+    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 25 });
   });
 });

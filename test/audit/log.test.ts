@@ -75,7 +75,8 @@ describe('inv. 3: every resolution of a protected field is recorded, no more, no
       `${ADA}|Patron|name|DENIED|-|-`,
     ]);
 
-    // reg. 3: the volunteer is refused at the root; no protected field resolves, so nothing is recorded.
+    // reg. 3: the volunteer is refused at the root; no protected field resolves, and the refusal
+    // itself is recorded: the field, the rule and why (in basisRef), about Ada.
     const volunteer = await asking(
       'vol',
       `{ patron(id: "${ADA}") { name } }`,
@@ -83,14 +84,21 @@ describe('inv. 3: every resolution of a protected field is recorded, no more, no
       'CIRCULATION_DESK',
     );
     expect(volunteer.res.body.data).toEqual({ patron: null });
-    expect(volunteer.decisions).toEqual([]);
+    expect(volunteer.decisions).toEqual([`${ADA}|Query|patron|DENIED|-|FORBIDDEN`]);
 
     // Nothing else was written meanwhile: the rows after seqBefore are exactly these requests' rows.
     const others = await t.db.raw(
       'select count(*)::int as n from audit_events where seq > $1 and request_id <> all($2)',
       [
         seqBefore,
-        [circ.requestId, police.requestId, self.requestId, guardian.requestId, vendor.requestId],
+        [
+          circ.requestId,
+          police.requestId,
+          self.requestId,
+          guardian.requestId,
+          vendor.requestId,
+          volunteer.requestId,
+        ],
       ],
     );
     expect(others[0]!.n).toEqual(0);

@@ -52,12 +52,21 @@ test('invariant 6: a database error on a query whose variables hold a card numbe
     expect(text).not.toContain(CARD);
 
     const lines = t.logs.slice(logged);
-    // The error is logged, with the request id to find it by, the error class and PostgreSQL's code only.
+    // The error is logged, with the request id to find it by, the error classes, PostgreSQL's code
+    // and the stack frames (where it was thrown, never its message).
     expect(lines.filter((l) => l.msg === 'unexpected error masked')).toEqual([
       expect.objectContaining({
         level: 50,
         requestId,
-        err: { type: 'DrizzleQueryError', code: '42P01' },
+        err: {
+          type: 'DrizzleQueryError',
+          code: '42P01',
+          stack: expect.arrayContaining([
+            expect.stringMatching(/^at .*src\/repositories\/patrons\.ts:\d+:\d+/),
+          ]),
+          // The driver's own error (pg's DatabaseError; PGlite's class name is minified).
+          cause: { type: expect.any(String), stack: expect.any(Array) },
+        },
         path: ['patronByCardNumber'],
       }),
     ]);
@@ -100,4 +109,26 @@ test('invariant 6: no log line carries the authorization header, a variable valu
   const text = JSON.stringify(lines);
   for (const secret of [CARD, 'Ada Lovelace', 'ada@example.org', 'Bearer', 'patronByCardNumber'])
     expect([secret, text.includes(secret)]).toEqual([secret, false]);
+});
+
+test('a persisted query whose hash does not match its text is BAD_REQUEST (400), not an internal error', async () => {
+  const logged = t.logs.length;
+  const res = await fetch(t.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'apq-wrong-hash-1' },
+    body: JSON.stringify({
+      query: '{ vendors { id } }',
+      extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } },
+    }),
+  });
+  expect({ status: res.status, body: await res.json() }).toEqual({
+    status: 400,
+    body: {
+      errors: [
+        { message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } },
+      ],
+      extensions: { requestId: 'apq-wrong-hash-1' },
+    },
+  });
+  expect(t.logs.slice(logged).filter((l) => l.msg === 'unexpected error masked')).toEqual([]);
 });

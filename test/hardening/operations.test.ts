@@ -61,6 +61,8 @@ test('invariant 6: metrics count decisions by category, basis and outcome, and c
   expect(samples(text, 'patron_records_access_decisions_total')).toEqual([
     'patron_records_access_decisions_total{category="IDENTITY",basis="DIRECTOR",outcome="GRANTED"} 3',
     'patron_records_access_decisions_total{category="IDENTITY",basis="SELF",outcome="GRANTED"} 2',
+    // The volunteer's loan lookup and Ben's patron lookup, refused at the root field.
+    'patron_records_access_decisions_total{category="NONE",basis="NONE",outcome="DENIED"} 2',
     'patron_records_access_decisions_total{category="IDENTITY",basis="STAFF_PURPOSE",outcome="GRANTED"} 2',
     'patron_records_access_decisions_total{category="IDENTITY",basis="NONE",outcome="DENIED"} 1',
   ]);

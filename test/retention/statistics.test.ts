@@ -30,6 +30,15 @@ describe('small-cell suppression', () => {
     });
   });
 
+  test('an empty table (no events, no keys) is its grand total alone, suppressed', () => {
+    expect(suppressSmallCells([], 10)).toEqual({
+      cells: [],
+      rowTotals: [],
+      columnTotals: [],
+      total: null,
+    });
+  });
+
   test('reg. 9: a small total is suppressed, and so is a complementary total beside it', () => {
     // Row C totals 6: its cells and its total are primary; the column of row totals then has one
     // suppressed entry, so the smallest other row total (B, 45) goes too; each column's C cell
@@ -234,5 +243,31 @@ describe('the statistics query', () => {
     expect(
       r.body.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field })),
     ).toEqual([{ code: 'BAD_USER_INPUT', field: 'rows' }]);
+  });
+
+  test('an empty year (the README example for a year without loans) is an empty table with its total suppressed, not an internal error', async () => {
+    const r = await t.gql(QUERY.replace('year: 2029', 'year: 2031'), {
+      as: AS.volunteer,
+      variables: { measure: 'LOANS', rows: 'BRANCH', columns: 'ITEM_TYPE' },
+      headers: { 'x-request-id': 'stats-empty-year-1' },
+    });
+    expect(r.body).toEqual({
+      data: {
+        statistics: {
+          measure: 'LOANS',
+          year: 2031,
+          rowDimension: 'BRANCH',
+          columnDimension: 'ITEM_TYPE',
+          threshold: 10,
+          rowKeys: [],
+          columnKeys: [],
+          cells: [],
+          rowTotals: [],
+          columnTotals: [],
+          total: { key: 'ALL', count: null, suppressed: true },
+        },
+      },
+      extensions: { requestId: 'stats-empty-year-1' },
+    });
   });
 });

@@ -128,7 +128,11 @@ export type AuditEvent = {
   at?: Maybe<Scalars['DateTime']['output']>;
   /** The basis of a grant. */
   basis?: Maybe<AccessBasis>;
-  /** The row the basis rests on: designation, disclosure request, vendor, guardian grant or consent id. */
+  /**
+   * The row the basis rests on: designation, disclosure request, vendor, guardian grant or consent id.
+   * On a refusal at a root field (`typeName` Query or Mutation), why it was refused: FORBIDDEN,
+   * PURPOSE_REQUIRED, UNAUTHENTICATED or BAD_USER_INPUT (an id argument that cannot be an id).
+   */
   basisRef?: Maybe<Scalars['String']['output']>;
   /** The privacy category of the fields. */
   category?: Maybe<PiiCategory>;
@@ -150,7 +154,11 @@ export type AuditEvent = {
   purpose?: Maybe<Scalars['String']['output']>;
   /** The request id (also in the response's `x-request-id` header and the server log). */
   requestId?: Maybe<Scalars['String']['output']>;
-  /** The authorization rule that decided, e.g. `pii:IDENTITY`. */
+  /**
+   * The authorization rule that decided, e.g. `pii:IDENTITY`. A refusal at a root field lists the
+   * field in `fields` and names the patron its argument names in `subjects` (none when the id names
+   * nobody: no key is created for it and its text is not kept).
+   */
   rule?: Maybe<Scalars['String']['output']>;
   /** Position in the log's hash chain: 1, 2, 3, ... with no gap. */
   seq: Scalars['ID']['output'];
