@@ -154,7 +154,7 @@ describe('refusals are rate-limited per principal', () => {
   });
 
   test('a granted request sends no statement to the limit; a refused one, one upsert (PostgreSQL)', async () => {
-    const stats = t.db.database.stats;
+    const stats = t.database.stats;
     const statements = async (as: TokenSpec) => {
       stats.texts = [];
       try {
@@ -165,6 +165,6 @@ describe('refusals are rate-limited per principal', () => {
       }
     };
     expect(await statements(AS.ada)).toBe(0);
-    expect(await statements(AS.dani)).toBe(t.db.database.kind === 'postgres' ? 1 : 0);
+    expect(await statements(AS.dani)).toBe(t.database.kind === 'postgres' ? 1 : 0);
   });
 });
