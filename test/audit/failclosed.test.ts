@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { demoCardNumber } from '../../src/seed/demo.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { AS, type TokenSpec } from '../support/tokens.js';
-import { nextRequestId } from '../support/audit.js';
+import { auditUnavailable, nextRequestId } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -52,20 +52,7 @@ test('inv. 4: with the audit write failing, no response carries protected data (
     for (const [, query, as, purpose] of cases) {
       const requestId = nextRequestId('fail');
       const res = await t.gql(query, { as, purpose, headers: { 'x-request-id': requestId } });
-      expect([res.status, res.body]).toEqual([
-        503,
-        {
-          data: null,
-          errors: [
-            {
-              message:
-                'The access could not be recorded, so nothing is returned. Quote the request id to an administrator.',
-              extensions: { code: 'AUDIT_UNAVAILABLE', requestId },
-            },
-          ],
-          extensions: { requestId },
-        },
-      ]);
+      expect([res.status, res.body]).toEqual(auditUnavailable(requestId));
       expect(res.headers.get('x-request-id')).toEqual(requestId);
     }
     // The log says what failed, by request id and error class, and nothing about anybody.

@@ -33,3 +33,21 @@ let n = 0;
 /** A fresh, valid request id to send as x-request-id, so a test can find its request's rows. */
 export const nextRequestId = (label: string) =>
   `${label}-${process.pid}-${++n}-${Date.now()}`.slice(0, 64);
+
+/** The exact fail-closed answer (invariant 4): 503, no data, the request id to quote. */
+export function auditUnavailable(requestId: string): [number, Record<string, unknown>] {
+  return [
+    503,
+    {
+      data: null,
+      errors: [
+        {
+          message:
+            'The access could not be recorded, so nothing is returned. Quote the request id to an administrator.',
+          extensions: { code: 'AUDIT_UNAVAILABLE', requestId },
+        },
+      ],
+      extensions: { requestId },
+    },
+  ];
+}
