@@ -31,13 +31,27 @@ function nameOf(r: unknown): string {
   return typeof x.name === 'string' ? x.name : 'rule';
 }
 
-/** The first top-level ID argument whose value cannot be an id (a NUL byte, an enormous string). */
-function malformedId(field: GraphQLField<unknown, unknown>, args: Record<string, unknown>) {
+/** Whether a value holds a NUL character anywhere (in an input object or a list included). */
+function holdsNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(holdsNul);
+  if (v && typeof v === 'object') return Object.values(v).some(holdsNul);
+  return false;
+}
+
+/**
+ * The first top-level argument a client sent that can never be valid: an ID whose value cannot be
+ * an id (an enormous string), or any text holding a NUL character, which PostgreSQL's text cannot
+ * store (it would fail deep inside a query as an internal error).
+ */
+function malformedArgument(field: GraphQLField<unknown, unknown>, args: Record<string, unknown>) {
   for (const a of field.args) {
-    const type = getNullableType(a.type);
-    if (!isScalarType(type) || type.name !== 'ID') continue;
     const v = args[a.name];
-    if (v !== undefined && v !== null && !isWellFormedId(String(v))) return a.name;
+    if (v === undefined || v === null) continue;
+    if (holdsNul(v)) return { name: a.name, why: 'must not hold a NUL character' };
+    const type = getNullableType(a.type);
+    if (isScalarType(type) && type.name === 'ID' && !isWellFormedId(String(v)))
+      return { name: a.name, why: 'must be an id' };
   }
   return null;
 }
@@ -91,10 +105,10 @@ function auditedRootRule(inner: RootRule): RootRule {
       info: GraphQLResolveInfo,
     ) => {
       const field = info.parentType.getFields()[info.fieldName]!;
-      const bad = malformedId(field, args);
+      const bad = malformedArgument(field, args);
       if (bad) {
         await recordRefusal(ctx, info, name, 'BAD_USER_INPUT', null);
-        return badInput(`Invalid input at ${bad}: must be an id.`, bad);
+        return badInput(`Invalid input at ${bad.name}: ${bad.why}.`, bad.name);
       }
       const result = await inner.resolve(parent, args, ctx, info, EVALUATION);
       if (result === true) return true;

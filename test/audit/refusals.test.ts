@@ -159,7 +159,7 @@ describe('inv. 7: a bad id fails its own request only', () => {
       data: { patron: null },
       errors: [
         {
-          message: 'Invalid input at id: must be an id.',
+          message: 'Invalid input at id: must not hold a NUL character.',
           locations: [{ line: 1, column: 3 }],
           path: ['patron'],
           extensions: { code: 'BAD_USER_INPUT', field: 'id' },
@@ -189,6 +189,33 @@ describe('inv. 7: a bad id fails its own request only', () => {
       { code: 'BAD_USER_INPUT', field: 'id' },
     ]);
     expect(await decisionsOf(t, requestId)).toEqual(['-|Query|patron|DENIED|-|BAD_USER_INPUT']);
+  });
+
+  test('a NUL character in any text argument (here a filter of auditEvents) is BAD_USER_INPUT naming the argument, never an internal error', async () => {
+    const requestId = nextRequestId('nul-filter');
+    const res = await t.gql(
+      '{ auditEvents(filter: { basisRef: "pat_\\u0000ada" }) { nodes { seq } } }',
+      {
+        as: AS.director,
+        purpose: 'RECORDS_AUDIT',
+        headers: { 'x-request-id': requestId },
+      },
+    );
+    expect(res.body).toEqual({
+      data: null,
+      errors: [
+        {
+          message: 'Invalid input at filter: must not hold a NUL character.',
+          locations: [{ line: 1, column: 3 }],
+          path: ['auditEvents'],
+          extensions: { code: 'BAD_USER_INPUT', field: 'filter' },
+        },
+      ],
+      extensions: { requestId },
+    });
+    expect(await decisionsOf(t, requestId)).toEqual([
+      '-|Query|auditEvents|DENIED|-|BAD_USER_INPUT',
+    ]);
   });
 
   test('an entity representation with a NUL id resolves to null beside a valid one, with no internal error', async () => {
