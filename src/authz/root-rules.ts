@@ -69,7 +69,7 @@ function claimedPatron(
   return typeof claimed === 'string' && isWellFormedId(claimed) ? claimed : null;
 }
 
-function reasonOf(result: unknown): RefusalReason {
+export function reasonOf(result: unknown): RefusalReason {
   const code = (result as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return code === 'PURPOSE_REQUIRED' || code === 'UNAUTHENTICATED' ? code : 'FORBIDDEN';
 }
@@ -79,7 +79,7 @@ function reasonOf(result: unknown): RefusalReason {
  * shared with the rule's own if it made one): an id that names nobody creates no pseudonym key and
  * leaves no trace of the caller's text in the log.
  */
-async function recordRefusal(
+export async function recordRefusal(
   ctx: GraphQLContext,
   info: GraphQLResolveInfo,
   ruleName: string,

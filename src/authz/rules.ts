@@ -313,21 +313,37 @@ const LOOKUPS = {
   },
 } as const satisfies Partial<Record<FactsType, { category: PiiCategory; load: unknown }>>;
 
+/** May the principal read the record `row` of `typeName` (null: no record has that id) by id? */
+export async function lookupDecision(
+  ctx: GraphQLContext,
+  typeName: keyof typeof LOOKUPS,
+  row: unknown,
+): Promise<Decision> {
+  const record = row ? recordFacts[typeName](row as never) : null;
+  return ctx.authz.lookup(record, LOOKUPS[typeName].category);
+}
+
 /**
  * A record looked up by id (`loan`, `fine`, `referenceConsult`): the caller must be able to read
  * it, and an unknown id answers exactly like someone else's record. The row is loaded through the
  * request's DataLoader, so the resolver reuses it.
  */
 export function canLookUp(typeName: keyof typeof LOOKUPS) {
-  const { category, load } = LOOKUPS[typeName];
   return rule(
     `lookup:${typeName}`,
     NO_CACHE,
-  )(async (_p, args: { id: string }, ctx: GraphQLContext) => {
-    const row = await load(ctx, args.id);
-    const record = row ? recordFacts[typeName](row as never) : null;
-    return toRuleResult(await ctx.authz.lookup(record, category));
-  });
+  )(async (_p, args: { id: string }, ctx: GraphQLContext) =>
+    toRuleResult(await lookupDecision(ctx, typeName, await LOOKUPS[typeName].load(ctx, args.id))),
+  );
+}
+
+/** May the principal read this disclosure request (null: no request has that id) by id? */
+export async function disclosureLookupDecision(
+  ctx: GraphQLContext,
+  request: DisclosureRequestRow | null,
+): Promise<Decision> {
+  const patronIds = request ? await ctx.repos.disclosures.patronIdsOf.load(request.id) : [];
+  return ctx.authz.lookupDisclosure(request, patronIds);
 }
 
 /** A disclosure request looked up by id: the custodian, its requester, the staff who took it in, the patrons it names. */
@@ -336,6 +352,5 @@ export const canLookUpDisclosure = rule(
   NO_CACHE,
 )(async (_p, args: { id: string }, ctx: GraphQLContext) => {
   const request = await ctx.repos.disclosures.byId.load(args.id);
-  const patronIds = request ? await ctx.repos.disclosures.patronIdsOf.load(request.id) : [];
-  return toRuleResult(await ctx.authz.lookupDisclosure(request, patronIds));
+  return toRuleResult(await disclosureLookupDecision(ctx, request));
 });

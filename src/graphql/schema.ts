@@ -8,6 +8,7 @@ import {
 } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
 import { buildPermissions, fieldRules, ruleTree } from '../authz/permissions.js';
+import { guardEntities } from '../authz/entity-gate.js';
 import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.js';
 import { withSyncAnswers } from '../authz/sync-answer.js';
 import { resolvers } from './resolvers/index.js';
@@ -39,6 +40,7 @@ export function buildSchema(inner: IMiddlewareTypeMap[] = []): GraphQLSchema {
  * middleware, built from the tree with every field's rule written out (explicit-rules.ts), minus
  * the wrappers that can only ever allow (pass-through.ts), answering without a promise where the
  * rule already knows its answer (sync-answer.ts). Both take each field's rule from that same tree.
+ * Entities fetched by the router answer like root lookups (entity-gate.ts).
  */
 export function protect(
   schema: GraphQLSchema,
@@ -47,9 +49,11 @@ export function protect(
 ): GraphQLSchema {
   const rules = fieldRules(schema, typeof tree === 'function' ? tree(schema) : tree);
   const fieldMiddleware = buildPermissions(schema, rules).generate(schema) as IMiddlewareFieldMap;
-  return applyMiddleware(
-    schema,
-    withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(rules)), rules),
-    ...inner,
+  return guardEntities(
+    applyMiddleware(
+      schema,
+      withSyncAnswers(withoutPassThrough(fieldMiddleware, alwaysAllowedFields(rules)), rules),
+      ...inner,
+    ),
   );
 }

@@ -132,8 +132,42 @@ describe("inv. 3: refusals at root fields are audited (who tried to look at Ada'
       `{ _entities(representations: [{ __typename: "Patron", id: "${ADA}" }]) { ... on Patron { name } } }`,
       AS.volunteer,
     );
-    expect(entity.res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    expect(entity.decisions).toEqual([`${ADA}|Patron|name|DENIED|-|-`]);
+    expect(entity.res.body.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [['_entities', 0], 'FORBIDDEN'],
+    ]);
+    expect(entity.decisions).toEqual([`${ADA}|Query|_entities|DENIED|-|FORBIDDEN`]);
+  });
+
+  test('reg. 4: an entity reference to an unknown id is refused exactly like one to someone else, and names nobody in the log', async () => {
+    const query = (id: string) =>
+      `{ _entities(representations: [{ __typename: "Patron", id: "${id}" }, { __typename: "Loan", id: "${id === ADA ? 'loan_adacurrent' : 'loan_nosuchloan'}" }]) { ... on Patron { name } ... on Loan { dueAt } } }`;
+    const known = await attempt('ben-entity-known', query(ADA), AS.ben);
+    const unknown = await attempt('ben-entity-unknown', query(NOBODY), AS.ben);
+    const answer = {
+      data: { _entities: [null, null] },
+      errors: [0, 1].map((i) => ({
+        message: expect.any(String),
+        locations: [{ line: 1, column: 3 }],
+        path: ['_entities', i],
+        extensions: { code: 'FORBIDDEN' },
+      })),
+      extensions: { requestId: expect.any(String) },
+    };
+    const byPath = (body: typeof known.res.body) => ({
+      ...body,
+      errors: [...(body.errors ?? [])].sort((x, y) => Number(x.path?.[1]) - Number(y.path?.[1])),
+    });
+    expect(byPath(known.res.body)).toEqual(answer);
+    expect(byPath(unknown.res.body)).toEqual(answer);
+    expect(known.res.body.errors?.[0]?.message).toBe(unknown.res.body.errors?.[0]?.message);
+    expect([...known.decisions].sort()).toEqual([
+      '-|Query|_entities|DENIED|-|FORBIDDEN',
+      `${ADA}|Query|_entities|DENIED|-|FORBIDDEN`,
+    ]);
+    expect(unknown.decisions).toEqual([
+      '-|Query|_entities|DENIED|-|FORBIDDEN',
+      '-|Query|_entities|DENIED|-|FORBIDDEN',
+    ]);
   });
 });
 

@@ -232,13 +232,13 @@ describe('reg. 7: a vendor reads the card number of patrons enrolled in its serv
       errors: sorted([err(FORBIDDEN, '_entities', 0, 'name')]),
     });
   });
-  test("reg. 7: a patron not enrolled in the vendor's service: not even the card number", async () => {
+  test("reg. 7: a patron not enrolled in the vendor's service: not even the card number, refused like an unknown id", async () => {
+    expect(await ask(q('pat_nosuchpatron'), AS.vendor)).toEqual(
+      await ask(q('pat_carmendiaz'), AS.vendor),
+    );
     expect(await ask(q('pat_carmendiaz'), AS.vendor)).toEqual({
-      data: { _entities: [{ cardNumber: null, name: null }] },
-      errors: sorted([
-        err(FORBIDDEN, '_entities', 0, 'cardNumber'),
-        err(FORBIDDEN, '_entities', 0, 'name'),
-      ]),
+      data: { _entities: [null] },
+      errors: [err(FORBIDDEN, '_entities', 0)],
     });
   });
   test('reg. 7: an inactive vendor reads no card number, even of a patron enrolled with it', async () => {
@@ -248,8 +248,9 @@ describe('reg. 7: a vendor reads the card number of patrons enrolled in its serv
       vendorId: 'ven_defunct',
       scope: 'card:read',
     } satisfies TokenSpec;
-    expect((await ask(q(ADA), defunct)).data).toEqual({
-      _entities: [{ cardNumber: null, name: null }],
+    expect(await ask(q(ADA), defunct)).toEqual({
+      data: { _entities: [null] },
+      errors: [err(FORBIDDEN, '_entities', 0)],
     });
   });
 });
@@ -310,12 +311,8 @@ describe('reg. 3, 4: staff', () => {
         'CIRCULATION_DESK',
       ),
     ).toEqual({
-      data: { patron: null, _entities: [{ name: null, email: null }] },
-      errors: sorted([
-        err(FORBIDDEN, 'patron'),
-        err(FORBIDDEN, '_entities', 0, 'name'),
-        err(FORBIDDEN, '_entities', 0, 'email'),
-      ]),
+      data: { patron: null, _entities: [null] },
+      errors: sorted([err(FORBIDDEN, 'patron'), err(FORBIDDEN, '_entities', 0)]),
     });
   });
   test('reg. 4: circulation staff without a stated purpose get PURPOSE_REQUIRED, on every path', async () => {
@@ -325,11 +322,8 @@ describe('reg. 3, 4: staff', () => {
         AS.circulation,
       ),
     ).toEqual({
-      data: { patron: null, _entities: [{ name: null }] },
-      errors: sorted([
-        err(PURPOSE_REQUIRED, 'patron'),
-        err(PURPOSE_REQUIRED, '_entities', 0, 'name'),
-      ]),
+      data: { patron: null, _entities: [null] },
+      errors: sorted([err(PURPOSE_REQUIRED, 'patron'), err(PURPOSE_REQUIRED, '_entities', 0)]),
     });
   });
   test('reg. 4: circulation staff with a purpose: identity, current loans, fines; never birth date, returned loans or consults', async () => {
@@ -363,12 +357,9 @@ describe('reg. 3, 4: staff', () => {
     expect(r).toEqual({
       data: {
         loan: null,
-        _entities: [
-          { id: 'loan_adareturned', dueAt: null },
-          { id: 'loan_adacurrent', dueAt: expect.any(String) },
-        ],
+        _entities: [null, { id: 'loan_adacurrent', dueAt: expect.any(String) }],
       },
-      errors: sorted([err(FORBIDDEN, 'loan'), err(FORBIDDEN, '_entities', 0, 'dueAt')]),
+      errors: sorted([err(FORBIDDEN, 'loan'), err(FORBIDDEN, '_entities', 0)]),
     });
   });
   test('reg. 4: a reference librarian sees only the consults they conducted, and no identity', async () => {
@@ -447,11 +438,11 @@ describe('reg. 3, 4: denials name no one and do not reveal whether a record exis
         null,
       ),
     ).toEqual({
-      data: { patron: null, loan: null, _entities: [{ name: null }] },
+      data: { patron: null, loan: null, _entities: [null] },
       errors: sorted([
         err(UNAUTHENTICATED, 'patron'),
         err(UNAUTHENTICATED, 'loan'),
-        err(UNAUTHENTICATED, '_entities', 0, 'name'),
+        err(UNAUTHENTICATED, '_entities', 0),
       ]),
     });
   });

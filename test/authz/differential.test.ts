@@ -22,6 +22,7 @@ import { vendorSettingsFrom } from '../../src/domain/vendor-settings.js';
 import { createContext, type GraphQLContext } from '../../src/graphql/context.js';
 import { resolvers } from '../../src/graphql/resolvers/index.js';
 import { buildUnprotectedSchema, protect } from '../../src/graphql/schema.js';
+import { guardEntities } from '../../src/authz/entity-gate.js';
 import { loadTypeDefs } from '../../src/graphql/sdl.js';
 import { identify } from '../../src/http/identify.js';
 import { createLogger } from '../../src/logger.js';
@@ -42,9 +43,12 @@ const vendorSettings = vendorSettingsFrom(
   loadConfig({ NODE_ENV: 'test', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE }),
 );
 
-/** The subgraph schema under plain graphql-shield: the shield's own executor for every field. */
+/**
+ * The subgraph schema under plain graphql-shield: the shield's own executor for every field (the
+ * entity gate, outside the rule tree, is the same on both sides).
+ */
 const plainShield = (schema: GraphQLSchema, tree: IRules) =>
-  applyMiddleware(schema, shield(tree, SHIELD_OPTIONS));
+  guardEntities(applyMiddleware(schema, shield(tree, SHIELD_OPTIONS)));
 
 /** An audit row as the log would store it: subject, type, category, decision, basis, rule and fields. */
 const auditLine = (r: AuditRow) =>

@@ -197,24 +197,20 @@ describe('no personal field without a basis (invariant 1, reg. 4)', () => {
   const query = `{ _entities(representations: [{ __typename: "Patron", id: "${DEMO.patrons.ada}" }]) {
     ... on Patron { id name email cardNumber loans { nodes { id } } } } }`;
 
-  test('without a token: the entity resolves, its personal fields do not', async () => {
+  test('without a token: the entity is refused whole, UNAUTHENTICATED, nothing of it returned', async () => {
     const r = await t.gql(query);
-    expect(r.body.data).toEqual({
-      _entities: [{ id: DEMO.patrons.ada, name: null, email: null, cardNumber: null, loans: null }],
-    });
+    expect(r.body.data).toEqual({ _entities: [null] });
     expect(r.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
-      ['_entities.0.name', 'UNAUTHENTICATED'],
-      ['_entities.0.email', 'UNAUTHENTICATED'],
-      ['_entities.0.cardNumber', 'UNAUTHENTICATED'],
-      ['_entities.0.loans', 'UNAUTHENTICATED'],
+      ['_entities.0', 'UNAUTHENTICATED'],
     ]);
   });
 
-  test('with a patron token for another patron: the same', async () => {
+  test('with a patron token for another patron: refused whole, FORBIDDEN', async () => {
     const r = await t.gql(query, { as: AS.ben });
-    expect(r.body.data).toEqual({
-      _entities: [{ id: DEMO.patrons.ada, name: null, email: null, cardNumber: null, loans: null }],
-    });
+    expect(r.body.data).toEqual({ _entities: [null] });
+    expect(r.body.errors?.map((e) => [e.path?.join('.'), e.extensions?.code])).toEqual([
+      ['_entities.0', 'FORBIDDEN'],
+    ]);
   });
 
   test('root lookup: unknown id and someone else’s id give the same answer', async () => {

@@ -134,16 +134,37 @@ function rootBatch(schema: GraphQLSchema, w: World): CorpusBatch {
   };
 }
 
+/**
+ * `_entities`: each representation answers like the root lookup of its type (the same outcome
+ * functions as the root batch), unknown ids included, so an unknown id and someone else's look alike.
+ */
 function entitiesBatch(schema: GraphQLSchema, w: World): CorpusBatch {
   const r = new Renderer(DRESSED);
-  const types = ['Patron', 'Loan', 'Fine', 'ReferenceConsult', 'DisclosureRequest'];
-  const reps = [...w.records.values()]
-    .filter(
-      (x) =>
-        types.includes(x.type) &&
-        (x.type !== 'Patron' || (PATRONS as readonly string[]).includes(x.id)),
-    )
-    .map((x) => ({ __typename: x.type, id: x.id }));
+  const outcomes: Record<string, (who: Who, id: string) => Outcome> = {
+    Patron: (who, id) => reachOutcome(who, id),
+    Loan: (who, id) => lookupOutcome(w, who, 'CIRCULATION', w.records.get(id)),
+    Fine: (who, id) => lookupOutcome(w, who, 'FINES', w.records.get(id)),
+    ReferenceConsult: (who, id) => lookupOutcome(w, who, 'REFERENCE', w.records.get(id)),
+    DisclosureRequest: (who, id) => disclosureLookupOutcome(w, who, w.records.get(id)),
+  };
+  const unknown: Record<string, string> = {
+    Patron: 'pat_nosuchpatron',
+    Loan: 'loan_nosuchloan',
+    Fine: 'fine_nosuchfine',
+    ReferenceConsult: 'rc_nosuchconsult',
+    DisclosureRequest: 'dr_nosuchrequest',
+  };
+  const types = Object.keys(outcomes);
+  const reps = [
+    ...[...w.records.values()]
+      .filter(
+        (x) =>
+          types.includes(x.type) &&
+          (x.type !== 'Patron' || (PATRONS as readonly string[]).includes(x.id)),
+      )
+      .map((x) => ({ __typename: x.type, id: x.id })),
+    ...types.map((type) => ({ __typename: type, id: unknown[type]! })),
+  ];
   const sels = new Map(types.map((type) => [type, plan(schema, type, ROOT_DEPTH)]));
   const inner = types.map((type) => `... on ${type} ${r.selection(sels.get(type)!)}`).join('\n');
   return {
@@ -157,7 +178,7 @@ function entitiesBatch(schema: GraphQLSchema, w: World): CorpusBatch {
       trail: `Query._entities(${rep.__typename})`,
       path: ['_entities', i],
       sel: sels.get(rep.__typename)!,
-      outcome: () => 'ALLOW' as const,
+      outcome: (who: Who) => outcomes[rep.__typename]!(who, rep.id),
     })),
   };
 }
