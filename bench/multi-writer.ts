@@ -30,7 +30,7 @@ export interface MultiWriterResult {
 }
 
 /** Samples lock waits every `everyMs` until stopped; waits are integrated over sample intervals. */
-function lockSampler(adminUrl: string, database: string, everyMs: number) {
+export function lockSampler(adminUrl: string, database: string, everyMs: number) {
   const client = new pg.Client({ connectionString: adminUrl });
   let running = true;
   let lockMs = 0;
