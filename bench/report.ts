@@ -29,6 +29,8 @@ export interface TargetResult {
   scenarios: ScenarioResult[];
   multiWriter: MultiWriterResult | null;
   coldStart: number[];
+  /** Set when a run was refused (a failed answer): the bench stopped there. */
+  failure: string | null;
 }
 
 const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '—');
@@ -225,8 +227,11 @@ function targetSection(o: BenchOptions, r: TargetResult): string {
   const ds = r.scenarios.map((s) => derive(kind, s));
   const pg = kind === 'postgres' ? (r.target as PostgresTarget) : null;
   const dataset = `${r.target.patrons.toLocaleString('en')} patrons, ${r.target.loans.toLocaleString('en')} loans (2 current each), a fine for one patron in ten; ${pg ? (pg.reused ? `dataset ${pg.dataset} reused, copied for this run` : `seeded into ${pg.dataset} in ${f(r.target.seedSeconds)} s`) : `seeded in ${f(r.target.seedSeconds)} s`}`;
+  const failed = r.failure
+    ? `\n**THE BENCH FAILED: ${r.failure}.** It stopped there; the tables hold what was measured before.\n`
+    : '';
   return `## ${kind === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)'}
-
+${failed}
 ${dataset}.
 
 ### Throughput and CPU: ${o.rounds} paired closed-loop rounds of ${o.seconds} s, ${o.connections} connections
@@ -256,6 +261,7 @@ ${verdicts(r, ds)}
 
 export function render(o: {
   options: BenchOptions;
+  command: string;
   machine: string;
   results: TargetResult[];
 }): string {
@@ -275,6 +281,7 @@ divided by the requests answered. Warm-up ${opt.warmup} s per server and scenari
 ## Machine
 
 ${o.machine}
+- command: \`${o.command}\`
 
 ${o.results.map((r) => targetSection(opt, r)).join('\n')}`;
 }

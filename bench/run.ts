@@ -18,10 +18,10 @@ import {
   type Scenario,
 } from './scenarios.js';
 import { pgliteTarget, postgresTarget, type BenchTarget, type PostgresTarget } from './dataset.js';
-import { closedLoop, openLoopRun, Sender } from './http-load.js';
+import { closedLoop, openLoopRun, RunFailed, Sender } from './http-load.js';
 import { measure, probe, type Measured, type ServerProcess } from './load.js';
 import { countPerRequest } from './count.js';
-import { multiWriter } from './multi-writer.js';
+import { multiWriter, type MultiWriterResult } from './multi-writer.js';
 import { parseOptions } from './options.js';
 import { machineFacts, render, type ScenarioResult, type TargetResult } from './report.js';
 import {
@@ -142,12 +142,25 @@ async function benchTarget(
   const database = url ? new URL(url).pathname.slice(1) : undefined;
   const servers = new Map<VariantName, ServerProcess>();
   const results: ScenarioResult[] = [];
+  const done = (failure: string | null, multi: MultiWriterResult | null, cold: number[]) => ({
+    target,
+    variants: VARIANTS,
+    scenarios: results,
+    multiWriter: multi,
+    coldStart: cold,
+    failure,
+  });
   try {
     for (const v of VARIANTS) servers.set(v, await startVariant(v, envOf(v)));
     for (const s of scenarios) {
       const r = await benchScenario(s, servers, database, target.kind);
       results.push({ ...r, counts: new Map(VARIANTS.map((v) => [v, counts.get(v)!.get(s.id)])) });
     }
+  } catch (err) {
+    // A refused run ends the bench; what was measured before it is still reported, under the failure.
+    if (!(err instanceof RunFailed)) throw err;
+    log(`FAILED: ${err.message}`);
+    return done(err.message, null, []);
   } finally {
     for (const s of servers.values()) await s.stop();
   }
@@ -169,7 +182,7 @@ async function benchTarget(
   const cold: number[] = [];
   for (let i = 0; i < opts.coldStarts; i++) cold.push(await coldStart(envOf('protected')));
   if (cold.length) log(`cold npm start: ${cold.map((c) => c.toFixed(2)).join(', ')} s`);
-  return { target, variants: VARIANTS, scenarios: results, multiWriter: multi, coldStart: cold };
+  return done(null, multi, cold);
 }
 
 const started = new Date();
@@ -216,9 +229,11 @@ for (const kind of opts.targets) {
 }
 const doc = render({
   options: opts,
+  command: ['npm run bench', ...process.argv.slice(2)].join(' '),
   machine: machineFacts(started, new Date(), loadBefore, loadavg(), env.DATABASE_URL),
   results,
 });
+if (results.some((r) => r.failure)) process.exitCode = 1;
 const out = opts.out ?? (opts.quick ? `${root}bench/.tmp/RESULTS.md` : `${root}bench/RESULTS.md`);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, doc);
