@@ -33,6 +33,8 @@ export class Sender {
   private readonly headers: Record<string, string | number>;
   failures = 0;
   firstFailure: string | null = null;
+  /** Requests sent again after the keep-alive race (see attempt). */
+  retries = 0;
 
   constructor(base: string, scenario: Scenario, maxSockets: number) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
@@ -43,24 +45,35 @@ export class Sender {
 
   /** Resolves on a good answer; rejects (and counts) a bad one or a transport error. */
   send(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        this.url,
-        { method: 'POST', agent: this.agent, headers: this.headers },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => this.fail(err.message, reject));
-          res.on('end', () => {
-            const body = Buffer.concat(chunks);
-            if (res.statusCode === 200 && !body.includes(ERRORS)) return resolve();
-            void describe(res.statusCode ?? 0, body).then((d) => this.fail(d, reject));
-          });
-        },
-      );
-      req.on('error', (err) => this.fail(err.message, reject));
-      req.end(this.body);
+    return new Promise((resolve, reject) => this.attempt(resolve, reject, true));
+  }
+
+  private attempt(resolve: () => void, reject: (e: Error) => void, mayRetry: boolean): void {
+    const req = http.request(
+      this.url,
+      { method: 'POST', agent: this.agent, headers: this.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => this.fail(err.message, reject));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (res.statusCode === 200 && !body.includes(ERRORS)) return resolve();
+          void describe(res.statusCode ?? 0, body).then((d) => this.fail(d, reject));
+        });
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // The keep-alive race (node's docs, request.reusedSocket): the server closed an idle
+      // connection as this request went out on it, before any answer. Sent again once, on a new
+      // connection, timed from the first send; counted, and reported.
+      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') {
+        this.retries++;
+        return this.attempt(resolve, reject, false);
+      }
+      this.fail(err.message, reject);
     });
+    req.end(this.body);
   }
 
   private fail(what: string, reject: (e: Error) => void): void {
@@ -78,6 +91,8 @@ export interface LoadRun {
   requests: number;
   failures: number;
   firstFailure: string | null;
+  /** Requests sent a second time after the keep-alive race (a reset before any answer). */
+  retries: number;
   elapsedMs: number;
   histogram: LogHistogram;
   /** Open loop only: how far the sender itself ever fell behind its schedule (ms). */
@@ -89,6 +104,7 @@ function summary(senders: Sender[], requests: number, elapsedMs: number, histogr
     requests,
     failures: senders.reduce((n, s) => n + s.failures, 0),
     firstFailure: senders.find((s) => s.firstFailure)?.firstFailure ?? null,
+    retries: senders.reduce((n, s) => n + s.retries, 0),
     elapsedMs,
     histogram,
   };

@@ -137,11 +137,12 @@ function noiseTable(ds: Derived[]): string {
     const openAll = [...s.open.values()].flat();
     // The generator's share of one core: its CPU per request times requests per second.
     const share = median(all.map((r) => (r.generatorCpuMs * r.rps) / 1000));
-    return `| ${s.scenario.id} | ${range(b, 1)} (${f(spread * 100)}%) | ${f((rps.interval.high - rps.interval.low) * 100)} points | ${f(median(closedAll.map((r) => r.generatorCpuMs)), 2)} / ${f(median(openAll.map((r) => r.generatorCpuMs)), 2)} | ${f(share * 100)}% | ${f(s.load.before, 2)} → ${f(s.load.after, 2)} |`;
+    const retries = all.reduce((n, r) => n + r.retries, 0);
+    return `| ${s.scenario.id} | ${range(b, 1)} (${f(spread * 100)}%) | ${f((rps.interval.high - rps.interval.low) * 100)} points | ${f(median(closedAll.map((r) => r.generatorCpuMs)), 2)} / ${f(median(openAll.map((r) => r.generatorCpuMs)), 2)} | ${f(share * 100)}% | ${retries} | ${f(s.load.before, 2)} → ${f(s.load.after, 2)} |`;
   });
   return [
-    '| scenario | baseline req/s over the rounds (spread) | width of the req/s ratio CI | load generator CPU ms/req, closed / open loop | generator, share of a core | load average (1 min) before → after |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | baseline req/s over the rounds (spread) | width of the req/s ratio CI | load generator CPU ms/req, closed / open loop | generator, share of a core | requests resent after a keep-alive reset | load average (1 min) before → after |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
 }

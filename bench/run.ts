@@ -45,7 +45,7 @@ const log = (msg: string) =>
 const load1 = () => loadavg()[0]!;
 
 function describeRun(what: string, r: Measured): string {
-  return `${what}: ${r.rps.toFixed(1)} req/s, p50 ${r.histogram.percentile(50).toFixed(1)} p99 ${r.histogram.percentile(99).toFixed(1)} ms, cpu ${r.serverCpuMs.toFixed(2)}+${r.postgresCpuMs.toFixed(2)} ms/req, generator ${r.generatorCpuMs.toFixed(2)} ms/req, rss ${(r.peakRss / 2 ** 20).toFixed(0)} MB, load ${load1().toFixed(2)}`;
+  return `${what}: ${r.rps.toFixed(1)} req/s, p50 ${r.histogram.percentile(50).toFixed(1)} p99 ${r.histogram.percentile(99).toFixed(1)} ms, cpu ${r.serverCpuMs.toFixed(2)}+${r.postgresCpuMs.toFixed(2)} ms/req, generator ${r.generatorCpuMs.toFixed(2)} ms/req,${r.retries ? ` ${r.retries} keep-alive retries,` : ''} rss ${(r.peakRss / 2 ** 20).toFixed(0)} MB, load ${load1().toFixed(2)}`;
 }
 
 async function closedRun(

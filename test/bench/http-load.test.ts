@@ -19,9 +19,14 @@ const answers: Record<string, [number, string]> = {
 let server: Server;
 let base: string;
 beforeAll(async () => {
+  const served = new WeakMap<object, number>();
   server = createServer((req, res) => {
     req.resume();
-    const [status, body] = answers[req.headers['x-answer'] as string]!;
+    const n = (served.get(req.socket) ?? 0) + 1;
+    served.set(req.socket, n);
+    // '/closes-idle': the second request on a connection finds it closed (the keep-alive race).
+    if (req.headers['x-answer'] === '/closes-idle' && n === 2) return req.socket.destroy();
+    const [status, body] = answers[req.headers['x-answer'] as string] ?? answers['/ok']!;
     req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end(body));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -52,6 +57,14 @@ describe('load generator answers', () => {
     await expect(s.send()).rejects.toThrow(new RunFailed(description));
     expect(s.failures).toBe(1);
     expect(s.firstFailure).toBe(description);
+    s.close();
+  });
+
+  it('sends again, once, a request whose reused connection was closed before any answer', async () => {
+    const s = new Sender(base, scenario('/closes-idle'), 1);
+    await s.send();
+    await s.send(); // its connection is closed under it: sent again on a new one, and answered
+    expect({ failures: s.failures, retries: s.retries }).toEqual({ failures: 0, retries: 1 });
     s.close();
   });
 
