@@ -32,7 +32,7 @@ export async function countPerRequest(
   variant: Variant | 'protected',
   env: Record<string, string>,
   scenarios: Scenario[],
-): Promise<Map<number, Counts>> {
+): Promise<Map<string, Counts>> {
   const config = loadConfig({
     REFUSAL_LIMIT: '1000000000',
     ...env,
@@ -53,7 +53,7 @@ export async function countPerRequest(
     protectedServer ??
     (await startVariantServer(variant as Variant, config, logger, database, verifier));
   const audit = protectedServer?.audit ?? null;
-  const out = new Map<number, Counts>();
+  const out = new Map<string, Counts>();
   try {
     for (const s of scenarios) {
       const send = async () => {

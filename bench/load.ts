@@ -1,9 +1,10 @@
-// Server processes and load: spawn a server (the real src/main.ts, or a bench variant), wait for
-// /health, drive it with autocannon, sample its resident memory from /proc while it runs.
+// Server processes and what a load run costs: spawn a server (the real src/main.ts, or a bench
+// variant), wait for /health; while a run drives it, sample its resident memory and read the CPU
+// time of the servers, of the database's backends and of the load generator itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import autocannon from 'autocannon';
+import { RunFailed, type LoadRun } from './http-load.js';
 import type { Scenario } from './scenarios.js';
 
 export interface ServerProcess {
@@ -126,61 +127,69 @@ function postgresCpuSince(database: string, before: Map<number, number>): number
 }
 
 function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-export interface LoadResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  peakRss: number;
-  non2xx: number;
-  errors: number;
-  /**
-   * CPU milliseconds per request, of the server process and of the PostgreSQL server (PGlite runs
-   * inside the server process). Unlike req/s, these hardly move when other work shares the cores.
-   */
-  serverCpuMs: number;
-  postgresCpuMs: number;
-}
-
-/** `database`: the PostgreSQL database the server uses, whose backends' CPU is measured (none for PGlite). */
-export async function drive(
-  server: ServerProcess,
-  s: Scenario,
-  connections: number,
-  seconds: number,
-  database?: string,
-): Promise<LoadResult> {
-  let peakRss = rssBytes(server.pid);
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssBytes(server.pid))), 50);
-  const cpu0 = cpuMs(server.pid);
-  const pg0 = database ? postgresCpuByPid(database) : new Map<number, number>();
   try {
-    const r = await autocannon({
-      url: `${server.base}/graphql`,
-      method: 'POST',
-      headers: s.headers,
-      body: s.body,
-      connections,
-      duration: seconds,
-    });
-    const n = Math.max(1, r.requests.total);
-    return {
-      rps: r.requests.total / r.duration,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      peakRss,
-      non2xx: r.non2xx,
-      errors: r.errors + r.timeouts,
-      serverCpuMs: (cpuMs(server.pid) - cpu0) / n,
-      postgresCpuMs: database ? postgresCpuSince(database, pg0) / n : 0,
-    };
-  } finally {
-    clearInterval(sampler);
-    peakRss = Math.max(peakRss, rssBytes(server.pid));
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // exited: its stop is reported elsewhere
   }
+}
+
+/** A load run with what it cost, per request: the servers', the database's and the generator's own CPU. */
+export interface Measured extends LoadRun {
+  rps: number;
+  /** Largest resident set of any one server process during the run. */
+  peakRss: number;
+  /** CPU ms per request of the server processes (PGlite runs inside them). */
+  serverCpuMs: number;
+  /** CPU ms per request of the PostgreSQL backends serving the run's database (0 on PGlite). */
+  postgresCpuMs: number;
+  /** CPU ms per request of this process, the load generator, on the same cores. */
+  generatorCpuMs: number;
+}
+
+/**
+ * Runs `load` against `servers` and measures it; `database`: the PostgreSQL database they use,
+ * whose backends' CPU counts (none for PGlite). Refuses a run with any failed answer (RunFailed).
+ */
+export async function measure(
+  servers: ServerProcess[],
+  database: string | undefined,
+  what: string,
+  load: () => Promise<LoadRun>,
+): Promise<Measured> {
+  let peakRss = Math.max(...servers.map((s) => rssBytes(s.pid)));
+  const sampler = setInterval(() => {
+    for (const s of servers) peakRss = Math.max(peakRss, rssBytes(s.pid));
+  }, 50);
+  const cpu0 = servers.map((s) => cpuMs(s.pid));
+  const pg0 = database ? postgresCpuByPid(database) : new Map<number, number>();
+  // The generator's window is the load alone: the /proc scans around it are the bench's, not its.
+  const gen0 = process.cpuUsage();
+  let run: LoadRun;
+  let gen: NodeJS.CpuUsage;
+  try {
+    run = await load();
+  } finally {
+    gen = process.cpuUsage(gen0);
+    clearInterval(sampler);
+  }
+  const serverCpu = servers.reduce((sum, s, i) => sum + cpuMs(s.pid) - cpu0[i]!, 0);
+  const postgresCpu = database ? postgresCpuSince(database, pg0) : 0;
+  for (const s of servers) peakRss = Math.max(peakRss, rssBytes(s.pid));
+  if (run.failures)
+    throw new RunFailed(
+      `${what}: ${run.failures} of ${run.requests} answers failed, the first ${run.firstFailure}; the run does not count`,
+    );
+  const n = Math.max(1, run.requests);
+  return {
+    ...run,
+    rps: run.requests / (run.elapsedMs / 1000),
+    peakRss,
+    serverCpuMs: serverCpu / n,
+    postgresCpuMs: postgresCpu / n,
+    generatorCpuMs: (gen.user + gen.system) / 1000 / n,
+  };
 }
 
 /** One request, checked: HTTP 200, no errors, and a summary of what came back (to compare variants). */
@@ -195,7 +204,7 @@ export async function probe(server: ServerProcess, s: Scenario): Promise<string>
     errors?: { extensions?: { code?: string } }[];
   };
   if (res.status !== 200 || body.errors?.length) {
-    throw new Error(
+    throw new RunFailed(
       `scenario ${s.id}: HTTP ${res.status} ${JSON.stringify(body.errors?.map((e) => e.extensions?.code))}`,
     );
   }

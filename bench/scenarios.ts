@@ -1,15 +1,18 @@
-// The four benchmark scenarios: who asks, with which headers, and the operation.
+// The benchmark scenarios: who asks, with which headers, and the operation. Scenario 2 runs twice:
+// as the Director (whose powers need no lookup) and as circulation staff (a designation lookup and
+// a decision per patron). The dataset must hold patrons 10 and 1000–1693 (at least 1,700 patrons).
 import { exportSPKI, generateKeyPair } from 'jose';
 import { mintToken } from '../src/auth/jwt.js';
 import { DEMO, demoCardNumber } from '../src/seed/demo.js';
 import { benchPatronId } from './seed-scale.js';
+import type { ScenarioKey } from './options.js';
 
 export const BENCH_ISSUER = 'urn:mpl:bench:idp';
 export const BENCH_AUDIENCE = 'urn:mpl:patron-records';
 export const ROUTER_SECRET = 'bench-router-secret-0123456789abcdef0123';
 
 export interface Scenario {
-  id: 1 | 2 | 3 | 4;
+  id: ScenarioKey;
   name: string;
   headers: Record<string, string>;
   body: string;
@@ -56,8 +59,7 @@ export async function benchScenarios(): Promise<BenchKeys> {
     authorization: `Bearer ${circulation}`,
     'x-access-purpose': 'CIRCULATION_DESK',
   };
-  // The router forwards a Director's request: the Director's powers need no designation lookup,
-  // so the statements counted are the entity type's own.
+  // The router forwards a Director's request (no designation lookup) or a circulation desk's.
   const router = {
     ...base,
     authorization: `Bearer ${director}`,
@@ -67,11 +69,15 @@ export async function benchScenarios(): Promise<BenchKeys> {
     __typename: 'Patron',
     id: benchPatronId(1000 + i * 7),
   }));
+  const entities = json(
+    `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on Patron { id name email phone cardNumber city } } }`,
+    { representations },
+  );
   return {
     publicKeyPem: await exportSPKI(publicKey),
     scenarios: [
       {
-        id: 1,
+        id: '1',
         name: 'staff dashboard (circulation): 100 patrons × 5 personal fields + current loans',
         headers: staff,
         body: json(
@@ -80,16 +86,19 @@ export async function benchScenarios(): Promise<BenchKeys> {
         ),
       },
       {
-        id: 2,
+        id: '2',
         name: "gateway _entities: 100 Patron representations (Director's request)",
         headers: router,
-        body: json(
-          `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on Patron { id name email phone cardNumber city } } }`,
-          { representations },
-        ),
+        body: entities,
       },
       {
-        id: 3,
+        id: '2c',
+        name: "gateway _entities: 100 Patron representations (circulation staff's request)",
+        headers: staff,
+        body: entities,
+      },
+      {
+        id: '3',
         name: "patron's own `me` with loans and fines",
         headers: { ...base, authorization: `Bearer ${patron}` },
         body: json(
@@ -97,7 +106,7 @@ export async function benchScenarios(): Promise<BenchKeys> {
         ),
       },
       {
-        id: 4,
+        id: '4',
         name: 'vendor verifyCard (PIN checked with scrypt)',
         headers: { ...base, authorization: `Bearer ${vendor}` },
         body: json(

@@ -1,10 +1,12 @@
 // The benchmark's comparison servers: src/server.ts's createSubgraphApp, the same app the subgraph
 // runs, given a schema WITHOUT the project's protection and no audit plugin:
-//   baseline               buildUnprotectedSchema(): no shield
+//   baseline               buildUnprotectedSchema(): no shield, and no authorization call at all
+//                          (the resolvers' list narrowing answers "everything" without deciding)
 //   default-shield         under graphql-shield rules with default options (naive-shield.ts, no_cache)
 //   default-shield-strict  the same rules with the documented caches (strict / contextual)
 // The real server (src/main.ts → startServer) has no switch for any of them; only this file builds them.
 // Run as a process: bench/run.ts compiles it to dist/bench/variant-server.js and runs `node <it> <variant>`.
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { loadConfig, type Config } from '../src/config.js';
@@ -14,6 +16,8 @@ import type { TokenVerifier } from '../src/auth/jwt.js';
 import { verifierFromConfig } from '../src/auth/verifier.js';
 import { buildUnprotectedSchema } from '../src/graphql/schema.js';
 import { createSubgraphApp } from '../src/server.js';
+import type { AccessControl, ListScope } from '../src/authz/policy.js';
+import type { GraphQLContext } from '../src/graphql/context.js';
 import { naiveShield } from './naive-shield.js';
 
 export const VARIANTS = ['baseline', 'default-shield', 'default-shield-strict'] as const;
@@ -27,6 +31,36 @@ function variantSchema(variant: Variant): GraphQLSchema {
     naiveShield(unprotected, variant === 'default-shield' ? 'no_cache' : 'strict'),
   );
 }
+
+const EVERYTHING: ListScope = {
+  currentOnly: false,
+  librarianId: null,
+  hideNondisclosed: false,
+  ranges: null,
+};
+
+/**
+ * The baseline's access control: the resolvers ask it how to narrow a patron's lists
+ * (listScopeFor), and it answers "not at all" without a lookup or a decision. Anything else asked
+ * of it is a resolver deciding, which an unprotected baseline must not do: it throws, and the bench
+ * refuses the run. (The scenarios' lists are filtered to what every principal may see, so the
+ * answers match the protected server's.)
+ */
+const NO_AUTHORIZATION = new Proxy({} as AccessControl, {
+  get(_, name) {
+    if (name === 'listScopeFor') return () => EVERYTHING;
+    if (name === 'then') return undefined; // not a thenable
+    throw new Error(`baseline: authorization called (${String(name)})`);
+  },
+});
+
+/** Swaps the request's access control for NO_AUTHORIZATION before anything resolves. */
+const withoutAuthorization: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart({ contextValue }) {
+    contextValue.authz = NO_AUTHORIZATION;
+    return Promise.resolve();
+  },
+};
 
 export interface VariantServer {
   url: string;
@@ -46,7 +80,7 @@ export async function startVariantServer(
     database,
     verifier,
     schema: variantSchema(variant),
-    plugins: [],
+    plugins: variant === 'baseline' ? [withoutAuthorization] : [],
   });
   return {
     url: app.url,
