@@ -362,6 +362,28 @@ describe('reg. 3, 4: staff', () => {
       errors: sorted([err(FORBIDDEN, 'loan'), err(FORBIDDEN, '_entities', 0)]),
     });
   });
+  test('reg. 5: an anonymised record is the custodian’s alone: circulation staff read nothing of an anonymised paid fine, by id or through _entities', async () => {
+    await t.db.raw(
+      `insert into fines (id, patron_id, amount_cents, reason, status, assessed_at, closed_at, anonymised_at)
+       values ('fine_anonpaid', null, 40, '[removed by retention]', 'PAID', now() - interval '90 days', now() - interval '80 days', now() - interval '1 day')`,
+    );
+    const q = `{ fine(id: "fine_anonpaid") { id amountCents } _entities(representations: [{ __typename: "Fine", id: "fine_anonpaid" }]) { ... on Fine { id amountCents status } } }`;
+    expect(await ask(q, AS.circulation, 'CIRCULATION_DESK')).toEqual({
+      data: { fine: null, _entities: [{ id: 'fine_anonpaid', amountCents: null, status: null }] },
+      errors: sorted([
+        err(FORBIDDEN, 'fine'),
+        err(FORBIDDEN, '_entities', 0, 'amountCents'),
+        err(FORBIDDEN, '_entities', 0, 'status'),
+      ]),
+    });
+    expect(await ask(q, AS.director, 'RECORDS_AUDIT')).toEqual({
+      data: {
+        fine: { id: 'fine_anonpaid', amountCents: 40 },
+        _entities: [{ id: 'fine_anonpaid', amountCents: 40, status: 'PAID' }],
+      },
+      errors: undefined,
+    });
+  });
   test('reg. 4: a reference librarian sees only the consults they conducted, and no identity', async () => {
     const r = await ask(
       `{ patron(id: "${ADA}") { name referenceConsults { nodes { id question } } } referenceConsult(id: "rc_adaemail") { id } }`,

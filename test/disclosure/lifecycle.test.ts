@@ -1,8 +1,23 @@
 // The disclosure request lifecycle (MNG-1 regulations 2, 3 and 4): every legal transition walked,
 // every illegal one refused with nothing changed, and the decider recorded with their authority.
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { graphql, type GraphQLError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { DisclosureRequestRow } from '../../src/db/schema/disclosures.sql.js';
+import {
+  CLOCK,
+  TRANSITIONS,
+  transitionFor,
+  type Actor,
+} from '../../src/domain/disclosure-workflow.js';
+import { createContext } from '../../src/graphql/context.js';
+import { resolvers } from '../../src/graphql/resolvers/index.js';
+import { protect } from '../../src/graphql/schema.js';
+import { loadTypeDefs } from '../../src/graphql/sdl.js';
+import { identify } from '../../src/http/identify.js';
+import { createLogger } from '../../src/logger.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { AS } from '../support/tokens.js';
+import { AS, type TokenSpec } from '../support/tokens.js';
 import {
   DAY,
   MUTATIONS,
@@ -472,5 +487,155 @@ describe('the request’s full history', () => {
       data: { disclosureRequest: null },
       errors: [{ extensions: { code: 'FORBIDDEN' } }],
     });
+  });
+});
+
+/**
+ * Regulation 3 holds twice: the root rules refuse a non-custodian first, and the transition table
+ * refuses them again. Each is proved here without the other.
+ */
+describe('reg. 3: only the custodian decides, in the transition table itself (the root rules aside)', () => {
+  const actor = (over: Partial<Actor>): Actor => ({
+    id: 'x',
+    role: 'circulation',
+    authority: null,
+    designationId: null,
+    staff: false,
+    responder: false,
+    requesterId: null,
+    ...over,
+  });
+  const request = (status: DisclosureRequestRow['status']) =>
+    ({
+      id: 'dr_x',
+      status,
+      requesterId: 'court_x',
+      instrument: 'EMERGENCY',
+      instrumentReference: 'ref',
+      issuingAuthority: 'court',
+      ratifiedAt: null,
+      repudiatedAt: null,
+    }) as DisclosureRequestRow;
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+      return 'allowed';
+    } catch (e) {
+      return (e as GraphQLError).extensions?.code;
+    }
+  };
+  const decisions = TRANSITIONS.filter((x) => x.by === 'custodian');
+  const others: [string, Actor][] = [
+    ['circulation staff with a purpose', actor({ id: 'staff_circ', staff: true, responder: true })],
+    [
+      'the requester named on the request',
+      actor({ id: 'court_x', role: 'requester', requesterId: 'court_x' }),
+    ],
+    ['the clock', CLOCK],
+  ];
+  test.each(
+    others.flatMap(([label, a]) => decisions.map((x) => [x.action, x.from, label, a] as const)),
+  )('%s from %s by %s is FORBIDDEN', (action, from, _label, a) => {
+    expect(refusal(() => transitionFor(action, request(from!), a))).toBe('FORBIDDEN');
+  });
+  test('the Director and an active designee pass the same check (an emergency is approved only through its own release)', () => {
+    for (const a of [
+      actor({ id: 'staff_director', role: 'director', authority: 'DIRECTOR', staff: true }),
+      actor({ id: 'staff_alt', authority: 'DESIGNATION', designationId: 'des_x', staff: true }),
+    ])
+      expect(
+        decisions.map((x) => [
+          x.action,
+          x.from,
+          refusal(() => transitionFor(x.action, request(x.from!), a)),
+        ]),
+      ).toEqual(
+        decisions.map((x) => [
+          x.action,
+          x.from,
+          x.action === 'APPROVE' && x.from === 'RECEIVED' ? 'INVALID_TRANSITION' : 'allowed',
+        ]),
+      );
+  });
+});
+
+/**
+ * The root rules alone, over resolvers that accept anyone and count their calls (as designations
+ * test the Director-only rules): the transition table would refuse too, but need not be reached.
+ */
+describe('reg. 3: the custodian-only root rules refuse everyone else even when the service would not', () => {
+  const reached: string[] = [];
+  const MUTATIONS_REACHED = [
+    'beginDisclosureReview',
+    'approveDisclosureRequest',
+    'denyDisclosureRequest',
+    'fulfillDisclosureRequest',
+    'ratifyEmergencyDisclosure',
+    'repudiateEmergencyDisclosure',
+  ] as const;
+  let schema: ReturnType<typeof protect> | undefined;
+  const permissive = () =>
+    (schema ??= protect(
+      buildSubgraphSchema([
+        {
+          typeDefs: loadTypeDefs(),
+          resolvers: {
+            ...resolvers,
+            Mutation: {
+              ...resolvers.Mutation,
+              ...Object.fromEntries(
+                MUTATIONS_REACHED.map((m) => [m, () => (reached.push(m), { id: 'dr_x' })]),
+              ),
+            },
+          } as never,
+        },
+      ]),
+    ));
+  const DOCS: Record<(typeof MUTATIONS_REACHED)[number], string> = {
+    beginDisclosureReview: `mutation { d: beginDisclosureReview(id: "dr_x") { __typename } }`,
+    approveDisclosureRequest: `mutation { d: approveDisclosureRequest(id: "dr_x", input: { accessExpiresAt: "2030-01-01T00:00:00Z" }) { __typename } }`,
+    denyDisclosureRequest: `mutation { d: denyDisclosureRequest(id: "dr_x", reason: "x") { __typename } }`,
+    fulfillDisclosureRequest: `mutation { d: fulfillDisclosureRequest(id: "dr_x") { __typename } }`,
+    ratifyEmergencyDisclosure: `mutation { d: ratifyEmergencyDisclosure(id: "dr_x") { __typename } }`,
+    repudiateEmergencyDisclosure: `mutation { d: repudiateEmergencyDisclosure(id: "dr_x", reason: "x") { __typename } }`,
+  };
+  const callers: [string, TokenSpec | null, string | null, string][] = [
+    ['circulation staff', AS.circulation, 'DISCLOSURE_REVIEW', 'FORBIDDEN'],
+    ['a requester', AS.court, null, 'FORBIDDEN'],
+    ['a patron', AS.ben, null, 'FORBIDDEN'],
+    ['the Director without a purpose', AS.director, null, 'PURPOSE_REQUIRED'],
+  ];
+  async function call(m: keyof typeof DOCS, who: TokenSpec | null, purpose: string | null) {
+    const headers: Record<string, string> = {};
+    if (who) headers.authorization = `Bearer ${await t.issuer.mint(who)}`;
+    if (purpose) headers['x-access-purpose'] = purpose;
+    const ctx = createContext(
+      t.db.database.db,
+      createLogger('silent'),
+      await identify(headers, t.issuer.verifier, false),
+      clock.now,
+    );
+    return graphql({ schema: permissive(), source: DOCS[m], contextValue: ctx });
+  }
+  test.each(
+    callers.flatMap(([label, who, purpose, code]) =>
+      MUTATIONS_REACHED.map((m) => [m, label, who, purpose, code] as const),
+    ),
+  )('%s: %s is refused before the service', async (m, _label, who, purpose, code) => {
+    reached.length = 0;
+    const r = await call(m, who, purpose);
+    expect({ data: r.data, codes: r.errors?.map((e) => e.extensions.code), reached }).toEqual({
+      data: null,
+      codes: [code],
+      reached: [],
+    });
+  });
+  test('the same resolvers are reached by the Director with a purpose (the refusals above are the rule)', async () => {
+    reached.length = 0;
+    for (const m of MUTATIONS_REACHED)
+      expect(await call(m, AS.director, 'DISCLOSURE_REVIEW')).toEqual({
+        data: { d: { __typename: 'DisclosureRequest' } },
+      });
+    expect(reached).toEqual([...MUTATIONS_REACHED]);
   });
 });

@@ -39,6 +39,7 @@ describe('the detector', () => {
     expect(findPaymentCardNumber({ cardNumber: demoCardNumber(1) })).toBeNull();
     // The same barcode in free text, or a payment card in the card-number field, is refused.
     expect(findPaymentCardNumber({ reason: `card ${demoCardNumber(1)}` })).toBe('reason');
+    expect(findPaymentCardNumber({ reason: demoCardNumber(1) })).toBe('reason');
     expect(findPaymentCardNumber({ cardNumber: VISA })).toBe('cardNumber');
   });
 });

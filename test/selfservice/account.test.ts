@@ -207,6 +207,17 @@ describe('changing', () => {
     expect((await t.gql('{ me { email phone postalCode } }', { as: AS.ben })).body.data).toEqual({
       me: { email: 'ben.okafor@example.org', phone: '(785) 555-0199', postalCode: '66503' },
     });
+    // null clears a line that holds a value (text notices are off for Ben).
+    const cleared = await t.gql(
+      'mutation { updateMyContact(input: { phone: null }) { phone addressLine1 } }',
+      { as: AS.ben },
+    );
+    expect(cleared.body).toMatchObject({
+      data: { updateMyContact: { phone: null, addressLine1: '1 Juliette Ave' } },
+    });
+    expect((await t.gql('{ me { phone } }', { as: AS.ben })).body.data).toEqual({
+      me: { phone: null },
+    });
   });
 
   test('reg. 11: invalid contact information gets BAD_USER_INPUT naming the field, echoes nothing and changes nothing', async () => {
@@ -264,6 +275,13 @@ describe('changing', () => {
     const noEmail = await t.gql(set, { as: AS.dani, variables: { in: { notifyByEmail: true } } });
     expect(codes(noEmail.body.errors)).toEqual(['BAD_USER_INPUT']);
     expect(noEmail.body.errors![0]!.extensions!.field).toBe('notifyByEmail');
+    // Nor a telephone number: text notices are refused the same way.
+    const noPhone = await t.gql(set, { as: AS.dani, variables: { in: { notifyBySms: true } } });
+    expect(codes(noPhone.body.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(noPhone.body.errors![0]!.extensions!.field).toBe('notifyBySms');
+    expect(
+      (await t.gql('{ me { notifyByEmail notifyBySms } }', { as: AS.dani })).body.data,
+    ).toEqual({ me: { notifyByEmail: false, notifyBySms: false } });
     // Clearing the phone while text notices are on is refused.
     const clear = await t.gql('mutation { updateMyContact(input: { phone: null }) { phone } }', {
       as: AS.carmen,

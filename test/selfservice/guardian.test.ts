@@ -87,6 +87,15 @@ describe('what a guardian sees', () => {
         loans: { nodes: [{ id: 'loan_danicurrent', status: 'ON_LOAN' }] },
       },
     });
+    // Not by id or through _entities either: the clause refuses a returned loan, not just the list.
+    const byId = await t.gql(
+      `{ loan(id: "loan_danireturned") { id status } _entities(representations: [{ __typename: "Loan", id: "loan_danireturned" }]) { ... on Loan { id status } } }`,
+      { as: AS.circulation, purpose: 'CIRCULATION_DESK' },
+    );
+    expect({ data: byId.body.data, codes: codes(byId.body.errors) }).toEqual({
+      data: { loan: null, _entities: [{ id: 'loan_danireturned', status: null }] },
+      codes: ['FORBIDDEN', 'FORBIDDEN'],
+    });
   });
 });
 
