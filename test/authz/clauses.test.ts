@@ -369,12 +369,8 @@ describe('reg. 3, 4: staff', () => {
     );
     const q = `{ fine(id: "fine_anonpaid") { id amountCents } _entities(representations: [{ __typename: "Fine", id: "fine_anonpaid" }]) { ... on Fine { id amountCents status } } }`;
     expect(await ask(q, AS.circulation, 'CIRCULATION_DESK')).toEqual({
-      data: { fine: null, _entities: [{ id: 'fine_anonpaid', amountCents: null, status: null }] },
-      errors: sorted([
-        err(FORBIDDEN, 'fine'),
-        err(FORBIDDEN, '_entities', 0, 'amountCents'),
-        err(FORBIDDEN, '_entities', 0, 'status'),
-      ]),
+      data: { fine: null, _entities: [null] },
+      errors: sorted([err(FORBIDDEN, 'fine'), err(FORBIDDEN, '_entities', 0)]),
     });
     expect(await ask(q, AS.director, 'RECORDS_AUDIT')).toEqual({
       data: {
