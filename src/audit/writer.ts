@@ -33,7 +33,7 @@ export interface AuditWriterOptions {
    * Names this writer's chain (audit_chains.name). Default: a random id per process, so every
    * process, and every restart, has a chain of its own.
    */
-  writerId?: string;
+  writerId?: string | undefined;
 }
 
 /** A position of this writer's chain (committed). */

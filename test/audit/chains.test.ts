@@ -39,7 +39,7 @@ function rowsOf(patrons: readonly string[]) {
   const buffer = new AuditBuffer();
   for (const p of patrons) {
     buffer.record(p, 'Patron', 'name', 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
-    buffer.record(p, 'Patron', 'email', 'CONTACT', 'pii:CONTACT', grant('STAFF_PURPOSE'));
+    buffer.record(p, 'Patron', 'email', 'IDENTITY', 'pii:CONTACT', grant('STAFF_PURPOSE'));
     buffer.record(p, 'Loan', 'dueAt', 'CIRCULATION', 'pii:CIRCULATION', grant('STAFF_PURPOSE'));
   }
   return buffer.entries();
