@@ -133,7 +133,7 @@ describe('inv. 3: every resolution of a protected field is recorded, no more, no
     );
     expect(ids.length).toBeGreaterThan(2);
     const rows = await t.db.raw(
-      'select format, type_name, fields, outcome, cardinality(subjects) as n, subjects_from - chain_seq as back from audit_events where request_id = $1 order by seq',
+      'select format, type_name, fields, outcome, cardinality(subjects) as n, (subjects_from - chain_seq)::int as back from audit_events where request_id = $1 order by seq',
       [page.requestId],
     );
     // The second group covers the same patrons: it points back to the first row's list (format 3).
@@ -152,7 +152,7 @@ describe('inv. 3: every resolution of a protected field is recorded, no more, no
         fields: ['email', 'name'],
         outcome: 'GRANTED',
         n: null,
-        back: '-1',
+        back: -1,
       },
     ]);
     expect(page.decisions).toEqual(
