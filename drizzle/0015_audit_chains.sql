@@ -208,6 +208,33 @@ $$;
 REVOKE EXECUTE ON FUNCTION audit_open_chain(text) FROM PUBLIC;
 --> statement-breakpoint
 
+-- The key epoch: moves whenever pseudonym keys are destroyed, so that a writer's cached pseudonyms
+-- (of keys that may be gone) are refused and it asks again.
+CREATE SEQUENCE audit_key_epoch;
+--> statement-breakpoint
+CREATE FUNCTION audit_key_epoch() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM audit_key_epoch
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION audit_shred_subject_keys(before timestamptz, patron_ids text[]) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  gone integer;
+BEGIN
+  IF before IS NULL AND patron_ids IS NULL THEN
+    RAISE EXCEPTION 'audit_shred_subject_keys needs before or patron_ids' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  DELETE FROM audit_subject_keys k
+  WHERE (before IS NULL OR k.period_end <= before)
+    AND (patron_ids IS NULL OR k.patron_id = ANY (patron_ids));
+  GET DIAGNOSTICS gone = ROW_COUNT;
+  IF gone > 0 THEN
+    PERFORM nextval('audit_key_epoch');
+  END IF;
+  RETURN gone;
+END
+$$;
+--> statement-breakpoint
 -- Earlier releases' writer: a process still running one gets an error and answers 503
 -- AUDIT_UNAVAILABLE rather than serve unrecorded.
 DROP FUNCTION audit_append_requests(jsonb);
@@ -232,7 +259,10 @@ DECLARE
   at_ms bigint := (request->>'atMs')::bigint;
   period timestamptz := date_trunc('month', to_timestamp(at_ms / 1000.0), 'UTC');
   principal_patron text := request->>'principalPatron';
-  sets jsonb := request->'subjectSets';
+  -- The writer's cache (src/audit/pseudonyms.ts) sends pseudonyms it had from this database under
+  -- the current key epoch; any shredding since moves the epoch, and such a request is refused.
+  cached boolean := request ? 'pseudonymSets';
+  sets jsonb := coalesce(request->'pseudonymSets', request->'subjectSets');
   roles text[] := ARRAY(SELECT jsonb_array_elements_text(request->'principalRoles'));
   via_router boolean := (request->>'viaRouter')::boolean;
   principal_id text;
@@ -240,10 +270,15 @@ DECLARE
   listed int;
   pending audit_pending_row[];
 BEGIN
+  IF cached AND (request->>'keyEpoch')::bigint IS DISTINCT FROM audit_key_epoch() THEN
+    RAISE EXCEPTION 'audit_pending_rows: pseudonyms of an earlier key epoch' USING ERRCODE = 'PRK01';
+  END IF;
   SELECT coalesce(sum(jsonb_array_length(x.e)), 0) INTO listed FROM jsonb_array_elements(sets) x(e);
   FOR attempt IN 1..2 LOOP
     principal_id := request->>'principalId';
-    IF principal_patron IS NOT NULL THEN
+    IF cached AND principal_patron IS NOT NULL THEN
+      principal_id := request->>'principalPseudonym';
+    ELSIF principal_patron IS NOT NULL THEN
       principal_id := (SELECT k.pseudonym FROM audit_subject_keys k WHERE k.period_start = period AND k.patron_id = principal_patron);
     END IF;
     head := at_ms || ',' || audit_json(request->>'requestId') || ',' || audit_json(request->>'operationName')
@@ -253,9 +288,11 @@ BEGIN
       WITH lists AS MATERIALIZED (
         SELECT x.i, p.subjects, array_to_json(p.subjects)::text AS subjects_json
         FROM jsonb_array_elements(sets) WITH ORDINALITY AS x(e, i),
-          LATERAL (SELECT ARRAY(SELECT k.pseudonym FROM audit_subject_keys k
-            WHERE k.period_start = period AND k.patron_id = ANY(ARRAY(SELECT jsonb_array_elements_text(x.e)))
-            ORDER BY k.pseudonym COLLATE "C") AS subjects OFFSET 0) p
+          LATERAL (SELECT CASE WHEN cached
+            THEN ARRAY(SELECT c FROM jsonb_array_elements_text(x.e) c ORDER BY c COLLATE "C")
+            ELSE ARRAY(SELECT k.pseudonym FROM audit_subject_keys k
+              WHERE k.period_start = period AND k.patron_id = ANY(ARRAY(SELECT jsonb_array_elements_text(x.e)))
+              ORDER BY k.pseudonym COLLATE "C") END AS subjects OFFSET 0) p
       ), groups AS (
         SELECT x.i, x.e, (x.e->>'set')::int + 1 AS s, ARRAY(SELECT jsonb_array_elements_text(x.e->'fields')) AS fields,
           min(x.i) OVER (PARTITION BY (x.e->>'set')::int) AS first
@@ -274,7 +311,7 @@ BEGIN
       ORDER BY g.i);
     EXIT WHEN (principal_patron IS NULL OR principal_id IS NOT NULL)
       AND (SELECT coalesce(sum(cardinality(r.subjects)), 0) FROM unnest(pending) r) = listed;
-    IF attempt = 2 THEN
+    IF attempt = 2 OR cached THEN
       RAISE EXCEPTION 'audit_pending_rows: a subject has no key for the period';
     END IF;
     INSERT INTO audit_subject_keys (id, patron_id, period_start, period_end, pads, pseudonym)
@@ -292,7 +329,9 @@ $$;
 -- Appends the requests (a JSON array, in order) to the writer's chain in one transaction. The lock
 -- is the chain's row (FOR UPDATE): writers of other chains never wait for it. Under it remain
 -- reading the head, one sha256 per row, the INSERT and moving the head.
-CREATE FUNCTION audit_append_requests(chain_id integer, requests jsonb) RETURNS TABLE (last_seq bigint, last_hash text)
+-- Also returns the key epoch and, for the requests that named patrons by id, their pseudonyms by
+-- month ({"<month start ms>": {"<patron>": "<pseudonym>"}}), which the writer caches.
+CREATE FUNCTION audit_append_requests(chain_id integer, requests jsonb) RETURNS TABLE (last_seq bigint, last_hash text, key_epoch bigint, pseudonyms jsonb)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   request jsonb;
@@ -336,6 +375,16 @@ BEGIN
   END IF;
   last_seq := h_seq + n;
   last_hash := h_hash;
+  key_epoch := audit_key_epoch();
+  SELECT coalesce(jsonb_object_agg(m.period_ms, m.names), '{}'::jsonb) INTO pseudonyms FROM (
+    SELECT (extract(epoch from k.period_start) * 1000)::bigint AS period_ms, jsonb_object_agg(k.patron_id, k.pseudonym) AS names
+    FROM (SELECT DISTINCT date_trunc('month', to_timestamp((r->>'atMs')::bigint / 1000.0), 'UTC') AS period, p
+          FROM jsonb_array_elements(requests) r,
+            LATERAL (SELECT s FROM jsonb_array_elements(r->'subjectSets') l, jsonb_array_elements_text(l) s
+                     UNION SELECT r->>'principalPatron') x(p)
+          WHERE NOT r ? 'pseudonymSets' AND p IS NOT NULL) w
+    JOIN audit_subject_keys k ON k.period_start = w.period AND k.patron_id = w.p
+    GROUP BY k.period_start) m;
   RETURN NEXT;
 END
 $$;

@@ -11,6 +11,7 @@ import { isStaff } from '../auth/principal.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { AuditRow, RequestFacts, SortedFields } from './buffer.js';
 import { checkpointHeads, type CheckpointKey } from './checkpoints.js';
+import { PseudonymCache, type WireRequest } from './pseudonyms.js';
 import { queryRows } from './sql.js';
 import type { Witness } from './witness.js';
 
@@ -54,7 +55,10 @@ export class AuditWriter {
   private checkpointQueued = false;
   private timer: NodeJS.Timeout | null = null;
   /** Requests waiting for the append in flight to finish. */
-  private queue: { request: object; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private queue: { request: WireRequest; resolve: () => void; reject: (err: unknown) => void }[] =
+    [];
+  /** Pseudonyms this database handed out, per (patron, key period), while its key epoch holds. */
+  private readonly pseudonyms = new PseudonymCache();
   /** The append loop, while it runs. */
   private flushing: Promise<void> | null = null;
   /** This writer's chain id, once registered (audit_open_chain). */
@@ -151,11 +155,20 @@ export class AuditWriter {
   private async appendBatch(batch: typeof this.queue): Promise<void> {
     const chain = await this.chainId();
     this.stats.appends++;
-    const [head] = await appendStatement(
-      this.db,
-      chain,
-      batch.map((q) => q.request),
-    );
+    const requests = batch.map((q) => this.pseudonyms.apply(q.request));
+    const [head] = await appendStatement(this.db, chain, requests).catch((err: unknown) => {
+      if (codeOf(err) !== STALE_PSEUDONYMS) throw err;
+      // Keys were destroyed since the cache was filled: forget it, send the patron ids.
+      this.pseudonyms.forget();
+      return appendStatement(
+        this.db,
+        chain,
+        batch.map((q) => q.request),
+      );
+    });
+    // Committed: the keys behind these pseudonyms exist (a mutation's append, inside a
+    // transaction that may yet roll back, teaches the cache nothing).
+    this.pseudonyms.learn(Number(head!.key_epoch), head!.pseudonyms);
     for (const q of batch) q.resolve();
     this.noteHead({ seq: Number(head!.last_seq), hash: head!.last_hash });
   }
@@ -219,11 +232,11 @@ export class AuditWriter {
 }
 
 /** One request as audit_append_requests reads it. */
-function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): object {
+function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): WireRequest {
   const p = ctx.principal;
   // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
   const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
-  return {
+  const request: WireRequest & Record<string, unknown> = {
     atMs: ctx.now().getTime(),
     requestId: ctx.requestId,
     operationName: facts.operationName,
@@ -236,12 +249,21 @@ function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow
     viaRouter: ctx.viaRouter,
     ...onTheWire(decisionGroups(rows)),
   };
+  return request;
 }
 
+/** The SQLSTATE of a request cached under an earlier key epoch (drizzle/0015). */
+const STALE_PSEUDONYMS = 'PRK01';
+
 function appendStatement(db: Db, chain: number, requests: object[]) {
-  return queryRows<{ last_seq: string | number; last_hash: string }>(
+  return queryRows<{
+    last_seq: string | number;
+    last_hash: string;
+    key_epoch: string | number;
+    pseudonyms: Record<string, Record<string, string>>;
+  }>(
     db,
-    sql`select last_seq, last_hash from audit_append_requests(${chain}::integer, ${JSON.stringify(requests)}::jsonb)`,
+    sql`select last_seq, last_hash, key_epoch, pseudonyms from audit_append_requests(${chain}::integer, ${JSON.stringify(requests)}::jsonb)`,
   );
 }
 
@@ -258,11 +280,15 @@ class WitnessError extends Error {
   }
 }
 
-/** PostgreSQL's class 22, data exception: a value refused, not a database that is down. */
-function isDataError(err: unknown): boolean {
+function codeOf(err: unknown): string | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
   const code = e?.code ?? e?.cause?.code;
-  return typeof code === 'string' && code.startsWith('22');
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** PostgreSQL's class 22, data exception: a value refused, not a database that is down. */
+function isDataError(err: unknown): boolean {
+  return codeOf(err)?.startsWith('22') ?? false;
 }
 
 export interface DecisionGroup {

@@ -127,8 +127,45 @@ describe('inv. 5: each subject list is stored once per request', () => {
     ]);
   });
 
-  test('the log both layouts wrote verifies intact', async () => {
+  test('the log these requests wrote verifies intact', async () => {
     expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 5 });
+  });
+
+  test("pseudonyms from the writer's cache are taken under the current key epoch, and refused once keys were destroyed", async () => {
+    const [{ epoch }] = (await d.raw('select audit_key_epoch()::int as epoch')) as [
+      { epoch: number },
+    ];
+    const names = await d.raw(
+      `select pseudonym from audit_subject_keys where patron_id = any($1) order by pseudonym`,
+      [PAGE],
+    );
+    const cached = (requestId: string, keyEpoch: number) => {
+      const { subjectSets: _ids, ...wire } = onTheWire(groups());
+      return {
+        ...request(requestId, null),
+        ...wire,
+        pseudonymSets: [names.map((n) => n.pseudonym as string), []],
+        keyEpoch,
+      };
+    };
+    const [head] = await append([cached('wire-cached', epoch)]);
+    expect(head!.pseudonyms).toEqual({});
+    expect((await stored('wire-cached'))[0]!.subjects).toEqual(
+      [...names.map((n) => n.pseudonym as string)].sort(),
+    );
+    // Retention destroys a key: the epoch moves, and a request cached before is refused whole.
+    await d.raw(`select audit_shred_subject_keys(null, array['pat_wire_a'])`);
+    await expect(append([cached('wire-stale', epoch)])).rejects.toMatchObject({ code: 'PRK01' });
+    expect(
+      await d.raw(`select count(*)::int as n from audit_events where request_id = 'wire-stale'`),
+    ).toEqual([{ n: 0 }]);
+    // Sent by patron id, the request gets a fresh key, and the answer teaches the cache again.
+    const [again] = await append([{ ...request('wire-fresh', null), ...onTheWire(groups()) }]);
+    expect(Number(again!.key_epoch)).toBe(epoch + 1);
+    expect(Object.keys(Object.values(again!.pseudonyms as object)[0] as object).sort()).toEqual(
+      [...PAGE].sort(),
+    );
+    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true });
   });
 
   test('a list naming a patron twice is refused, and nothing is written', async () => {
