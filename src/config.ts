@@ -93,6 +93,15 @@ const schema = z
     AUDIT_WITNESS_DIR: z.string().min(1).optional(),
     /** Production without a witness: only as a deliberate choice (logged at every start). */
     AUDIT_UNWITNESSED: bool.default(false),
+    /**
+     * Names this process's audit chain (one chain per writer, no lock shared by the fleet). Unset: a
+     * random id per process start. Give each replica its own; two processes with one id share a chain safely.
+     */
+    AUDIT_WRITER_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/)
+      .refine((v) => v !== 'audit_events', 'audit_events names the chain of earlier releases')
+      .optional(),
     /** PEM certificate (chain) and private key files: with both, the server speaks HTTPS only. */
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),

@@ -114,6 +114,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       checkpointEvery: config.AUDIT_CHECKPOINT_EVERY,
       checkpointIntervalMs: config.AUDIT_CHECKPOINT_INTERVAL_MS,
       witnesses,
+      writerId: config.AUDIT_WRITER_ID,
     },
     now,
   );

@@ -2,7 +2,9 @@
 // byte, what the append function hashed: a JSON array in column order, each value as
 // JSON.stringify writes it (which is also how PostgreSQL's to_json escapes text). Each row says
 // its format, and a format fixes the array: format 1 (drizzle/0004, 0006) one subject per row,
-// format 2 (drizzle/0008) one row per decision group, its subjects listed, and a leading 2.
+// format 2 (drizzle/0008) one row per decision group, its subjects listed, and a leading 2;
+// format 3 (drizzle/0015) a row of a writer's chain: its chain, chain position and log position
+// first, and the chain position of the row listing its subjects when an earlier row does.
 import { createHash } from 'node:crypto';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
 
@@ -33,6 +35,10 @@ function columns(r: AuditEventRow, subjects: unknown): unknown[] {
 }
 
 export function canonicalText(r: AuditEventRow): string {
+  if (r.format === 3) {
+    const [, ...rest] = columns(r, r.subjects);
+    return JSON.stringify([3, r.chain, r.chainSeq, r.seq, r.subjectsFrom, ...rest]);
+  }
   return r.format === 2
     ? JSON.stringify([2, ...columns(r, r.subjects)])
     : JSON.stringify(columns(r, r.subject));

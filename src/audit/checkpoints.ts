@@ -1,13 +1,17 @@
-// Signed checkpoints: HMAC-SHA256 over (seq, row_hash) with a key that never enters the database.
-// A superuser who rewrites the log (and recomputes every hash after the edit) cannot produce a
-// matching signature, so the verifier sees where the chain stops agreeing with a checkpoint.
+// Signed checkpoints: HMAC-SHA256 with a key that never enters the database, over the head of every
+// chain at once (audit_heads, drizzle/0015; earlier releases signed (seq, row_hash) of their one
+// chain in audit_checkpoints, which is still verified). A superuser who rewrites the log (and
+// recomputes every hash after the edit) cannot produce a matching signature, so the verifier sees
+// where a chain stops agreeing with a checkpoint.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { auditCheckpoints } from '../db/schema/audit.sql.js';
+import { auditHeads } from '../db/schema/audit.sql.js';
+import { signHead, type ChainHead, type SignedHead } from './heads.js';
 import { queryRows } from './sql.js';
+import type { Witness } from './witness.js';
 
 export interface CheckpointKey {
   /** First 16 hex digits of sha256(key): names the key without revealing it. */
@@ -57,32 +61,43 @@ export function checkpointValid(
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export async function writeCheckpoint(
-  db: Db,
-  key: CheckpointKey,
-  seq: number,
-  rowHash: string,
-  at: Date,
-): Promise<void> {
-  await db
-    .insert(auditCheckpoints)
-    .values({
-      seq,
-      rowHash,
-      signedAtMs: at.getTime(),
-      keyId: key.id,
-      signature: signCheckpoint(key, seq, rowHash),
-    })
-    .onConflictDoNothing();
+/** Every chain's committed head (chains with no row yet are left out), in chain id order. */
+export async function chainHeads(db: Db): Promise<ChainHead[]> {
+  const rows = await queryRows<{ name: string; head_seq: string | number; head_hash: string }>(
+    db,
+    sql`select name, head_seq, head_hash from audit_chains where head_seq > 0 order by id`,
+  );
+  return rows.map((r) => ({ chain: r.name, seq: Number(r.head_seq), hash: r.head_hash }));
 }
 
-/** Signs the current head of the chain (if any row exists); returns its seq. */
-export async function checkpointHead(db: Db, key: CheckpointKey, at: Date): Promise<number | null> {
-  const [head] = await queryRows<{ seq: string | number; row_hash: string }>(
-    db,
-    sql`select seq, row_hash from audit_events order by seq desc limit 1`,
-  );
-  if (!head) return null;
-  await writeCheckpoint(db, key, Number(head.seq), head.row_hash, at);
-  return Number(head.seq);
+/** Stores a signed head (after the witnesses took it: a head counts once it is outside the database). */
+export async function writeSignedHead(
+  db: Db,
+  kind: 'checkpoint' | 'drop',
+  head: SignedHead,
+): Promise<void> {
+  await db.insert(auditHeads).values({
+    kind,
+    signedAtMs: head.signedAtMs,
+    keyId: head.keyId,
+    head: JSON.stringify(head),
+  });
+}
+
+/**
+ * Signs the heads of every chain at once, publishes them to every witness, then stores the
+ * checkpoint. Returns it, or null when no chain has a row yet. A witness that refuses throws.
+ */
+export async function checkpointHeads(
+  db: Db,
+  key: CheckpointKey,
+  at: Date,
+  witnesses: readonly Witness[] = [],
+): Promise<SignedHead | null> {
+  const heads = await chainHeads(db);
+  if (!heads.length) return null;
+  const signed = signHead(key, heads, at);
+  for (const witness of witnesses) await witness.publish(signed);
+  await writeSignedHead(db, 'checkpoint', signed);
+  return signed;
 }

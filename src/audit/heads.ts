@@ -1,12 +1,12 @@
-// A signed head: the position of the audit chain at one moment (sequence number and row hash),
-// HMAC-signed with the checkpoint key, as it leaves the database for the witnesses. It lists its
-// chains as an array so that one head can later commit to several chains at once; today there is
-// one, `audit_events`.
+// A signed head: the positions of the audit chains at one moment (per chain, sequence number and
+// row hash), HMAC-signed with the checkpoint key, as it leaves the database for the witnesses. A
+// checkpoint lists every writer's chain at once; `audit_events` is the one chain of earlier
+// releases. A drop record is a signed head that also says what a retention drop removed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CheckpointKey } from './checkpoints.js';
 
 export const HEAD_FORMAT = 'patron-records/audit-head/v1' as const;
-/** The one chain of today's log. */
+/** The chain of earlier releases (chain 0). */
 export const AUDIT_CHAIN = 'audit_events';
 
 export interface ChainHead {
@@ -15,27 +15,61 @@ export interface ChainHead {
   hash: string;
 }
 
+/** A run of a chain's positions that a retention drop removed, and the hash of its last row. */
+export interface DroppedRun {
+  from: number;
+  to: number;
+  lastHash: string;
+}
+
+/** What one retention drop removed: a partition's rows, chain by chain. */
+export interface Dropped {
+  partition: string;
+  rows: number;
+  chains: { chain: string; runs: DroppedRun[] }[];
+}
+
 export interface SignedHead {
   format: typeof HEAD_FORMAT;
   signedAtMs: number;
   keyId: string;
   heads: ChainHead[];
+  /** Only on a drop record. */
+  dropped?: Dropped;
   /** HMAC-SHA256(key, signedText(head)), hex. */
   signature: string;
 }
 
 /** The exact text the signature covers: format, time, key and every chain head, in order. */
 function signedText(h: Omit<SignedHead, 'signature'>): string {
-  return JSON.stringify([
+  const text: unknown[] = [
     h.format,
     h.signedAtMs,
     h.keyId,
     h.heads.map((c) => [c.chain, c.seq, c.hash]),
-  ]);
+  ];
+  if (h.dropped)
+    text.push([
+      h.dropped.partition,
+      h.dropped.rows,
+      h.dropped.chains.map((c) => [c.chain, c.runs.map((r) => [r.from, r.to, r.lastHash])]),
+    ]);
+  return JSON.stringify(text);
 }
 
-export function signHead(key: CheckpointKey, heads: ChainHead[], at: Date): SignedHead {
-  const unsigned = { format: HEAD_FORMAT, signedAtMs: at.getTime(), keyId: key.id, heads };
+export function signHead(
+  key: CheckpointKey,
+  heads: ChainHead[],
+  at: Date,
+  dropped?: Dropped,
+): SignedHead {
+  const unsigned = {
+    format: HEAD_FORMAT,
+    signedAtMs: at.getTime(),
+    keyId: key.id,
+    heads,
+    ...(dropped ? { dropped } : {}),
+  };
   const signature = createHmac('sha256', key.secret).update(signedText(unsigned)).digest('hex');
   return { ...unsigned, signature };
 }
@@ -77,8 +111,30 @@ export function parseHead(text: string): SignedHead | null {
         Number.isSafeInteger(c.seq) &&
         (c.seq as number) > 0 &&
         typeof c.hash === 'string',
-    )
+    ) ||
+    (h.dropped !== undefined && !droppedShape(h.dropped))
   )
     return null;
   return h as SignedHead;
+}
+
+function droppedShape(d: Partial<Dropped>): boolean {
+  return (
+    typeof d.partition === 'string' &&
+    Number.isSafeInteger(d.rows) &&
+    Array.isArray(d.chains) &&
+    d.chains.every(
+      (c: Partial<Dropped['chains'][number]>) =>
+        typeof c?.chain === 'string' &&
+        Array.isArray(c.runs) &&
+        c.runs.every(
+          (r: Partial<DroppedRun>) =>
+            Number.isSafeInteger(r?.from) &&
+            Number.isSafeInteger(r?.to) &&
+            (r.from as number) > 0 &&
+            (r.to as number) >= (r.from as number) &&
+            typeof r.lastHash === 'string',
+        ),
+    )
+  );
 }

@@ -149,11 +149,16 @@ export class AuditLogReader {
       with owners as (
         select k.patron_id as owner, k.pseudonym
         from audit_subject_keys k where k.patron_id = any(${sql.param(patronIds)})
-      ), about as (
-        -- Format 1 names one subject a row, format 2 lists them (GIN index); a row is one or the other.
+      ), listed as (
+        -- Format 1 names one subject a row, formats 2 and 3 list them (GIN index); a row is one or the other.
         select o.owner, e.* from owners o join audit_events e on e.subject = o.pseudonym
         union all
         select o.owner, e.* from owners o join audit_events e on e.subjects @> array[o.pseudonym]
+      ), about as (
+        select * from listed
+        union all
+        -- Format 3: the request's other groups over the same patrons point back to the listing row.
+        select l.owner, e.* from listed l join audit_events e on e.chain = l.chain and e.subjects_from = l.chain_seq
       ), entries as (
         select e.owner, e.request_id, min(e.at_ms) as at_ms, e.principal_id, e.principal_roles, e.basis, e.basis_ref,
           array_agg(distinct e.category) filter (where e.category is not null) as categories, max(e.seq) as last_seq

@@ -27,8 +27,11 @@ export async function releasesOf(db: Db, requestId: string): Promise<DisclosureR
     )
     select distinct n.patron_id, e.type_name, f.field
     from audit_events e cross join lateral unnest(e.fields) as f(field)
-      -- format 1: one subject a row; format 2: the group's subjects (none: an anonymised record)
-      cross join lateral unnest(coalesce(nullif(e.subjects, '{}'::text[]), array[e.subject])) as s(pseudonym)
+      -- format 1: one subject a row; formats 2 and 3: the group's subjects (none: an anonymised
+      -- record), in format 3 possibly listed on an earlier row of the request's chain
+      cross join lateral unnest(coalesce(nullif(coalesce(e.subjects, (
+        select l.subjects from audit_events l where l.chain = e.chain and l.chain_seq = e.subjects_from and l.at_ms = e.at_ms
+      )), '{}'::text[]), array[e.subject])) as s(pseudonym)
     left join names n on n.pseudonym = s.pseudonym
     where e.basis = 'DISCLOSURE' and e.basis_ref = ${requestId} and e.outcome = 'GRANTED'
       and e.type_name <> all(${sql.param(REQUEST_TYPES)})

@@ -15,7 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { AUDIT_CHAIN, chainHead, parseHead, type SignedHead } from './heads.js';
+import { chainHead, parseHead, type SignedHead } from './heads.js';
 
 export interface Witness {
   /** Names the witness in logs and in the verifier's report (never a secret). */
@@ -43,16 +43,19 @@ export class DirectoryWitness implements Witness {
   }
 
   async publish(head: SignedHead): Promise<void> {
-    const c = chainHead(head);
-    if (!c) throw new Error('a head without the audit chain');
+    // A head of one chain is that chain's position: its file is named by it, and another head at
+    // the same position must agree (a fork is refused). A head of several chains (a checkpoint of
+    // every writer) or a drop record is named by its signature: the same head is the same file.
+    const one = head.heads.length === 1 && !head.dropped ? head.heads[0]! : null;
+    if (!one && !head.heads.length && !head.dropped) throw new Error('a head without a chain');
     mkdirSync(this.dir, { recursive: true });
-    const file = join(this.dir, fileName(c.seq));
+    const name = one
+      ? fileName(one.chain, one.seq)
+      : `heads-${String(head.signedAtMs).padStart(16, '0')}-${head.signature.slice(0, 16)}.json`;
+    const file = join(this.dir, name);
     // Written whole under a temporary name, then linked to its final name: link() fails if that
     // name exists, so a head appears complete or not at all, and never replaces another.
-    const tmp = join(
-      this.dir,
-      `.${fileName(c.seq)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-    );
+    const tmp = join(this.dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const fd = openSync(tmp, 'wx', 0o444);
     try {
       writeSync(fd, `${JSON.stringify(head)}\n`);
@@ -66,9 +69,15 @@ export class DirectoryWitness implements Witness {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       // Another replica (or an earlier attempt) witnessed this position: it must be the same chain.
       const held = parseHead(readFileSync(file, 'utf8'));
-      const heldChain = held && chainHead(held);
-      if (heldChain?.hash !== c.hash)
-        throw new WitnessConflictError(`the witness holds another head at seq ${c.seq}`);
+      const same = one
+        ? held && chainHead(held, one.chain)?.hash === one.hash
+        : held?.signature === head.signature;
+      if (!same)
+        throw new WitnessConflictError(
+          one
+            ? `the witness holds another head at seq ${one.seq}`
+            : `the witness holds another ${name}`,
+        );
     } finally {
       unlinkSync(tmp);
     }
@@ -101,8 +110,8 @@ export class DirectoryWitness implements Witness {
 }
 
 /** Zero-padded, so that a directory listing is in chain order. */
-function fileName(seq: number): string {
-  return `${AUDIT_CHAIN}-${String(seq).padStart(16, '0')}.json`;
+function fileName(chain: string, seq: number): string {
+  return `${chain}-${String(seq).padStart(16, '0')}.json`;
 }
 
 /** The witnesses configured: none, or the directory of AUDIT_WITNESS_DIR. */
@@ -111,8 +120,8 @@ export function witnessesFromConfig(config: { AUDIT_WITNESS_DIR?: string | undef
 }
 
 /**
- * The latest head the witnesses hold for the audit chain (highest seq; the privacy console's "log
- * health" shows it), or null when none is witnessed yet. Signatures are the verifier's business.
+ * The latest head the witnesses hold (signed last; the privacy console's "log health" shows it), or
+ * null when none is witnessed yet. Signatures are the verifier's business.
  */
 export async function latestWitnessedHead(
   witnesses: readonly Witness[],
@@ -120,8 +129,8 @@ export async function latestWitnessedHead(
   let latest: (SignedHead & { witness: string }) | null = null;
   for (const w of witnesses) {
     for (const h of (await w.heads()).heads) {
-      const seq = chainHead(h)?.seq ?? 0;
-      if (!latest || seq > (chainHead(latest)?.seq ?? 0)) latest = { ...h, witness: w.name };
+      if (h.dropped) continue;
+      if (!latest || h.signedAtMs > latest.signedAtMs) latest = { ...h, witness: w.name };
     }
   }
   return latest;

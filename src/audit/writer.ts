@@ -1,7 +1,8 @@
 // Makes a request's audit decisions durable: at most one statement (audit_append_requests) per
 // request, whatever the number of fields or patrons, shared with the requests that finished at the
-// same time; and now and then a signed checkpoint of the chain's head.
-import { createHash } from 'node:crypto';
+// same time, appended to this writer's own chain (no lock shared with other processes); and now
+// and then a signed checkpoint of every chain's head.
+import { createHash, randomBytes } from 'node:crypto';
 import { Kind, print, visit, type DocumentNode } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
@@ -9,8 +10,8 @@ import type { Logger } from '../logger.js';
 import { isStaff } from '../auth/principal.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { AuditRow, RequestFacts, SortedFields } from './buffer.js';
-import { writeCheckpoint, type CheckpointKey } from './checkpoints.js';
-import { AUDIT_CHAIN, signHead } from './heads.js';
+import { checkpointHeads, type CheckpointKey } from './checkpoints.js';
+import { PseudonymCache, type WireRequest } from './pseudonyms.js';
 import { queryRows } from './sql.js';
 import type { Witness } from './witness.js';
 
@@ -29,9 +30,14 @@ export interface AuditWriterOptions {
   checkpointIntervalMs: number;
   /** Where each signed head is published before its checkpoint row is written (none: database only). */
   witnesses?: readonly Witness[];
+  /**
+   * Names this writer's chain (audit_chains.name). Default: a random id per process, so every
+   * process, and every restart, has a chain of its own.
+   */
+  writerId?: string | undefined;
 }
 
-/** A position of the chain this process wrote (committed). */
+/** A position of this writer's chain (committed). */
 export interface ChainPosition {
   seq: number;
   hash: string;
@@ -49,9 +55,15 @@ export class AuditWriter {
   private checkpointQueued = false;
   private timer: NodeJS.Timeout | null = null;
   /** Requests waiting for the append in flight to finish. */
-  private queue: { request: object; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private queue: { request: WireRequest; resolve: () => void; reject: (err: unknown) => void }[] =
+    [];
+  /** Pseudonyms this database handed out, per (patron, key period), while its key epoch holds. */
+  private readonly pseudonyms = new PseudonymCache();
   /** The append loop, while it runs. */
   private flushing: Promise<void> | null = null;
+  /** This writer's chain id, once registered (audit_open_chain). */
+  private chain: Promise<number> | null = null;
+  readonly writerId: string;
 
   constructor(
     private readonly db: Db,
@@ -60,6 +72,7 @@ export class AuditWriter {
     private readonly options: AuditWriterOptions,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.writerId = options.writerId ?? `w-${randomBytes(8).toString('hex')}`;
     if (options.checkpointIntervalMs > 0) {
       this.timer = setInterval(() => this.checkpointNow(), options.checkpointIntervalMs);
       this.timer.unref();
@@ -70,7 +83,7 @@ export class AuditWriter {
    * Appends the request's decisions; resolves once they are durable, throws if they cannot be.
    * Requests that finish while an append is in flight wait and go together in the next one (group
    * commit): one statement, one lock and one commit for all of them, instead of every request of
-   * the process queueing on the chain's lock for its own.
+   * the process queueing on its chain's lock for its own.
    */
   append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
     if (!rows.length) return Promise.resolve();
@@ -83,7 +96,7 @@ export class AuditWriter {
 
   /**
    * Appends inside the caller's transaction (a mutation: its decision and its write commit
-   * together or not at all). The chain's lock is taken here and held until that transaction ends,
+   * together or not at all). This writer's chain lock is taken here and held until that transaction ends,
    * so call it last, just before the commit. Returns the position to pass to noteHead once the
    * transaction has committed.
    */
@@ -94,9 +107,25 @@ export class AuditWriter {
     rows: readonly AuditRow[],
   ): Promise<ChainPosition | null> {
     if (!rows.length) return null;
+    const chain = await this.chainId();
     this.stats.appends++;
-    const [head] = await appendStatement(tx, [requestOf(ctx, facts, rows)]);
+    const [head] = await appendStatement(tx, chain, [requestOf(ctx, facts, rows)]);
     return { seq: Number(head!.last_seq), hash: head!.last_hash };
+  }
+
+  /** Registers this writer's chain on first use (again after a failure: the database may be back). */
+  private chainId(): Promise<number> {
+    this.chain ??= queryRows<{ id: number }>(
+      this.db,
+      sql`select audit_open_chain(${this.writerId}) as id`,
+    ).then(
+      ([row]) => Number(row!.id),
+      (err: unknown) => {
+        this.chain = null;
+        throw err;
+      },
+    );
+    return this.chain;
   }
 
   /** Sends the queued requests, in batches, until none is left; one statement in flight at a time. */
@@ -124,11 +153,22 @@ export class AuditWriter {
 
   /** One statement for these requests; each resolves once it is durable. Throws if it is not. */
   private async appendBatch(batch: typeof this.queue): Promise<void> {
+    const chain = await this.chainId();
     this.stats.appends++;
-    const [head] = await appendStatement(
-      this.db,
-      batch.map((q) => q.request),
-    );
+    const requests = batch.map((q) => this.pseudonyms.apply(q.request));
+    const [head] = await appendStatement(this.db, chain, requests).catch((err: unknown) => {
+      if (codeOf(err) !== STALE_PSEUDONYMS) throw err;
+      // Keys were destroyed since the cache was filled: forget it, send the patron ids.
+      this.pseudonyms.forget();
+      return appendStatement(
+        this.db,
+        chain,
+        batch.map((q) => q.request),
+      );
+    });
+    // Committed: the keys behind these pseudonyms exist (a mutation's append, inside a
+    // transaction that may yet roll back, teaches the cache nothing).
+    this.pseudonyms.learn(Number(head!.key_epoch), head!.pseudonyms);
     for (const q of batch) q.resolve();
     this.noteHead({ seq: Number(head!.last_seq), hash: head!.last_hash });
   }
@@ -145,10 +185,10 @@ export class AuditWriter {
   }
 
   /**
-   * Signs the latest head this process wrote, publishes it to every witness, and only then writes
-   * its checkpoint row: a head counts once it is outside the database. Queued, never two at once;
-   * a queued call signs whatever head is latest when its turn comes. A failure is logged and the
-   * head stays unwitnessed, so the next call tries again.
+   * Signs every chain's committed head at once (this writer's latest among them), publishes it to
+   * every witness, and only then writes its checkpoint row: a head counts once it is outside the
+   * database. Queued, never two at once; a queued call signs whatever heads are latest when its
+   * turn comes. A failure is logged and the heads stay unwitnessed, so the next call tries again.
    */
   checkpointNow(): Promise<void> {
     if (!this.head || this.head.seq <= this.lastCheckpointSeq || this.checkpointQueued)
@@ -159,15 +199,16 @@ export class AuditWriter {
         this.checkpointQueued = false;
         const head = this.head;
         if (!head || head.seq <= this.lastCheckpointSeq) return;
-        const at = this.now();
-        const signed = signHead(this.key, [{ chain: AUDIT_CHAIN, ...head }], at);
-        for (const witness of this.options.witnesses ?? []) {
-          await witness.publish(signed).catch((err: unknown) => {
-            throw new WitnessError(witness.name, err);
-          });
-        }
+        const witnesses = (this.options.witnesses ?? []).map((w) => ({
+          name: w.name,
+          publish: (h: Parameters<Witness['publish']>[0]) =>
+            w.publish(h).catch((err: unknown) => {
+              throw new WitnessError(w.name, err);
+            }),
+          heads: () => w.heads(),
+        }));
         this.stats.checkpoints++;
-        await writeCheckpoint(this.db, this.key, head.seq, head.hash, at);
+        await checkpointHeads(this.db, this.key, this.now(), witnesses);
         this.lastCheckpointSeq = head.seq;
       })
       .catch((err: unknown) => {
@@ -182,7 +223,7 @@ export class AuditWriter {
     return this.pending;
   }
 
-  /** On shutdown: the queued appends, a last checkpoint of the head (so a truncated tail is detectable), then stop. */
+  /** On shutdown: the queued appends, a last checkpoint of the heads (so a truncated tail is detectable), then stop. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.flushing;
@@ -191,11 +232,11 @@ export class AuditWriter {
 }
 
 /** One request as audit_append_requests reads it. */
-function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): object {
+function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): WireRequest {
   const p = ctx.principal;
   // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
   const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
-  return {
+  const request: WireRequest & Record<string, unknown> = {
     atMs: ctx.now().getTime(),
     requestId: ctx.requestId,
     operationName: facts.operationName,
@@ -208,12 +249,21 @@ function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow
     viaRouter: ctx.viaRouter,
     ...onTheWire(decisionGroups(rows)),
   };
+  return request;
 }
 
-function appendStatement(db: Db, requests: object[]) {
-  return queryRows<{ last_seq: string | number; last_hash: string }>(
+/** The SQLSTATE of a request cached under an earlier key epoch (drizzle/0015). */
+const STALE_PSEUDONYMS = 'PRK01';
+
+function appendStatement(db: Db, chain: number, requests: object[]) {
+  return queryRows<{
+    last_seq: string | number;
+    last_hash: string;
+    key_epoch: string | number;
+    pseudonyms: Record<string, Record<string, string>>;
+  }>(
     db,
-    sql`select last_seq, last_hash from audit_append_requests(${JSON.stringify(requests)}::jsonb)`,
+    sql`select last_seq, last_hash, key_epoch, pseudonyms from audit_append_requests(${chain}::integer, ${JSON.stringify(requests)}::jsonb)`,
   );
 }
 
@@ -230,11 +280,15 @@ class WitnessError extends Error {
   }
 }
 
-/** PostgreSQL's class 22, data exception: a value refused, not a database that is down. */
-function isDataError(err: unknown): boolean {
+function codeOf(err: unknown): string | undefined {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
   const code = e?.code ?? e?.cause?.code;
-  return typeof code === 'string' && code.startsWith('22');
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** PostgreSQL's class 22, data exception: a value refused, not a database that is down. */
+function isDataError(err: unknown): boolean {
+  return codeOf(err)?.startsWith('22') ?? false;
 }
 
 export interface DecisionGroup {

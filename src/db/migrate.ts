@@ -13,6 +13,10 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 
 const MIGRATION_LOCK = 72_001_001;
 
+/** Months of audit_events partitions kept created ahead of the current one (drizzle/0015). */
+export const AUDIT_PARTITIONS_AHEAD = 3;
+const ENSURE_PARTITIONS = `select audit_ensure_partitions(${AUDIT_PARTITIONS_AHEAD})`;
+
 export async function migrateDatabase(
   database: Database,
   migrationsSchema = 'drizzle',
@@ -20,14 +24,23 @@ export async function migrateDatabase(
   const config = { migrationsFolder, migrationsSchema };
   if (database.kind === 'pglite') {
     await migratePglite(database.db as unknown as PgliteDatabase, config);
+    await database.client.query(ENSURE_PARTITIONS);
     return;
   }
   // Nothing to do needs no DDL right: the runtime role (which has none) starts on a migrated database.
-  if (await upToDate(database, migrationsSchema)) return;
+  if (await upToDate(database, migrationsSchema)) {
+    // The owner (not the runtime role, which may not) also creates the coming months' partitions.
+    const { rows } = await database.pool.query<{ owner: boolean }>(
+      `select has_function_privilege('audit_ensure_partitions(integer)', 'execute') as owner`,
+    );
+    if (rows[0]?.owner) await database.pool.query(ENSURE_PARTITIONS);
+    return;
+  }
   const lock = await database.pool.connect();
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await migratePg(database.db as unknown as NodePgDatabase, config);
+    await lock.query(ENSURE_PARTITIONS);
   } finally {
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     lock.release();

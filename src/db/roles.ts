@@ -7,7 +7,13 @@ import type pg from 'pg';
 export const DEFAULT_RUNTIME_ROLE = 'patron_records_app';
 
 /** The audit tables: the runtime role reads them; rows arrive only through owner functions. */
-export const AUDIT_TABLES = ['audit_events', 'audit_checkpoints', 'audit_subject_keys'] as const;
+export const AUDIT_TABLES = [
+  'audit_events',
+  'audit_checkpoints',
+  'audit_subject_keys',
+  'audit_chains',
+  'audit_heads',
+] as const;
 
 /**
  * What the runtime role may do per table. Tables not listed are domain tables (the server writes
@@ -17,9 +23,13 @@ export const AUDIT_TABLES = ['audit_events', 'audit_checkpoints', 'audit_subject
 const TABLE_PRIVILEGES: Record<string, string> = {
   audit_events: 'SELECT',
   audit_subject_keys: 'SELECT',
-  // A checkpoint row is a signed head: a forged one fails its signature, and the writer inserts it
-  // after the witnesses took the head. Never UPDATE or DELETE (the triggers refuse them too).
-  audit_checkpoints: 'SELECT, INSERT',
+  // Earlier releases' checkpoints: read by the verifier, no longer written.
+  audit_checkpoints: 'SELECT',
+  // A writer registers its chain and moves its head only through the owner's functions.
+  audit_chains: 'SELECT',
+  // A signed head: a forged one fails its signature, and the writer inserts it after the
+  // witnesses took it. Never UPDATE or DELETE (the triggers refuse them too).
+  audit_heads: 'SELECT, INSERT',
   // Append-only by its triggers; the grant says the same.
   disclosure_events: 'SELECT, INSERT',
 };
@@ -27,7 +37,8 @@ const DOMAIN_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE';
 
 /** Functions the runtime role calls that PUBLIC may not (migration 0013 revoked them). */
 const DEFINER_FUNCTIONS = [
-  'audit_append_requests(jsonb)',
+  'audit_open_chain(text)',
+  'audit_append_requests(integer, jsonb)',
   'audit_shred_subject_keys(timestamptz, text[])',
 ];
 

@@ -178,6 +178,10 @@ export const NOT_ABOUT_PATRONS: Readonly<Record<string, string>> = {
     "The Director's designations of alternate custodians: records about staff, never about a patron.",
   audit_checkpoints:
     'Signed positions of the audit log (sequence number and hash): they name nobody.',
+  audit_chains:
+    "The audit log's chains, one per server process: a writer id, when it started, and the position and hash of its last row; they name nobody.",
+  audit_heads:
+    'Signed positions of every audit chain at one moment (sequence numbers and hashes), as kept by the witnesses: they name nobody.',
   refusal_limits:
     'Counters of the refusal rate limit: how many requests were refused, under a one-way hash of the caller (a login or an address), deleted within hours; no id, name or record, and nothing that reads back to a person.',
 };

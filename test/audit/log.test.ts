@@ -133,17 +133,26 @@ describe('inv. 3: every resolution of a protected field is recorded, no more, no
     );
     expect(ids.length).toBeGreaterThan(2);
     const rows = await t.db.raw(
-      'select format, type_name, fields, outcome, cardinality(subjects) as n from audit_events where request_id = $1 order by seq',
+      'select format, type_name, fields, outcome, cardinality(subjects) as n, (subjects_from - chain_seq)::int as back from audit_events where request_id = $1 order by seq',
       [page.requestId],
     );
+    // The second group covers the same patrons: it points back to the first row's list (format 3).
     expect(rows).toEqual([
-      { format: 2, type_name: 'Patron', fields: ['birthDate'], outcome: 'DENIED', n: ids.length },
       {
-        format: 2,
+        format: 3,
+        type_name: 'Patron',
+        fields: ['birthDate'],
+        outcome: 'DENIED',
+        n: ids.length,
+        back: null,
+      },
+      {
+        format: 3,
         type_name: 'Patron',
         fields: ['email', 'name'],
         outcome: 'GRANTED',
-        n: ids.length,
+        n: null,
+        back: -1,
       },
     ]);
     expect(page.decisions).toEqual(

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chainHash } from '../../src/audit/canonical.js';
-import { checkpointHead, checkpointKey, signCheckpoint } from '../../src/audit/checkpoints.js';
+import { checkpointHeads, checkpointKey, writeSignedHead } from '../../src/audit/checkpoints.js';
+import { signHead } from '../../src/audit/heads.js';
 import { shredSubjectKeys } from '../../src/audit/keys.js';
 import { releasesOf } from '../../src/audit/releases.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
@@ -18,6 +19,7 @@ const SECRET = 'test-audit-checkpoint-key-0123456789abcdef';
 const key = checkpointKey(SECRET);
 let t: TestServer;
 let last = 0;
+let chain = '';
 const MIDDLE = 5;
 
 const verify = () => verifyAuditLog(t.db.database.db, key);
@@ -59,20 +61,27 @@ beforeAll(async () => {
     AS.director,
     'RECORDS_AUDIT',
   );
-  last = Number((await t.db.raw('select max(seq) as s from audit_events'))[0]!.s);
-  const [middle] = await t.db.raw('select row_hash from audit_events where seq = $1', [MIDDLE]);
-  await t.db.raw(
-    'insert into audit_checkpoints (seq, row_hash, signed_at_ms, key_id, signature) values ($1, $2, 0, $3, $4)',
-    [MIDDLE, middle!.row_hash, key.id, signCheckpoint(key, MIDDLE, middle!.row_hash as string)],
+  // One writer (the server's), one chain: its positions are the log's sequence numbers here.
+  chain = t.server.audit.writerId;
+  last = Number((await t.db.raw('select max(chain_seq) as s from audit_events'))[0]!.s);
+  expect(Number((await t.db.raw('select max(seq) as s from audit_events'))[0]!.s)).toEqual(last);
+  const [middle] = await t.db.raw('select row_hash from audit_events where chain_seq = $1', [
+    MIDDLE,
+  ]);
+  await writeSignedHead(
+    t.db.database.db,
+    'checkpoint',
+    signHead(key, [{ chain, seq: MIDDLE, hash: middle!.row_hash as string }], new Date(0)),
   );
-  await checkpointHead(t.db.database.db, key, new Date());
+  await checkpointHeads(t.db.database.db, key, new Date());
 });
 afterAll(() => t?.stop());
 
 describe('inv. 5: the audit log is append-only', () => {
-  for (const table of ['audit_events', 'audit_checkpoints']) {
+  for (const table of ['audit_events', 'audit_heads']) {
     test(`UPDATE, DELETE and TRUNCATE on ${table} are refused`, async () => {
-      await expect(t.db.raw(`update ${table} set row_hash = 'x'`)).rejects.toThrow(
+      const column = table === 'audit_heads' ? 'head' : 'row_hash';
+      await expect(t.db.raw(`update ${table} set ${column} = 'x'`)).rejects.toThrow(
         `${table} is append-only: UPDATE refused`,
       );
       await expect(t.db.raw(`delete from ${table}`)).rejects.toThrow(
@@ -88,16 +97,49 @@ describe('inv. 5: the audit log is append-only', () => {
   }
 });
 
+describe('inv. 5: every partition of the log and every chain head is append-only', () => {
+  test('TRUNCATE or DELETE on one month partition (or the default one) is refused, not only on the parent', async () => {
+    const parts = await t.db.raw(
+      `select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'audit_events'::regclass order by c.relname`,
+    );
+    // This month and the next three, and the default partition (drizzle/0015).
+    expect(parts.length).toBeGreaterThanOrEqual(5);
+    for (const { name } of parts) {
+      await expect(t.db.raw(`truncate audit_partitions.${name as string}`)).rejects.toThrow(
+        'audit_events is append-only: TRUNCATE refused',
+      );
+    }
+    const month = new Date().toISOString().slice(0, 7).replace('-', '_');
+    await expect(t.db.raw(`delete from audit_partitions.audit_events_${month}`)).rejects.toThrow(
+      'audit_events is append-only: DELETE refused',
+    );
+    expect(Number((await t.db.raw('select count(*) as n from audit_events'))[0]!.n)).toBe(last);
+  });
+
+  test("a chain's head moves forward only, through the append function; a chain is never deleted", async () => {
+    await expect(
+      t.db.raw('update audit_chains set head_seq = head_seq - 1 where name = $1', [chain]),
+    ).rejects.toThrow('audit_chains: a head moves forward only');
+    await expect(t.db.raw('delete from audit_chains')).rejects.toThrow(
+      'audit_chains is append-only: DELETE refused',
+    );
+    await expect(t.db.raw('truncate audit_chains')).rejects.toThrow(
+      'audit_chains is append-only: TRUNCATE refused',
+    );
+  });
+});
+
 describe('inv. 5: audit:verify proves the log intact and finds the first bad sequence number', () => {
   test('an untouched log is intact', async () => {
     expect(last).toBeGreaterThan(MIDDLE + 3);
     expect(await verify()).toEqual({
       intact: true,
       events: last,
+      chains: 1,
       checkpoints: 2,
-      lastCheckpointSeq: last,
       witnessedHeads: 0,
-      lastWitnessedSeq: null,
+      droppedRows: 0,
     });
   });
 
@@ -110,6 +152,7 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
       await t.db.raw("update audit_events set basis = 'DIRECTOR' where seq = 3");
       expect(await verify()).toEqual({
         intact: false,
+        chain,
         firstBadSeq: 3,
         reason: 'row 3 does not match its hash (edited, moved or forged)',
       });
@@ -125,6 +168,7 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
     await asSuperuser('delete from audit_events where seq = 4');
     expect(await verify()).toEqual({
       intact: false,
+      chain,
       firstBadSeq: 4,
       reason: 'row 4 is missing (next row is 5)',
     });
@@ -140,6 +184,7 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
     );
     expect(await verify()).toEqual({
       intact: false,
+      chain,
       firstBadSeq: 6,
       reason: 'row 6 does not match its hash (edited, moved or forged)',
     });
@@ -158,6 +203,7 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
     await asSuperuser(`delete from audit_events where seq > ${last - 2}`);
     expect(await verify()).toEqual({
       intact: false,
+      chain,
       firstBadSeq: last - 1,
       reason: `rows ${last - 1}..${last} are missing: a checkpoint signed seq ${last}`,
     });
@@ -174,6 +220,7 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
     await rechain();
     expect(await verify()).toEqual({
       intact: false,
+      chain,
       firstBadSeq: MIDDLE + 1,
       reason: `rows ${MIDDLE + 1}..${last} disagree with the checkpoint at seq ${last}`,
     });
@@ -193,16 +240,19 @@ describe('inv. 5: audit:verify proves the log intact and finds the first bad seq
   });
 
   test('a forged checkpoint is found', async () => {
+    const forged = { ...signHead(key, [{ chain, seq: 2, hash: 'abc' }], new Date(0)) };
+    forged.signature = 'deadbeef';
     await t.db.raw(
-      "insert into audit_checkpoints (seq, row_hash, signed_at_ms, key_id, signature) values (2, 'abc', 0, $1, 'deadbeef')",
-      [key.id],
+      "insert into audit_heads (kind, signed_at_ms, key_id, head) values ('checkpoint', 0, $1, $2)",
+      [key.id, JSON.stringify(forged)],
     );
     expect(await verify()).toEqual({
       intact: false,
+      chain,
       firstBadSeq: 2,
-      reason: 'checkpoint at seq 2 is not signed by this key',
+      reason: 'the checkpoint signed at 1970-01-01T00:00:00.000Z is not signed by this key',
     });
-    await asSuperuser('delete from audit_checkpoints where seq = 2');
+    await asSuperuser("delete from audit_heads where signed_at_ms = 0 and head like '%deadbeef%'");
     expect((await verify()).intact).toBe(true);
   });
 });
@@ -283,12 +333,18 @@ describe('npm run audit:verify', () => {
       const copy = await openDatabase({ dataDir: dir });
       if (copy.kind !== 'pglite') throw new Error('unreachable');
       await migrateDatabase(copy);
-      for (const table of ['audit_events', 'audit_checkpoints']) {
-        const rows = await t.db.raw(`select * from ${table} order by seq`);
+      // The writer's chain (chain 0 is made by the migration), the signed heads, then the rows.
+      const copies: [string, string, string][] = [
+        ['audit_chains', 'where id > 0 order by id', ''],
+        ['audit_heads', 'order by id', ' overriding system value'],
+        ['audit_events', 'order by seq', ''],
+      ];
+      for (const [table, which, overriding] of copies) {
+        const rows = await t.db.raw(`select * from ${table} ${which}`);
         for (const r of rows) {
           const cols = Object.keys(r);
           await copy.client.query(
-            `insert into ${table} (${cols.join(',')}) values (${cols.map((_, i) => `$${i + 1}`).join(',')})`,
+            `insert into ${table} (${cols.join(',')})${overriding} values (${cols.map((_, i) => `$${i + 1}`).join(',')})`,
             Object.values(r),
           );
         }
@@ -302,7 +358,7 @@ describe('npm run audit:verify', () => {
       const ok = run(env);
       expect([ok.status, ok.stdout]).toEqual([
         0,
-        `audit log intact: ${events} events, 2 checkpoints, last signed checkpoint at seq ${last}; ` +
+        `audit log intact: ${events} events in 1 chains, 2 signed heads; ` +
           'no witness configured (AUDIT_WITNESS_DIR): a rollback of the database cannot be seen\n',
       ]);
       if (onPostgres) {
@@ -318,7 +374,7 @@ describe('npm run audit:verify', () => {
       const bad = run(env);
       expect([bad.status, bad.stdout]).toEqual([
         1,
-        'audit log NOT intact: first bad sequence number 2 (row 2 is missing (next row is 3))\n',
+        `audit log NOT intact: chain ${chain}, first bad sequence number 2 (row 2 is missing (next row is 3))\n`,
       ]);
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });

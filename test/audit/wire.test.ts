@@ -1,7 +1,6 @@
-// What the writer sends audit_append_requests (migration 0009): each distinct subject list once,
-// groups naming their list by index. The previous writer put the subjects in each group; a
-// database shared by both releases during a deploy must store the same rows for either, so the
-// log reads and verifies the same whichever process wrote it. Also how the lists are stored.
+// What the writer sends audit_append_requests (migrations 0009, 0015): each distinct subject list
+// once, groups naming their list by index; and what is stored: each list once per request (format
+// 3), the request's later groups over the same patrons pointing back to it. Also how lists are stored.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { onTheWire, type DecisionGroup } from '../../src/audit/writer.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
@@ -50,12 +49,15 @@ const request = (requestId: string, principalPatron: string | null) => ({
   viaRouter: true,
 });
 const append = (requests: object[]) =>
-  d.raw('select * from audit_append_requests($1::jsonb)', [JSON.stringify(requests)]);
+  d.raw(`select * from audit_append_requests(audit_open_chain('wire-test'), $1::jsonb)`, [
+    JSON.stringify(requests),
+  ]);
 /** Every column but those that name the request or its place in the chain. */
 const stored = (requestId: string) =>
   d.raw(
-    `select format, at_ms::text, operation_name, principal_kind, principal_id, principal_roles, purpose, subjects, type_name,
-    fields, category, outcome, basis, basis_ref, rule, via_router from audit_events where request_id = $1 order by seq`,
+    `select format, at_ms::text, operation_name, principal_kind, principal_id, principal_roles, purpose, subjects,
+    subjects_from - min(chain_seq) over () + 1 as subjects_from, type_name, fields, category, outcome, basis, basis_ref,
+    rule, via_router from audit_events where request_id = $1 order by seq`,
     [requestId],
   );
 
@@ -78,18 +80,23 @@ describe('the writer sends each subject list once', () => {
   });
 });
 
-describe('inv. 5: both request layouts store the same rows', () => {
-  test("a patron's first access of the month: keys are made once, and both layouts give identical rows", async () => {
-    const shared = { ...request('wire-lists', null), ...onTheWire(groups()) };
-    const previous = { ...request('wire-per-group', null), groups: groups() };
-    await append([shared, previous]);
+describe('inv. 5: each subject list is stored once per request', () => {
+  test("a patron's first access of the month: keys are made once; the first group over a list carries it, the others point back", async () => {
+    await append([{ ...request('wire-lists', null), ...onTheWire(groups()) }]);
     const rows = await stored('wire-lists');
-    expect(rows).toEqual(await stored('wire-per-group'));
-    expect(rows.map((r) => [r.type_name, r.rule, (r.subjects as string[]).length])).toEqual([
-      ['Loan', 'pii:CIRCULATION', 3],
-      ['Patron', 'pii:CONTACT', 3],
-      ['Patron', 'pii:IDENTITY', 3],
-      ['Loan', 'pii:CIRCULATION', 0],
+    expect(
+      rows.map((r) => [
+        r.format,
+        r.type_name,
+        r.rule,
+        (r.subjects as string[] | null)?.length ?? null,
+        r.subjects_from === null ? null : Number(r.subjects_from),
+      ]),
+    ).toEqual([
+      [3, 'Loan', 'pii:CIRCULATION', 3, null],
+      [3, 'Patron', 'pii:CONTACT', null, 1],
+      [3, 'Patron', 'pii:IDENTITY', null, 1],
+      [3, 'Loan', 'pii:CIRCULATION', 0, null],
     ]);
     // Stored as pseudonyms in byte order, never as patron ids.
     const pseudonyms = await d.raw(
@@ -98,6 +105,11 @@ describe('inv. 5: both request layouts store the same rows', () => {
     );
     expect(rows[0]!.subjects).toEqual(pseudonyms.map((k) => k.pseudonym));
     expect(await d.raw('select count(*)::int as n from audit_subject_keys')).toEqual([{ n: 3 }]);
+    // Every patron of the list finds all three groups (audit_events_about follows the pointers).
+    const about = await d.raw(
+      `select e.rule from audit_events e where e.seq in (select audit_events_about('pat_wire_b')) order by e.seq`,
+    );
+    expect(about.map((r) => r.rule)).toEqual(['pii:CIRCULATION', 'pii:CONTACT', 'pii:IDENTITY']);
   });
 
   test("a patron principal is stored as their pseudonym, made on the patron's first request", async () => {
@@ -115,8 +127,45 @@ describe('inv. 5: both request layouts store the same rows', () => {
     ]);
   });
 
-  test('the log both layouts wrote verifies intact', async () => {
-    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 9 });
+  test('the log these requests wrote verifies intact', async () => {
+    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 5 });
+  });
+
+  test("pseudonyms from the writer's cache are taken under the current key epoch, and refused once keys were destroyed", async () => {
+    const [{ epoch }] = (await d.raw('select audit_key_epoch()::int as epoch')) as [
+      { epoch: number },
+    ];
+    const names = await d.raw(
+      `select pseudonym from audit_subject_keys where patron_id = any($1) order by pseudonym`,
+      [PAGE],
+    );
+    const cached = (requestId: string, keyEpoch: number) => {
+      const { subjectSets: _ids, ...wire } = onTheWire(groups());
+      return {
+        ...request(requestId, null),
+        ...wire,
+        pseudonymSets: [names.map((n) => n.pseudonym as string), []],
+        keyEpoch,
+      };
+    };
+    const [head] = await append([cached('wire-cached', epoch)]);
+    expect(head!.pseudonyms).toEqual({});
+    expect((await stored('wire-cached'))[0]!.subjects).toEqual(
+      [...names.map((n) => n.pseudonym as string)].sort(),
+    );
+    // Retention destroys a key: the epoch moves, and a request cached before is refused whole.
+    await d.raw(`select audit_shred_subject_keys(null, array['pat_wire_a'])`);
+    await expect(append([cached('wire-stale', epoch)])).rejects.toMatchObject({ code: 'PRK01' });
+    expect(
+      await d.raw(`select count(*)::int as n from audit_events where request_id = 'wire-stale'`),
+    ).toEqual([{ n: 0 }]);
+    // Sent by patron id, the request gets a fresh key, and the answer teaches the cache again.
+    const [again] = await append([{ ...request('wire-fresh', null), ...onTheWire(groups()) }]);
+    expect(Number(again!.key_epoch)).toBe(epoch + 1);
+    expect(Object.keys(Object.values(again!.pseudonyms as object)[0] as object).sort()).toEqual(
+      [...PAGE].sort(),
+    );
+    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true });
   });
 
   test('a list naming a patron twice is refused, and nothing is written', async () => {
@@ -138,16 +187,23 @@ describe('inv. 5: both request layouts store the same rows', () => {
   });
 });
 
-describe('storage of the subject lists (migrations 0008, 0010)', () => {
-  test('subjects are stored out of line uncompressed, and the GIN index flushes its pending list in small pieces', async () => {
-    expect(
-      await d.raw(
-        `select attstorage from pg_attribute where attrelid = 'audit_events'::regclass and attname = 'subjects'`,
-      ),
-    ).toEqual([{ attstorage: 'e' }]);
-    expect(
-      await d.raw(`select reloptions from pg_class where relname = 'audit_events_subjects_idx'`),
-    ).toEqual([{ reloptions: ['gin_pending_list_limit=256'] }]);
+describe('storage of the subject lists (migrations 0008, 0010, 0015)', () => {
+  test('in every partition, subjects are stored out of line uncompressed, and the GIN index flushes its pending list in small pieces', async () => {
+    const partitions = await d.raw(
+      `select c.relname, a.attstorage from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      join pg_attribute a on a.attrelid = c.oid and a.attname = 'subjects'
+      where i.inhparent = 'audit_events'::regclass order by c.relname`,
+    );
+    expect(partitions.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(partitions.map((p) => p.attstorage))).toEqual(new Set(['e']));
+    const indexes = await d.raw(
+      `select c.reloptions from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'audit_events_subjects_idx'::regclass`,
+    );
+    expect(indexes).toHaveLength(partitions.length);
+    expect(new Set(indexes.map((i) => JSON.stringify(i.reloptions)))).toEqual(
+      new Set([JSON.stringify(['gin_pending_list_limit=256'])]),
+    );
   });
 });
 

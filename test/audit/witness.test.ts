@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chainHash } from '../../src/audit/canonical.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
-import { signHead } from '../../src/audit/heads.js';
+import { signHead, type SignedHead } from '../../src/audit/heads.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import {
   DirectoryWitness,
@@ -26,6 +26,7 @@ import { createTestDatabase, onPostgres, type TestDatabase } from '../support/da
 import { AS, AUDIENCE, ISSUER, createTestIssuer, type TestIssuer } from '../support/tokens.js';
 
 const SECRET = 'witness-test-checkpoint-key-0123456789abcdef';
+const CHAIN = 'witness-test';
 const key = checkpointKey(SECRET);
 
 describe('the directory witness', () => {
@@ -127,6 +128,8 @@ async function run(database: Database, requests: number, waitForTimerHead = fals
     JWT_AUDIENCE: AUDIENCE,
     AUDIT_CHECKPOINT_KEY: SECRET,
     AUDIT_WITNESS_DIR: witnessDir,
+    // Both runs write one chain (a replica restarted under its writer id).
+    AUDIT_WRITER_ID: CHAIN,
   });
   const logger = createLogger('info', {
     write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>),
@@ -152,10 +155,10 @@ async function run(database: Database, requests: number, waitForTimerHead = fals
     // While rows arrive, a head is witnessed within AUDIT_CHECKPOINT_INTERVAL_MS (2 s by default).
     const started = Date.now();
     const { rows } = await database.pool.query<{ s: number }>(
-      'select max(seq)::int as s from audit_events',
+      'select max(chain_seq)::int as s from audit_events',
     );
     const target = rows[0]!.s;
-    const reached = async () => (await latestWitnessedHead(witnessed()))?.heads[0]?.seq === target;
+    const reached = async () => headSeq(await latestWitnessedHead(witnessed())) === target;
     while (!(await reached()) && Date.now() - started < 5000)
       await new Promise((r) => setTimeout(r, 50));
     timerMs = Date.now() - started;
@@ -187,6 +190,16 @@ async function tamper(database: Database, ...statements: string[]): Promise<void
 }
 
 const witnessed = () => [new DirectoryWitness(witnessDir)];
+const headSeq = (h: SignedHead | null) => h?.heads.find((c) => c.chain === CHAIN)?.seq;
+
+/** Rolls the chain's head back to position `seq` (as a superuser would, to hide a deleted tail). */
+const rewind = (seq: number) =>
+  `update audit_chains c set head_seq = ${seq}, head_hash = coalesce((select e.row_hash from audit_events e
+    where e.chain = c.id and e.chain_seq = ${seq}), repeat('0', 64)) where c.name = '${CHAIN}'`;
+/** Deletes the checkpoints signed after the one at position `seq`. */
+const dropHeadsAfter = (seq: number) =>
+  `delete from audit_heads where signed_at_ms > (select min(signed_at_ms) from audit_heads
+    where (head::jsonb -> 'heads' -> 0 ->> 'seq')::int >= ${seq})`;
 
 describe.skipIf(!onPostgres)(
   'audit:verify against the witnessed heads (PostgreSQL, default cadence)',
@@ -199,7 +212,7 @@ describe.skipIf(!onPostgres)(
       db = await createTestDatabase();
       // Run 1: some reads, then shutdown, which witnesses the head.
       await run(db.database, 3);
-      a = (await latestWitnessedHead(witnessed()))!.heads[0]!.seq;
+      a = headSeq(await latestWitnessedHead(witnessed()))!;
       firstHeadFile = readFileSync(
         join(witnessDir, readdirSync(witnessDir).sort().at(-1)!),
         'utf8',
@@ -210,7 +223,7 @@ describe.skipIf(!onPostgres)(
       // Run 2: more reads; a head is witnessed on the timer before shutdown.
       const again = await openDatabase({ url: db.url!, poolSize: 5 });
       timerMs = await run(again, 4, true);
-      b = (await latestWitnessedHead(witnessed()))!.heads[0]!.seq;
+      b = headSeq(await latestWitnessedHead(witnessed()))!;
     }, 120_000);
 
     afterAll(async () => {
@@ -236,10 +249,10 @@ describe.skipIf(!onPostgres)(
         expect(result).toEqual({
           intact: true,
           events: b,
+          chains: 1,
           checkpoints: readdirSync(witnessDir).length,
-          lastCheckpointSeq: b,
           witnessedHeads: readdirSync(witnessDir).length,
-          lastWitnessedSeq: b,
+          droppedRows: 0,
         });
       } finally {
         await copy.close();
@@ -251,13 +264,15 @@ describe.skipIf(!onPostgres)(
       try {
         await tamper(
           copy,
-          `delete from audit_events where seq > ${a}`,
-          `delete from audit_checkpoints where seq > ${a}`,
+          `delete from audit_events where chain_seq > ${a}`,
+          dropHeadsAfter(a),
+          rewind(a),
         );
         // Without the witness, the database alone looks intact: the attack the issue describes.
         expect((await verifyAuditLog(copy.db, key)).intact).toBe(true);
         expect(await verifyAuditLog(copy.db, key, witnessed())).toEqual({
           intact: false,
+          chain: CHAIN,
           firstBadSeq: a + 1,
           reason: `rows ${a + 1}..${b} are missing: directory:${witnessDir} witnessed a head at seq ${b} (rolled back, wiped or restored from an older copy)`,
         });
@@ -269,7 +284,12 @@ describe.skipIf(!onPostgres)(
     test('everything deleted: the first failing sequence number is 1', async () => {
       const copy = await copyOf(db!.name!);
       try {
-        await tamper(copy, 'delete from audit_events', 'delete from audit_checkpoints');
+        await tamper(
+          copy,
+          'delete from audit_events',
+          'delete from audit_heads',
+          'delete from audit_chains',
+        );
         expect((await verifyAuditLog(copy.db, key)).intact).toBe(true);
         const result = await verifyAuditLog(copy.db, key, witnessed());
         expect([result.intact, !result.intact && result.firstBadSeq]).toEqual([false, 1]);
@@ -284,7 +304,7 @@ describe.skipIf(!onPostgres)(
         if (copy.kind !== 'postgres') throw new Error('unreachable');
         const rows = (
           await copy.pool.query<Record<string, unknown>>(
-            `select * from audit_events where seq >= ${a} order by seq`,
+            `select * from audit_events where chain_seq >= ${a} order by chain_seq`,
           )
         ).rows;
         // The forger rewrites who asked, and recomputes every hash from the row before the tail.
@@ -295,11 +315,7 @@ describe.skipIf(!onPostgres)(
           previous = hash;
           return { ...row, row_hash: hash };
         });
-        await tamper(
-          copy,
-          `delete from audit_events where seq > ${a}`,
-          `delete from audit_checkpoints where seq > ${a}`,
-        );
+        await tamper(copy, `delete from audit_events where chain_seq > ${a}`, dropHeadsAfter(a));
         const c = await copy.pool.connect();
         try {
           await c.query("set session_replication_role = 'replica'");
@@ -310,6 +326,7 @@ describe.skipIf(!onPostgres)(
               Object.values(r),
             );
           }
+          await c.query(rewind(a + forged.length));
           await c.query("set session_replication_role = 'origin'");
         } finally {
           c.release();
@@ -342,7 +359,7 @@ describe.skipIf(!onPostgres)(
       });
       expect([cli.status, cli.stdout]).toEqual([
         1,
-        `audit log NOT intact: first bad sequence number ${a + 1} (rows ${a + 1}..${b} are missing: directory:${witnessDir} witnessed a head at seq ${b} (rolled back, wiped or restored from an older copy))\n`,
+        `audit log NOT intact: chain ${CHAIN}, first bad sequence number ${a + 1} (rows ${a + 1}..${b} are missing: directory:${witnessDir} witnessed a head at seq ${b} (rolled back, wiped or restored from an older copy))\n`,
       ]);
       // The same backup is intact by its own checkpoints: only the witness sees the rollback.
       const backup = await openDatabase({ url: urlOf(old), poolSize: 1 });
@@ -360,6 +377,7 @@ function camel(r: Record<string, unknown>): AuditEventRow {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r))
     out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
-  for (const k of ['seq', 'atMs']) out[k] = Number(out[k]);
+  for (const k of ['seq', 'atMs', 'chainSeq']) out[k] = Number(out[k]);
+  if (out.subjectsFrom !== null) out.subjectsFrom = Number(out.subjectsFrom);
   return out as unknown as AuditEventRow;
 }

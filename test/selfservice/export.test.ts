@@ -76,9 +76,11 @@ const ROWS_OF: Record<string, string> = {
   disclosure_events: `request_id in (${VISIBLE_REQUESTS})`,
   disclosure_request_patrons: `patron_id = $1 and request_id in (${VISIBLE_REQUESTS})`,
   audit_subject_keys: 'patron_id = $1',
-  // Rows whose subject (format 1), one of whose subjects (format 2), or whose patron principal is
+  // Rows whose subject (format 1), one of whose subjects (formats 2 and 3, listed on the row or on
+  // the row of the same request it points back to), or whose patron principal is
   // one of the patron's live pseudonyms; not accesses under a nondisclosure order still in force.
   audit_events: `(subject in (select audit_pseudonyms_of($1)) or subjects && array(select audit_pseudonyms_of($1))
+    or (chain, subjects_from) in (select chain, chain_seq from audit_events where subjects && array(select audit_pseudonyms_of($1)))
     or principal_id in (select audit_pseudonyms_of($1)))
     and not (basis = 'DISCLOSURE' and basis_ref in (select id from disclosure_requests where nondisclosure_until > now()))`,
 };

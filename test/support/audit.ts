@@ -11,13 +11,18 @@ export async function decisionsOf(t: TestServer, requestId: string): Promise<str
     ).map((r) => [r.p as string, r.patron_id as string]),
   );
   const rows = await t.db.raw(
-    'select format, subject, subjects, type_name, fields, outcome, basis, basis_ref from audit_events where request_id = $1',
+    'select format, chain, chain_seq, subject, subjects, subjects_from, type_name, fields, outcome, basis, basis_ref from audit_events where request_id = $1',
     [requestId],
   );
+  // Format 3 lists a subject list once a request; the request's other groups point back to it.
+  const lists = new Map(rows.map((r) => [`${r.chain}:${r.chain_seq}`, r.subjects as string[]]));
   const out: string[] = [];
   for (const r of rows) {
-    // Format 2 lists a decision group's subjects (none: an anonymised record); format 1 names one.
-    const pseudonyms = r.format === 2 ? (r.subjects as string[]) : [r.subject as string | null];
+    // Formats 2 and 3 list a decision group's subjects (none: an anonymised record); format 1 names one.
+    const pseudonyms =
+      r.format === 1
+        ? [r.subject as string | null]
+        : ((r.subjects as string[] | null) ?? lists.get(`${r.chain}:${r.subjects_from}`)!);
     for (const p of pseudonyms.length ? pseudonyms : [null]) {
       const subject = p === null ? '-' : (names.get(p) ?? '?unlinkable');
       for (const f of r.fields as string[])

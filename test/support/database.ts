@@ -21,7 +21,7 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(
-  options: { seed?: boolean; now?: Date } = {},
+  options: { seed?: boolean; now?: Date; migrate?: boolean } = {},
 ): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   let name: string | null = null;
@@ -38,8 +38,8 @@ export async function createTestDatabase(
   } else {
     database = await openDatabase({});
   }
-  await migrateDatabase(database);
-  if (options.seed ?? true) await seedDemo(database.db, options.now);
+  if (options.migrate ?? true) await migrateDatabase(database);
+  if ((options.migrate ?? true) && (options.seed ?? true)) await seedDemo(database.db, options.now);
 
   const raw = async (sql: string, params: unknown[] = []) => {
     if (database.kind === 'pglite')

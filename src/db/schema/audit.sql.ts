@@ -1,16 +1,21 @@
-// The audit log (append-only, hash-chained; written only by the SQL function audit_append_requests
-// of the custom migrations), its signed checkpoints, and the per-patron pseudonym keys that
-// retention destroys. No column of audit_events holds a raw patron id: subjects are HMAC pseudonyms.
+// The audit log (append-only, hash-chained per writer; written only by the SQL function
+// audit_append_requests of the custom migrations), its chains and signed heads, and the per-patron
+// pseudonym keys that retention destroys. No column of audit_events holds a raw patron id: subjects
+// are HMAC pseudonyms. audit_events is partitioned by month (drizzle/0015; drizzle-kit cannot say
+// PARTITION BY, so the table is declared here plainly and the migration is edited by hand).
 import {
   bigint,
   boolean,
   customType,
   index,
+  integer,
   pgTable,
+  primaryKey,
   smallint,
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { id, instant } from './columns.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -18,8 +23,15 @@ const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () =>
 export const auditEvents = pgTable(
   'audit_events',
   {
-    /** Position in the chain: 1, 2, 3, ... with no gap (assigned under an advisory lock). */
-    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    /**
+     * Position in the whole log, for ordering and paging: increasing, unique, not gap-free (a
+     * sequence). Rows up to format 2 form the one chain of earlier releases, where seq is gap-free.
+     */
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** The writer's chain (audit_chains.id); 0 is the chain of earlier releases. */
+    chain: integer('chain').notNull().default(0),
+    /** Position in its chain: 1, 2, 3, ... with no gap (assigned under the chain's row lock). */
+    chainSeq: bigint('chain_seq', { mode: 'number' }).notNull(),
     /** Epoch milliseconds (an integer canonicalises exactly; a timestamp's text form does not). */
     atMs: bigint('at_ms', { mode: 'number' }).notNull(),
     requestId: text('request_id').notNull(),
@@ -40,8 +52,14 @@ export const auditEvents = pgTable(
     format: smallint('format').notNull().default(1),
     /** Format 1: HMAC(key of the subject patron for this period, patron id), hex; null for anonymised records. */
     subject: text('subject'),
-    /** Format 2: the pseudonyms (as `subject`) of every patron of the group, sorted; empty for anonymised records. */
+    /** Format 2 and 3: the pseudonyms (as `subject`) of every patron of the group, sorted; empty for anonymised records. */
     subjects: text('subjects').array(),
+    /**
+     * Format 3: when a request's group has the same patrons as an earlier group of the same request,
+     * `subjects` is null and this is the chain position of the row that lists them (written and
+     * indexed once per request, not once per group).
+     */
+    subjectsFrom: bigint('subjects_from', { mode: 'number' }),
     typeName: text('type_name').notNull(),
     fields: text('fields').array().notNull(),
     category: text('category'),
@@ -54,6 +72,11 @@ export const auditEvents = pgTable(
     rowHash: text('row_hash').notNull(),
   },
   (t) => [
+    primaryKey({ name: 'audit_events_pkey', columns: [t.seq, t.atMs] }),
+    index('audit_events_chain_idx').on(t.chain, t.chainSeq),
+    index('audit_events_subjects_from_idx')
+      .on(t.chain, t.subjectsFrom)
+      .where(sql`${t.subjectsFrom} is not null`),
     index('audit_events_subject_idx').on(t.subject, t.seq),
     index('audit_events_subjects_idx').using('gin', t.subjects),
     index('audit_events_principal_idx').on(t.principalId, t.seq),
@@ -62,7 +85,33 @@ export const auditEvents = pgTable(
   ],
 );
 
-/** Signed (seq, row_hash) pairs: the signing key lives outside the database. */
+/**
+ * One hash chain per writer (a server process, a retention run): each has its own sequence and head,
+ * and its row is its lock, so no lock is shared by the fleet. The head is moved only by
+ * audit_append_requests, forward only (trigger); id 0 is the chain of earlier releases.
+ */
+export const auditChains = pgTable('audit_chains', {
+  id: integer('id').primaryKey(),
+  /** The writer's id (AUDIT_WRITER_ID, or random per process); `audit_events` for chain 0. */
+  name: text('name').notNull().unique(),
+  createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
+  headSeq: bigint('head_seq', { mode: 'number' }).notNull().default(0),
+  headHash: text('head_hash').notNull(),
+});
+
+/**
+ * Signed heads: each commits to the heads of every chain at one moment (a checkpoint), or records
+ * what a retention drop removed (a drop). `head` is the JSON the witnesses hold, signature included.
+ */
+export const auditHeads = pgTable('audit_heads', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  kind: text('kind', { enum: ['checkpoint', 'drop'] }).notNull(),
+  signedAtMs: bigint('signed_at_ms', { mode: 'number' }).notNull(),
+  keyId: text('key_id').notNull(),
+  head: text('head').notNull(),
+});
+
+/** Earlier releases' signed (seq, row_hash) pairs of chain 0: kept and verified, no longer written. */
 export const auditCheckpoints = pgTable('audit_checkpoints', {
   seq: bigint('seq', { mode: 'number' }).primaryKey(),
   rowHash: text('row_hash').notNull(),
@@ -102,3 +151,4 @@ export const auditSubjectKeys = pgTable(
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
+export type AuditChainRow = typeof auditChains.$inferSelect;
