@@ -13,7 +13,7 @@ import {
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { Config } from './config.js';
+import { consoleEnabled, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Database } from './db/client.js';
 import type { TokenVerifier } from './auth/jwt.js';
@@ -52,6 +52,10 @@ import { witnessesFromConfig } from './audit/witness.js';
 import { assertRuntimeRole } from './db/roles.js';
 import { tlsServerOptions } from './http/tls.js';
 import { startRetentionSchedule } from './retention/schedule.js';
+import { AuditHealth } from './audit/health.js';
+import { AuditOverview } from './audit/overview.js';
+import { lazyConsoleRoutes } from './http/console-route.js';
+import type { DevTokenMinter } from './http/console-dev.js';
 
 export interface ServerDeps {
   config: Config;
@@ -61,6 +65,8 @@ export interface ServerDeps {
   now?: () => Date;
   /** Defaults to a new registry with process metrics. */
   metrics?: Metrics;
+  /** Mints the console's demo tokens (development only: src/http/console-dev.ts). */
+  devTokens?: DevTokenMinter;
 }
 
 export interface SubgraphAppOptions extends ServerDeps {
@@ -70,6 +76,8 @@ export interface SubgraphAppOptions extends ServerDeps {
   plugins: ApolloServerPlugin<GraphQLContext>[];
   /** Throttles principals whose refusals pass the limit; absent, nothing is throttled (benchmark baselines). */
   refusalLimiter?: RefusalLimiter;
+  /** The console's aggregate audit queries; absent, those fields fail (benchmark baselines). */
+  auditOverview?: AuditOverview;
 }
 
 export interface SubgraphApp {
@@ -127,10 +135,20 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     logger,
     metrics,
   );
+  // Verification starts only when someone asks for the log's health: nothing runs at startup.
+  const health = new AuditHealth(
+    database.db,
+    loadCheckpointKey(config),
+    witnesses,
+    logger,
+    config.AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000,
+    now,
+  );
   const app = await createSubgraphApp({
     ...deps,
     now,
     metrics,
+    auditOverview: new AuditOverview(database.db, health),
     schema: buildSchema([atomicMutations(audit)]),
     refusalLimiter,
     plugins: [
@@ -150,6 +168,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // Retention appends to the audit log: it finishes before Apollo's stop writes the final checkpoint.
       await retention.stop();
       await app.stop();
+      await health.settle();
       refusalLimiter.close();
       await database.close();
     },
@@ -230,46 +249,54 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     next();
   });
   app.use(operationsRoutes(database, metrics, lifecycle));
+  const graphql = expressMiddleware(apollo, {
+    context: async ({ req, res }) => {
+      const requestId = requestIdOf(req.headers);
+      const viaRouter = res.locals.viaRouter === true;
+      const who = await identify(req.headers, verifier, viaRouter, requestId).catch(
+        async (err: unknown) => {
+          if (!(err instanceof InvalidTokenError)) throw err;
+          // The reason class only: never the token, nor jose's message (it may quote claims).
+          logger.warn({ requestId, reason: err.reason }, 'token rejected');
+          metrics.tokenRejected(err.reason);
+          // A bad token is a refusal of a caller known only by its address.
+          const key = refusalLimiter && refusalKey(ANONYMOUS, req, viaRouter);
+          const wait =
+            key && (refusalLimiter.blockedFor(key) ?? (await refusalLimiter.refused(key)));
+          if (key && wait) throw refusalLimiter.throttle(requestId, 'anonymous', key, wait);
+          throw unauthenticated(401, requestId);
+        },
+      );
+      // A principal past its refusal limit is answered before anything runs (no round trip).
+      const key = refusalLimiter && refusalKey(who.principal, req, viaRouter);
+      const wait = key && refusalLimiter.blockedFor(key);
+      if (key && wait) throw refusalLimiter.throttle(requestId, who.principal.kind, key, wait);
+      const ctx = createContext(
+        database.db,
+        logger,
+        who,
+        now,
+        vendorSettings,
+        disclosureSettings,
+        config.STATISTICS_MIN_CELL,
+      );
+      const withOverview = options.auditOverview
+        ? { ...ctx, auditOverview: options.auditOverview }
+        : ctx;
+      return key ? { ...withOverview, refusalKey: key } : withOverview;
+    },
+  });
   app.use(
     '/graphql',
     // The router secret is checked before express.json reads a byte of the body.
     routerGate(config.ROUTER_SECRET, metrics),
     express.json({ limit: config.MAX_BODY_BYTES }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = requestIdOf(req.headers);
-        const viaRouter = res.locals.viaRouter === true;
-        const who = await identify(req.headers, verifier, viaRouter, requestId).catch(
-          async (err: unknown) => {
-            if (!(err instanceof InvalidTokenError)) throw err;
-            // The reason class only: never the token, nor jose's message (it may quote claims).
-            logger.warn({ requestId, reason: err.reason }, 'token rejected');
-            metrics.tokenRejected(err.reason);
-            // A bad token is a refusal of a caller known only by its address.
-            const key = refusalLimiter && refusalKey(ANONYMOUS, req, viaRouter);
-            const wait =
-              key && (refusalLimiter.blockedFor(key) ?? (await refusalLimiter.refused(key)));
-            if (key && wait) throw refusalLimiter.throttle(requestId, 'anonymous', key, wait);
-            throw unauthenticated(401, requestId);
-          },
-        );
-        // A principal past its refusal limit is answered before anything runs (no round trip).
-        const key = refusalLimiter && refusalKey(who.principal, req, viaRouter);
-        const wait = key && refusalLimiter.blockedFor(key);
-        if (key && wait) throw refusalLimiter.throttle(requestId, who.principal.kind, key, wait);
-        const ctx = createContext(
-          database.db,
-          logger,
-          who,
-          now,
-          vendorSettings,
-          disclosureSettings,
-          config.STATISTICS_MIN_CELL,
-        );
-        return key ? { ...ctx, refusalKey: key } : ctx;
-      },
-    }),
+    graphql,
   );
+  // The privacy console and its own entry to the same Apollo Server (docs/console.md); loaded on
+  // its first request, absent when disabled.
+  if (consoleEnabled(config))
+    app.use('/console', lazyConsoleRoutes({ config, graphql, devTokens: options.devTokens }));
   app.use(httpErrorHandler(logger, metrics, config.MAX_BODY_BYTES));
 
   await new Promise<void>((resolve) => http.listen(config.PORT, config.HOST, resolve));

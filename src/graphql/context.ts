@@ -6,6 +6,7 @@ import type { AccessPurpose } from '../auth/purpose.js';
 import type { Db } from '../db/client.js';
 import { AccessControl } from '../authz/policy.js';
 import { AuditBuffer } from '../audit/buffer.js';
+import type { AuditOverview } from '../audit/overview.js';
 import { createRepositories, type Repositories } from '../repositories/repositories.js';
 import { createServices, type Services } from '../domain/services.js';
 import type { VendorSettings } from '../domain/vendor-settings.js';
@@ -33,6 +34,8 @@ export interface GraphQLContext {
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
   /** What this request's refusals count against (src/http/refusal-limit.ts), when the limit is on. */
   refusalKey?: string;
+  /** The privacy console's aggregate audit queries (one per server: src/audit/overview.ts). */
+  auditOverview?: AuditOverview;
 }
 
 export interface RequestIdentity {
