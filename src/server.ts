@@ -53,7 +53,6 @@ import { assertRuntimeRole } from './db/roles.js';
 import { tlsServerOptions } from './http/tls.js';
 import { startRetentionSchedule } from './retention/schedule.js';
 import { AuditHealth } from './audit/health.js';
-import { AuditOverview } from './audit/overview.js';
 import { lazyConsoleRoutes } from './http/console-route.js';
 import type { DevTokenMinter } from './http/console-dev.js';
 
@@ -76,8 +75,8 @@ export interface SubgraphAppOptions extends ServerDeps {
   plugins: ApolloServerPlugin<GraphQLContext>[];
   /** Throttles principals whose refusals pass the limit; absent, nothing is throttled (benchmark baselines). */
   refusalLimiter?: RefusalLimiter;
-  /** The console's aggregate audit queries; absent, those fields fail (benchmark baselines). */
-  auditOverview?: AuditOverview;
+  /** The audit log's verification job (the console's log health); absent, none runs. */
+  auditHealth?: AuditHealth;
 }
 
 export interface SubgraphApp {
@@ -148,7 +147,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     ...deps,
     now,
     metrics,
-    auditOverview: new AuditOverview(database.db, health),
+    auditHealth: health,
     schema: buildSchema([atomicMutations(audit)]),
     refusalLimiter,
     plugins: [
@@ -279,11 +278,9 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
         vendorSettings,
         disclosureSettings,
         config.STATISTICS_MIN_CELL,
+        options.auditHealth,
       );
-      const withOverview = options.auditOverview
-        ? { ...ctx, auditOverview: options.auditOverview }
-        : ctx;
-      return key ? { ...withOverview, refusalKey: key } : withOverview;
+      return key ? { ...ctx, refusalKey: key } : ctx;
     },
   });
   app.use(

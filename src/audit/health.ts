@@ -32,6 +32,35 @@ export interface AuditLogHealthNode {
   verificationRunning: boolean;
 }
 
+/** Where the chain ends, its newest checkpoint and the newest witnessed head: two cheap reads. */
+export async function logState(
+  db: Db,
+  witnesses: readonly Witness[],
+): Promise<Omit<AuditLogHealthNode, 'lastVerification' | 'verificationRunning'>> {
+  const [chain] = await queryRows<{
+    head_seq: string | number | null;
+    checkpoint_seq: string | number | null;
+    checkpoint_at: string | number | null;
+  }>(
+    db,
+    sql`select (select max(seq) from audit_events) as head_seq,
+      c.seq as checkpoint_seq, c.signed_at_ms as checkpoint_at
+    from (select 1) one left join lateral (
+      select seq, signed_at_ms from audit_checkpoints order by seq desc limit 1) c on true`,
+  );
+  const witnessed = await latestWitnessedHead(witnesses);
+  const num = (v: string | number | null | undefined) => (v == null ? null : Number(v));
+  const checkpointAt = num(chain?.checkpoint_at);
+  return {
+    headSeq: num(chain?.head_seq) ?? 0,
+    lastCheckpointSeq: num(chain?.checkpoint_seq),
+    lastCheckpointAt: checkpointAt === null ? null : new Date(checkpointAt),
+    witnesses: witnesses.length,
+    lastWitnessedSeq: witnessed ? (chainHead(witnessed)?.seq ?? null) : null,
+    lastWitnessedAt: witnessed ? new Date(witnessed.signedAtMs) : null,
+  };
+}
+
 export class AuditHealth {
   private last: VerificationReport | null = null;
   private running: Promise<void> | null = null;
@@ -50,28 +79,9 @@ export class AuditHealth {
   async read(): Promise<AuditLogHealthNode> {
     const stale =
       !this.last || this.now().getTime() - this.last.finishedAt.getTime() > this.maxAgeMs;
-    if (stale) this.verifyInBackground();
-    const [chain] = await queryRows<{
-      head_seq: string | number | null;
-      checkpoint_seq: string | number | null;
-      checkpoint_at: string | number | null;
-    }>(
-      this.db,
-      sql`select (select max(seq) from audit_events) as head_seq,
-        c.seq as checkpoint_seq, c.signed_at_ms as checkpoint_at
-      from (select 1) one left join lateral (
-        select seq, signed_at_ms from audit_checkpoints order by seq desc limit 1) c on true`,
-    );
-    const witnessed = await latestWitnessedHead(this.witnesses);
-    const num = (v: string | number | null | undefined) => (v == null ? null : Number(v));
-    const checkpointAt = num(chain?.checkpoint_at);
+    if (stale) void this.verifyInBackground();
     return {
-      headSeq: num(chain?.head_seq) ?? 0,
-      lastCheckpointSeq: num(chain?.checkpoint_seq),
-      lastCheckpointAt: checkpointAt === null ? null : new Date(checkpointAt),
-      witnesses: this.witnesses.length,
-      lastWitnessedSeq: witnessed ? (chainHead(witnessed)?.seq ?? null) : null,
-      lastWitnessedAt: witnessed ? new Date(witnessed.signedAtMs) : null,
+      ...(await logState(this.db, this.witnesses)),
       lastVerification: this.last,
       verificationRunning: this.running !== null,
     };

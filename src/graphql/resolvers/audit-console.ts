@@ -1,13 +1,6 @@
 // The privacy console's aggregate queries. Each read is audited at the root like `auditEvents`
 // (who looked, about which patron, on what basis); the fields below are custodian-only (@pii).
 import type { QueryResolvers } from '../generated/resolvers-types.js';
-import type { GraphQLContext } from '../context.js';
-
-function overviewOf(ctx: GraphQLContext) {
-  // Every server sets it (src/server.ts); a bare context has none: an unexpected, masked failure.
-  if (!ctx.auditOverview) throw new Error('no audit overview in the context');
-  return ctx.auditOverview;
-}
 
 export const Query: Pick<QueryResolvers, 'auditAccessTimeline' | 'auditLogHealth'> = {
   auditAccessTimeline: async (_, { patronId, from, to }, ctx) => {
@@ -19,7 +12,7 @@ export const Query: Pick<QueryResolvers, 'auditAccessTimeline' | 'auditLogHealth
       'custodian',
       await ctx.authz.custodianBasis(),
     );
-    return overviewOf(ctx).timeline(patronId, from, to);
+    return ctx.auditOverview.timeline(patronId, from, to);
   },
   auditLogHealth: async (_, __, ctx) => {
     ctx.audit.record(
@@ -30,6 +23,6 @@ export const Query: Pick<QueryResolvers, 'auditAccessTimeline' | 'auditLogHealth
       'custodian',
       await ctx.authz.custodianBasis(),
     );
-    return overviewOf(ctx).health();
+    return ctx.auditOverview.health();
   },
 };
