@@ -11,7 +11,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { consoleEnabled, type Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -248,47 +248,48 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     next();
   });
   app.use(operationsRoutes(database, metrics, lifecycle));
-  const graphql = expressMiddleware(apollo, {
-    context: async ({ req, res }) => {
-      const requestId = requestIdOf(req.headers);
-      const viaRouter = res.locals.viaRouter === true;
-      const who = await identify(req.headers, verifier, viaRouter, requestId).catch(
-        async (err: unknown) => {
-          if (!(err instanceof InvalidTokenError)) throw err;
-          // The reason class only: never the token, nor jose's message (it may quote claims).
-          logger.warn({ requestId, reason: err.reason }, 'token rejected');
-          metrics.tokenRejected(err.reason);
-          // A bad token is a refusal of a caller known only by its address.
-          const key = refusalLimiter && refusalKey(ANONYMOUS, req, viaRouter);
-          const wait =
-            key && (refusalLimiter.blockedFor(key) ?? (await refusalLimiter.refused(key)));
-          if (key && wait) throw refusalLimiter.throttle(requestId, 'anonymous', key, wait);
-          throw unauthenticated(401, requestId);
-        },
-      );
-      // A principal past its refusal limit is answered before anything runs (no round trip).
-      const key = refusalLimiter && refusalKey(who.principal, req, viaRouter);
-      const wait = key && refusalLimiter.blockedFor(key);
-      if (key && wait) throw refusalLimiter.throttle(requestId, who.principal.kind, key, wait);
-      const ctx = createContext(
-        database.db,
-        logger,
-        who,
-        now,
-        vendorSettings,
-        disclosureSettings,
-        config.STATISTICS_MIN_CELL,
-        options.auditHealth,
-      );
-      return key ? { ...ctx, refusalKey: key } : ctx;
-    },
-  });
+  // The one Apollo middleware, kept for the console's own entry to it.
+  let graphql: RequestHandler;
   app.use(
     '/graphql',
     // The router secret is checked before express.json reads a byte of the body.
     routerGate(config.ROUTER_SECRET, metrics),
     express.json({ limit: config.MAX_BODY_BYTES }),
-    graphql,
+    (graphql = expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = requestIdOf(req.headers);
+        const viaRouter = res.locals.viaRouter === true;
+        const who = await identify(req.headers, verifier, viaRouter, requestId).catch(
+          async (err: unknown) => {
+            if (!(err instanceof InvalidTokenError)) throw err;
+            // The reason class only: never the token, nor jose's message (it may quote claims).
+            logger.warn({ requestId, reason: err.reason }, 'token rejected');
+            metrics.tokenRejected(err.reason);
+            // A bad token is a refusal of a caller known only by its address.
+            const key = refusalLimiter && refusalKey(ANONYMOUS, req, viaRouter);
+            const wait =
+              key && (refusalLimiter.blockedFor(key) ?? (await refusalLimiter.refused(key)));
+            if (key && wait) throw refusalLimiter.throttle(requestId, 'anonymous', key, wait);
+            throw unauthenticated(401, requestId);
+          },
+        );
+        // A principal past its refusal limit is answered before anything runs (no round trip).
+        const key = refusalLimiter && refusalKey(who.principal, req, viaRouter);
+        const wait = key && refusalLimiter.blockedFor(key);
+        if (key && wait) throw refusalLimiter.throttle(requestId, who.principal.kind, key, wait);
+        const ctx = createContext(
+          database.db,
+          logger,
+          who,
+          now,
+          vendorSettings,
+          disclosureSettings,
+          config.STATISTICS_MIN_CELL,
+          options.auditHealth,
+        );
+        return key ? { ...ctx, refusalKey: key } : ctx;
+      },
+    })),
   );
   // The privacy console and its own entry to the same Apollo Server (docs/console.md); loaded on
   // its first request, absent when disabled.

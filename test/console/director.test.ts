@@ -2,7 +2,7 @@
 // refusals for a designee outside its window and a circulation clerk, axe-core on the main pages
 // and reflow at 200% zoom. Every test checks the audit rows its clicks produced.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import {
   auditMark,
   auditSince,
@@ -13,6 +13,9 @@ import {
   startConsole,
   type ConsoleHarness,
 } from './support.js';
+
+// A browser on a shared two-core machine: generous limits.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let c: ConsoleHarness;
 beforeAll(async () => {
@@ -57,29 +60,16 @@ describe('the Director', () => {
     });
 
     const rows = await auditSince(c.t, mark);
-    const director = { principal: 'staff_director', purpose: 'DISCLOSURE_REVIEW' };
-    // Opening the request, the approval itself, then reading it back.
-    expect(rows).toContainEqual({
-      ...director,
-      operation: 'ConsoleRequest',
-      type: 'Query',
-      fields: ['disclosureRequest'],
-      outcome: 'GRANTED',
-      basis: 'DIRECTOR',
-      basisRef: null,
-    });
-    expect(rows).toContainEqual({
-      ...director,
-      operation: 'ConsoleApprove',
-      type: 'Mutation',
-      fields: ['approveDisclosureRequest'],
-      outcome: 'GRANTED',
-      basis: 'DIRECTOR',
-      basisRef: null,
-    });
-    expect(rows.filter((r) => r.operation === 'ConsoleApprove' && r.outcome !== 'GRANTED')).toEqual(
-      [],
-    );
+    // Opening the request (its fields), the approval itself, then reading it back: all on the
+    // Director's own authority, none refused.
+    const seen = new Set(rows.map((r) => `${r.operation}|${r.type}|${r.outcome}|${r.basis}`));
+    expect([...seen].sort()).toEqual([
+      'ConsoleApprove|DisclosureRequest|GRANTED|DIRECTOR',
+      'ConsoleApprove|Mutation|GRANTED|DIRECTOR',
+      'ConsoleRequest|DisclosureEvent|GRANTED|DIRECTOR',
+      'ConsoleRequest|DisclosureRequest|GRANTED|DIRECTOR',
+    ]);
+    expect(rows.find((r) => r.type === 'Mutation')?.fields).toEqual(['approveDisclosureRequest']);
     expect(
       rows.every((r) => r.principal === 'staff_director' && r.purpose === 'DISCLOSURE_REVIEW'),
     ).toBe(true);

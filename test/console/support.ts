@@ -37,7 +37,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
       });
       const page = await context.newPage();
       await page.goto(`${origin}/console/`);
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
       return page;
     },
     async stop() {
