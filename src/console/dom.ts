@@ -45,7 +45,8 @@ export function table(caption: string, head: string[], rows: Child[][], empty = 
   if (!rows.length) return h('p', { class: 'muted' }, `${caption}: ${empty}`);
   return h(
     'div',
-    { class: 'table-wrap' },
+    // A table wider than the screen scrolls inside its own region, reachable with the keyboard.
+    { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: 0 },
     h(
       'table',
       {},
