@@ -34,6 +34,11 @@ export default tseslint.config(
     },
   },
   {
+    // The privacy console runs in the browser (its own tsconfig: src/console/tsconfig.json).
+    files: ['src/console/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['src/**/*.ts'],
     rules: {
       'import-x/no-cycle': ['error', { allowUnsafeDynamicCyclicDependency: false }],

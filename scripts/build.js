@@ -18,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outfile = join(root, 'dist', 'main.js');
+/** The privacy console's browser code: its own bundle, its own digest (scripts/build-console.js). */
+const CONSOLE_SRC = join(root, 'src', 'console');
 const STAMP = '// built from sources ';
 
 /**
@@ -31,6 +33,8 @@ function sourceDigest() {
   const files = readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })
     .filter((f) => f.isFile())
     .map((f) => join(f.parentPath, f.name))
+    // The console's browser code is not part of the server: editing it does not rebuild the server.
+    .filter((f) => !f.startsWith(CONSOLE_SRC + sep))
     .concat(['tsconfig.json', 'package.json', 'scripts/build.js'].map((f) => join(root, f)))
     .sort();
   for (const file of files)
@@ -125,16 +129,22 @@ export function build(digest = sourceDigest()) {
   return compile('src/main.ts', outfile, `${STAMP}${digest}`);
 }
 
-/** The bundle's path, rebuilt first if any source changed since it was built. */
+/** The bundle's path, rebuilt first if any source changed since it was built (the console's too). */
 export async function ensureBuilt() {
   const digest = sourceDigest();
-  return builtDigest() === digest ? outfile : build(digest);
+  const [bundle] = await Promise.all([
+    builtDigest() === digest ? outfile : build(digest),
+    import('./build-console.js').then((c) => c.ensureConsoleBuilt()),
+  ]);
+  return bundle;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();
   await build();
+  const { buildConsole } = await import('./build-console.js');
+  await buildConsole();
   process.stdout.write(
-    `${relative(root, outfile)} built in ${Math.round(performance.now() - started)} ms\n`,
+    `${relative(root, outfile)} and dist/console built in ${Math.round(performance.now() - started)} ms\n`,
   );
 }

@@ -160,6 +160,13 @@ const schema = z
     RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(10_080).default(0),
     /** Statistics cells counting fewer than this many are suppressed (regulation 9). */
     STATISTICS_MIN_CELL: z.coerce.number().int().min(2).max(1000).default(10),
+    /**
+     * The privacy console under /console (docs/console.md), with its own GraphQL entry that admits an
+     * identity provider's bearer token without the router secret. Default: on in development only.
+     */
+    CONSOLE_ENABLED: bool.optional(),
+    /** The console's log health starts a new background verification when the last is older (minutes). */
+    AUDIT_VERIFY_MAX_AGE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE)) {
@@ -206,6 +213,15 @@ const schema = z
         message: 'production needs ROUTER_SECRET',
       });
     }
+    // Browsers present no client certificate: a console needs a replica that does not demand one.
+    if (c.CONSOLE_ENABLED && c.TLS_REQUIRE_CLIENT_CERT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CONSOLE_ENABLED'],
+        message:
+          'CONSOLE_ENABLED needs a listener browsers can reach: run the console on a replica without TLS_REQUIRE_CLIENT_CERT (docs/console.md)',
+      });
+    }
     if (c.NODE_ENV === 'production' && !c.AUDIT_CHECKPOINT_KEY) {
       ctx.addIssue({
         code: 'custom',
@@ -224,6 +240,10 @@ const schema = z
   });
 
 export type Config = z.infer<typeof schema>;
+
+/** Whether the privacy console is served: CONSOLE_ENABLED, or by default in development only. */
+export const consoleEnabled = (c: Pick<Config, 'CONSOLE_ENABLED' | 'NODE_ENV'>): boolean =>
+  c.CONSOLE_ENABLED ?? c.NODE_ENV === 'development';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

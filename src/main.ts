@@ -9,6 +9,7 @@ import { DataDirInUseError, EXIT_DATA_DIR_IN_USE } from './db/data-dir-lock.js';
 import { verifierFromConfig } from './auth/verifier.js';
 import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
 import { startServer } from './server.js';
+import { devTokenMinter } from './http/console-dev.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
@@ -28,6 +29,7 @@ const server = await startServer({
   logger,
   database,
   verifier: await verifierFromConfig(config),
+  devTokens: await devTokenMinter(config),
 }).catch(async (err: unknown) => {
   if (!(err instanceof UnsafeRoleError)) throw err;
   logger.fatal({ err: { type: err.name } }, err.message);

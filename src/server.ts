@@ -11,9 +11,9 @@ import {
   ApolloServerPluginInlineTraceDisabled,
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { Config } from './config.js';
+import { consoleEnabled, type Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { Database } from './db/client.js';
 import type { TokenVerifier } from './auth/jwt.js';
@@ -52,6 +52,9 @@ import { witnessesFromConfig } from './audit/witness.js';
 import { assertRuntimeRole } from './db/roles.js';
 import { tlsServerOptions } from './http/tls.js';
 import { startRetentionSchedule } from './retention/schedule.js';
+import { AuditHealth } from './audit/health.js';
+import { lazyConsoleRoutes } from './http/console-route.js';
+import type { DevTokenMinter } from './http/console-dev.js';
 
 export interface ServerDeps {
   config: Config;
@@ -61,6 +64,8 @@ export interface ServerDeps {
   now?: () => Date;
   /** Defaults to a new registry with process metrics. */
   metrics?: Metrics;
+  /** Mints the console's demo tokens (development only: src/http/console-dev.ts). */
+  devTokens?: DevTokenMinter;
 }
 
 export interface SubgraphAppOptions extends ServerDeps {
@@ -70,6 +75,8 @@ export interface SubgraphAppOptions extends ServerDeps {
   plugins: ApolloServerPlugin<GraphQLContext>[];
   /** Throttles principals whose refusals pass the limit; absent, nothing is throttled (benchmark baselines). */
   refusalLimiter?: RefusalLimiter;
+  /** The audit log's verification job (the console's log health); absent, none runs. */
+  auditHealth?: AuditHealth;
 }
 
 export interface SubgraphApp {
@@ -128,10 +135,20 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     logger,
     metrics,
   );
+  // Verification starts only when someone asks for the log's health: nothing runs at startup.
+  const health = new AuditHealth(
+    database.db,
+    loadCheckpointKey(config),
+    witnesses,
+    logger,
+    config.AUDIT_VERIFY_MAX_AGE_MINUTES * 60_000,
+    now,
+  );
   const app = await createSubgraphApp({
     ...deps,
     now,
     metrics,
+    auditHealth: health,
     schema: buildSchema([atomicMutations(audit)]),
     refusalLimiter,
     plugins: [
@@ -151,6 +168,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       // Retention appends to the audit log: it finishes before Apollo's stop writes the final checkpoint.
       await retention.stop();
       await app.stop();
+      await health.settle();
       refusalLimiter.close();
       await database.close();
     },
@@ -231,12 +249,14 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     next();
   });
   app.use(operationsRoutes(database, metrics, lifecycle));
+  // The one Apollo middleware, kept for the console's own entry to it.
+  let graphql: RequestHandler;
   app.use(
     '/graphql',
     // The router secret is checked before express.json reads a byte of the body.
     routerGate(config.ROUTER_SECRET, metrics),
     express.json({ limit: config.MAX_BODY_BYTES }),
-    expressMiddleware(apollo, {
+    (graphql = expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdOf(req.headers);
         const viaRouter = res.locals.viaRouter === true;
@@ -266,11 +286,16 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
           vendorSettings,
           disclosureSettings,
           config.STATISTICS_MIN_CELL,
+          options.auditHealth,
         );
         return key ? { ...ctx, refusalKey: key } : ctx;
       },
-    }),
+    })),
   );
+  // The privacy console and its own entry to the same Apollo Server (docs/console.md); loaded on
+  // its first request, absent when disabled.
+  if (consoleEnabled(config))
+    app.use('/console', lazyConsoleRoutes({ config, graphql, devTokens: options.devTokens }));
   app.use(httpErrorHandler(logger, metrics, config.MAX_BODY_BYTES));
 
   await new Promise<void>((resolve) => http.listen(config.PORT, config.HOST, resolve));

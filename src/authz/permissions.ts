@@ -56,6 +56,8 @@ const ROOT_RULES = {
     requesterDisclosureRequests: or(isCustodian, isThatRequester),
     designations: isCustodian,
     auditEvents: isCustodian,
+    auditAccessTimeline: isCustodian,
+    auditLogHealth: isCustodian,
     // Aggregate counts, small cells suppressed (regulation 9): every staff role, no purpose needed.
     statistics: internalRule,
   },

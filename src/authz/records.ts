@@ -51,6 +51,10 @@ export const recordFacts = {
     facts(c.patronId, c.startedAt, c.status === 'OPEN', c.librarianId),
   // Audit events name patrons only by pseudonym: no subject, so the custodian alone reads them.
   AuditEvent: () => facts(null, null),
+  // The console's aggregates of the log: the custodian alone, like the events they count.
+  AccessTimelineDay: () => facts(null, null),
+  AuditLogHealth: () => facts(null, null),
+  AuditVerification: () => facts(null, null),
   AccessLogEntry: (e: AccessLogEntryNode) => facts(e.patronId, null),
   ...accountRecordFacts,
 } satisfies Record<string, (parent: never) => RecordFacts>;

@@ -6,6 +6,8 @@ import type { AccessPurpose } from '../auth/purpose.js';
 import type { Db } from '../db/client.js';
 import { AccessControl } from '../authz/policy.js';
 import { AuditBuffer } from '../audit/buffer.js';
+import { AuditOverview } from '../audit/overview.js';
+import type { AuditHealth } from '../audit/health.js';
 import { createRepositories, type Repositories } from '../repositories/repositories.js';
 import { createServices, type Services } from '../domain/services.js';
 import type { VendorSettings } from '../domain/vendor-settings.js';
@@ -33,6 +35,8 @@ export interface GraphQLContext {
   transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
   /** What this request's refusals count against (src/http/refusal-limit.ts), when the limit is on. */
   refusalKey?: string;
+  /** The privacy console's aggregate audit queries (src/audit/overview.ts). */
+  auditOverview: AuditOverview;
 }
 
 export interface RequestIdentity {
@@ -50,6 +54,8 @@ export function createContext(
   vendorSettings?: VendorSettings,
   disclosure: DisclosureSettings = DEFAULT_DISCLOSURE_SETTINGS,
   statisticsMinCell?: number,
+  /** The server's audit verification job; absent, the log health reports no verification. */
+  auditHealth?: AuditHealth,
 ): GraphQLContext {
   const repos = createRepositories(db, now);
   return {
@@ -58,6 +64,7 @@ export function createContext(
     services: createServices(db, repos, now, vendorSettings, disclosure, statisticsMinCell),
     authz: new AccessControl(who.principal, who.purpose, repos.access, now),
     audit: new AuditBuffer(),
+    auditOverview: new AuditOverview(db, auditHealth ?? null),
     logger: logger.child({ requestId: who.requestId }),
     now,
     // A method on purpose: Apollo Server hands resolvers a shallow copy of this object, and the

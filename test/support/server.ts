@@ -54,6 +54,8 @@ export interface TestServerOptions {
    * production, so every test of the suite checks that its grants suffice; false serves as the owner.
    */
   runtimeRole?: boolean;
+  /** The console's development sign-in mints with this test's issuer (src/http/console-dev.ts). */
+  devTokens?: boolean;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -90,6 +92,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     database,
     verifier: issuer.verifier,
     now: options.now,
+    devTokens: options.devTokens ? (spec) => issuer.mint(spec) : undefined,
   });
 
   const gql: TestServer['gql'] = async (query, o = {}) => {

@@ -88,6 +88,22 @@ export type AccessLogEntry = {
   thirdPartyId?: Maybe<Scalars['String']['output']>;
 };
 
+/**
+ * Accesses to one patron's record on one day (UTC), on one basis and with one outcome: the privacy
+ * console's timeline chart, counted in the database rather than paged event by event.
+ */
+export type AccessTimelineDay = {
+  __typename?: 'AccessTimelineDay';
+  /** Requests that touched the record that day on this basis with this outcome. */
+  accesses?: Maybe<Scalars['Int']['output']>;
+  /** The basis of the grants counted; null for refusals. */
+  basis?: Maybe<AccessBasis>;
+  /** The day (UTC). */
+  day?: Maybe<Scalars['Date']['output']>;
+  /** GRANTED, DENIED or FAILED. */
+  outcome?: Maybe<AuditOutcome>;
+};
+
 /** An approval. Scope fields left out keep the requested scope; given ones may only narrow it. */
 export type ApproveDisclosureInput = {
   /** Until when the requester may read the approved scope (required, in the future). */
@@ -207,6 +223,31 @@ export type AuditEventFilter = {
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/**
+ * The audit log's health as this replica sees it: where the chain ends, its last signed checkpoint,
+ * the last head a witness holds outside the database, and the last verification. Verification runs
+ * as a background job of the replica (at most one at a time), never inside a request.
+ */
+export type AuditLogHealth = {
+  __typename?: 'AuditLogHealth';
+  /** The sequence number of the newest row (0 for an empty log). */
+  headSeq?: Maybe<Scalars['Int']['output']>;
+  /** When the newest checkpoint was signed. */
+  lastCheckpointAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The newest signed checkpoint's sequence number; null when none is signed yet. */
+  lastCheckpointSeq?: Maybe<Scalars['Int']['output']>;
+  /** The last finished verification on this replica; null until one has finished. */
+  lastVerification?: Maybe<AuditVerification>;
+  /** When that head was signed. */
+  lastWitnessedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The newest head a witness holds: its sequence number; null when nothing is witnessed. */
+  lastWitnessedSeq?: Maybe<Scalars['Int']['output']>;
+  /** Whether a verification is running now (asking for the health starts one when the last is stale). */
+  verificationRunning?: Maybe<Scalars['Boolean']['output']>;
+  /** How many witnesses are configured (AUDIT_WITNESS_DIR). */
+  witnesses?: Maybe<Scalars['Int']['output']>;
+};
+
 /** What became of an access check. */
 export type AuditOutcome =
   /** The fields were refused. */
@@ -215,6 +256,23 @@ export type AuditOutcome =
   | 'FAILED'
   /** The fields were released. */
   | 'GRANTED';
+
+/** The result of one verification of the audit log's hash chain, checkpoints and witnessed heads. */
+export type AuditVerification = {
+  __typename?: 'AuditVerification';
+  /** How long it took, in milliseconds. */
+  durationMs?: Maybe<Scalars['Int']['output']>;
+  /** Rows proven (when intact). */
+  events?: Maybe<Scalars['Int']['output']>;
+  /** When the verification finished. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The first sequence number that could not be proven (when not intact). */
+  firstBadSeq?: Maybe<Scalars['Int']['output']>;
+  /** Whether every row, checkpoint and witnessed head was proven. */
+  intact?: Maybe<Scalars['Boolean']['output']>;
+  /** Why it could not be proven (when not intact), or why the verification could not run. */
+  reason?: Maybe<Scalars['String']['output']>;
+};
 
 /**
  * The whole answer of `verifyCard`: four facts and nothing else about the person (no name, address,
@@ -1249,8 +1307,16 @@ export type PiiCategory =
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Accesses to one patron's record per day and basis, from `from` (inclusive) to `to` (exclusive),
+   * at most 366 days: the Director or an active designee, with a stated purpose. Audited like
+   * `auditEvents`, naming the patron.
+   */
+  auditAccessTimeline: Array<AccessTimelineDay>;
   /** Audit events, newest first, at most 100 a page: the Director or an active designee, with a stated purpose. */
   auditEvents: AuditEventConnection;
+  /** The audit log's health: the Director or an active designee, with a stated purpose. */
+  auditLogHealth: AuditLogHealth;
   /** Designations, newest first (the Director or an active designee). Only those active now unless includeInactive. */
   designations: Array<Designation>;
   /** The Director's work list: the Director or an active designee, with a stated purpose. */
@@ -1290,6 +1356,13 @@ export type Query = {
   statistics: StatisticsTable;
   /** The vendor registry: every vendor for staff; active vendors only for patrons (to enrol). */
   vendors: Array<Vendor>;
+};
+
+
+export type QueryAuditAccessTimelineArgs = {
+  from: Scalars['DateTime']['input'];
+  patronId: Scalars['ID']['input'];
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -1745,14 +1818,17 @@ export type ResolversTypes = ResolversObject<{
   AccessLogConnection: ResolverTypeWrapper<Omit<AccessLogConnection, 'nodes'> & { nodes: Array<ResolversTypes['AccessLogEntry']> }>;
   AccessLogEntry: ResolverTypeWrapper<AccessLogEntryNode>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  AccessTimelineDay: ResolverTypeWrapper<AccessTimelineDay>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ApproveDisclosureInput: ApproveDisclosureInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AssessFineInput: AssessFineInput;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AuditEvent: ResolverTypeWrapper<AuditEventRow>;
   AuditEventConnection: ResolverTypeWrapper<Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversTypes['AuditEvent']> }>;
   AuditEventFilter: AuditEventFilter;
+  AuditLogHealth: ResolverTypeWrapper<AuditLogHealth>;
   AuditOutcome: AuditOutcome;
+  AuditVerification: ResolverTypeWrapper<AuditVerification>;
   CardVerification: ResolverTypeWrapper<CardVerification>;
   ChangePinInput: ChangePinInput;
   CheckInResult: ResolverTypeWrapper<CheckInOutcome>;
@@ -1827,13 +1903,16 @@ export type ResolversParentTypes = ResolversObject<{
   AccessLogConnection: Omit<AccessLogConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AccessLogEntry']> };
   AccessLogEntry: AccessLogEntryNode;
   String: Scalars['String']['output'];
+  AccessTimelineDay: AccessTimelineDay;
+  Int: Scalars['Int']['output'];
   ApproveDisclosureInput: ApproveDisclosureInput;
   ID: Scalars['ID']['output'];
   AssessFineInput: AssessFineInput;
-  Int: Scalars['Int']['output'];
   AuditEvent: AuditEventRow;
   AuditEventConnection: Omit<AuditEventConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['AuditEvent']> };
   AuditEventFilter: AuditEventFilter;
+  AuditLogHealth: AuditLogHealth;
+  AuditVerification: AuditVerification;
   CardVerification: CardVerification;
   ChangePinInput: ChangePinInput;
   CheckInResult: CheckInOutcome;
@@ -1919,6 +1998,13 @@ export type AccessLogEntryResolvers<ContextType = GraphQLContext, ParentType ext
   thirdPartyId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type AccessTimelineDayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessTimelineDay'] = ResolversParentTypes['AccessTimelineDay']> = ResolversObject<{
+  accesses?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  basis?: Resolver<Maybe<ResolversTypes['AccessBasis']>, ParentType, ContextType>;
+  day?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  outcome?: Resolver<Maybe<ResolversTypes['AuditOutcome']>, ParentType, ContextType>;
+}>;
+
 export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEvent'] = ResolversParentTypes['AuditEvent']> = ResolversObject<{
   at?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   basis?: Resolver<Maybe<ResolversTypes['AccessBasis']>, ParentType, ContextType>;
@@ -1944,6 +2030,26 @@ export type AuditEventResolvers<ContextType = GraphQLContext, ParentType extends
 export type AuditEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEventConnection'] = ResolversParentTypes['AuditEventConnection']> = ResolversObject<{
   nodes?: Resolver<Array<ResolversTypes['AuditEvent']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type AuditLogHealthResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditLogHealth'] = ResolversParentTypes['AuditLogHealth']> = ResolversObject<{
+  headSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastCheckpointAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastCheckpointSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastVerification?: Resolver<Maybe<ResolversTypes['AuditVerification']>, ParentType, ContextType>;
+  lastWitnessedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastWitnessedSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  verificationRunning?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  witnesses?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type AuditVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditVerification'] = ResolversParentTypes['AuditVerification']> = ResolversObject<{
+  durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  events?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  firstBadSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  intact?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type CardVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CardVerification'] = ResolversParentTypes['CardVerification']> = ResolversObject<{
@@ -2191,7 +2297,9 @@ export type PaymentResolvers<ContextType = GraphQLContext, ParentType extends Re
 }>;
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  auditAccessTimeline?: Resolver<Array<ResolversTypes['AccessTimelineDay']>, ParentType, ContextType, RequireFields<QueryAuditAccessTimelineArgs, 'from' | 'patronId' | 'to'>>;
   auditEvents?: Resolver<ResolversTypes['AuditEventConnection'], ParentType, ContextType, RequireFields<QueryAuditEventsArgs, 'first'>>;
+  auditLogHealth?: Resolver<ResolversTypes['AuditLogHealth'], ParentType, ContextType>;
   designations?: Resolver<Array<ResolversTypes['Designation']>, ParentType, ContextType, RequireFields<QueryDesignationsArgs, 'includeInactive'>>;
   disclosureQueue?: Resolver<ResolversTypes['DisclosureQueue'], ParentType, ContextType>;
   disclosureRequest?: Resolver<Maybe<ResolversTypes['DisclosureRequest']>, ParentType, ContextType, RequireFields<QueryDisclosureRequestArgs, 'id'>>;
@@ -2272,8 +2380,11 @@ export type VendorEnrolmentResolvers<ContextType = GraphQLContext, ParentType ex
 export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   AccessLogConnection?: AccessLogConnectionResolvers<ContextType>;
   AccessLogEntry?: AccessLogEntryResolvers<ContextType>;
+  AccessTimelineDay?: AccessTimelineDayResolvers<ContextType>;
   AuditEvent?: AuditEventResolvers<ContextType>;
   AuditEventConnection?: AuditEventConnectionResolvers<ContextType>;
+  AuditLogHealth?: AuditLogHealthResolvers<ContextType>;
+  AuditVerification?: AuditVerificationResolvers<ContextType>;
   CardVerification?: CardVerificationResolvers<ContextType>;
   CheckInResult?: CheckInResultResolvers<ContextType>;
   Consent?: ConsentResolvers<ContextType>;

@@ -3,6 +3,7 @@ import type { Resolvers } from '../generated/resolvers-types.js';
 import * as consent from './consent.js';
 import * as designation from './designation.js';
 import * as audit from './audit.js';
+import * as auditConsole from './audit-console.js';
 import * as disclosure from './disclosure.js';
 import * as disclosureWorkflow from './disclosure-workflow.js';
 import * as fine from './fine.js';
@@ -27,6 +28,7 @@ const modules = [
   me,
   vendor,
   audit,
+  auditConsole,
   statistics,
 ];
 

@@ -41,6 +41,13 @@ const BY_ID = new Set([
  * values with, so each item actually returned is held to the oracle field by field.
  */
 const VOLATILE = new Set(['AccessLogConnection', 'AuditEventConnection', 'DisclosureRelease']);
+/** Rows of the audit log and the console's aggregates of it: about no one record, the custodian's alone. */
+const AUDIT_AGGREGATES = new Set([
+  'AuditEvent',
+  'AccessTimelineDay',
+  'AuditLogHealth',
+  'AuditVerification',
+]);
 
 /** The oracle's verdict for one field of one record (the record of a DisclosureEvent is its request). */
 export function verdictFor(
@@ -128,7 +135,7 @@ export class Checker {
     t: Obj,
     parent: RecordRow | undefined,
   ): RecordRow | undefined {
-    if (sel.type === 'AuditEvent') return NOBODY;
+    if (AUDIT_AGGREGATES.has(sel.type)) return NOBODY;
     if (!BY_ID.has(sel.type)) return parent;
     const own = this.w.records.get(String(t[keyOf(fieldOf(sel, 'id'), this.style)]));
     // A guardian grant is the record of the patron whose list it was read from.

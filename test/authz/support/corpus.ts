@@ -222,6 +222,14 @@ function soloBatches(schema: GraphQLSchema): CorpusBatch[] {
       custodianOutcome,
       true,
     ),
+    solo(
+      'Query.auditAccessTimeline',
+      `auditAccessTimeline(patronId: "${PATRONS[0]}", from: "${new Date(Date.now() - 30 * 86_400_000).toISOString()}", to: "${new Date(Date.now() + 86_400_000).toISOString()}")`,
+      'AccessTimelineDay',
+      custodianOutcome,
+      true,
+    ),
+    solo('Query.auditLogHealth', 'auditLogHealth', 'AuditLogHealth', custodianOutcome, true),
     // Counts change as this test checks loans in; they are compared field by field, not to a truth.
     // Grouped by enum dimensions: a branch key is the library's own vocabulary (not personal), but
     // this fixture writes a unique canary into every loan's branch, so a BRANCH table would list

@@ -186,6 +186,10 @@ export const TYPE_CATEGORY: Record<string, Category> = {
   AccessLogEntry: 'DISCLOSURE',
   AuditEvent: 'DISCLOSURE',
   DisclosureRelease: 'DISCLOSURE',
+  // The privacy console's aggregates of the log (schema/audit-console.graphql).
+  AccessTimelineDay: 'DISCLOSURE',
+  AuditLogHealth: 'DISCLOSURE',
+  AuditVerification: 'DISCLOSURE',
   CheckInResult: 'CIRCULATION',
 };
 export const FIELD_CATEGORY: Record<string, Category> = {
@@ -328,7 +332,7 @@ export function internalVerdict(who: Who): Verdict {
   return who.staffId ? allow('STAFF') : deny('FORBIDDEN');
 }
 
-/** Root fields of the custodian (`auditEvents`, `designations`, `disclosureQueue`): the Director or an active designee, with a purpose. */
+/** Root fields of the custodian (`auditEvents`, `auditAccessTimeline`, `auditLogHealth`, `designations`, `disclosureQueue`): the Director or an active designee, with a purpose. */
 export function custodianOutcome(who: Who): Outcome {
   if (!who.token) return 'UNAUTHENTICATED';
   return who.custodian ? staffOutcome(who) : 'FORBIDDEN';

@@ -1,0 +1,131 @@
+// The audit log's health for the privacy console: where the chain ends, its newest checkpoint, the
+// newest witnessed head, and the last verification. Verification walks the whole log, so it runs
+// as this replica's background job (one at a time, started when the last result is stale), never
+// inside a request's execution timeout; the request answers with the last finished result.
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { CheckpointKey } from './checkpoints.js';
+import { chainHead } from './heads.js';
+import { queryRows } from './sql.js';
+import { verifyAuditLog } from './verify.js';
+import { latestWitnessedHead, type Witness } from './witness.js';
+
+export interface VerificationReport {
+  finishedAt: Date;
+  durationMs: number;
+  /** null when the verification itself could not run (the database unreachable, say). */
+  intact: boolean | null;
+  events: number | null;
+  firstBadSeq: number | null;
+  reason: string | null;
+}
+
+export interface AuditLogHealthNode {
+  headSeq: number;
+  lastCheckpointSeq: number | null;
+  lastCheckpointAt: Date | null;
+  witnesses: number;
+  lastWitnessedSeq: number | null;
+  lastWitnessedAt: Date | null;
+  lastVerification: VerificationReport | null;
+  verificationRunning: boolean;
+}
+
+/** Where the chain ends, its newest checkpoint and the newest witnessed head: two cheap reads. */
+export async function logState(
+  db: Db,
+  witnesses: readonly Witness[],
+): Promise<Omit<AuditLogHealthNode, 'lastVerification' | 'verificationRunning'>> {
+  const [chain] = await queryRows<{
+    head_seq: string | number | null;
+    checkpoint_seq: string | number | null;
+    checkpoint_at: string | number | null;
+  }>(
+    db,
+    sql`select (select max(seq) from audit_events) as head_seq,
+      c.seq as checkpoint_seq, c.signed_at_ms as checkpoint_at
+    from (select 1) one left join lateral (
+      select seq, signed_at_ms from audit_checkpoints order by seq desc limit 1) c on true`,
+  );
+  const witnessed = await latestWitnessedHead(witnesses);
+  const num = (v: string | number | null | undefined) => (v == null ? null : Number(v));
+  const checkpointAt = num(chain?.checkpoint_at);
+  return {
+    headSeq: num(chain?.head_seq) ?? 0,
+    lastCheckpointSeq: num(chain?.checkpoint_seq),
+    lastCheckpointAt: checkpointAt === null ? null : new Date(checkpointAt),
+    witnesses: witnesses.length,
+    lastWitnessedSeq: witnessed ? (chainHead(witnessed)?.seq ?? null) : null,
+    lastWitnessedAt: witnessed ? new Date(witnessed.signedAtMs) : null,
+  };
+}
+
+export class AuditHealth {
+  private last: VerificationReport | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly key: CheckpointKey,
+    private readonly witnesses: readonly Witness[],
+    private readonly logger: Logger,
+    /** A finished verification older than this is stale: the next health read starts another. */
+    private readonly maxAgeMs: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The health now; starts a background verification when none ran or the last is stale. */
+  async read(): Promise<AuditLogHealthNode> {
+    const stale =
+      !this.last || this.now().getTime() - this.last.finishedAt.getTime() > this.maxAgeMs;
+    if (stale) void this.verifyInBackground();
+    return {
+      ...(await logState(this.db, this.witnesses)),
+      lastVerification: this.last,
+      verificationRunning: this.running !== null,
+    };
+  }
+
+  /** Starts a verification unless one is running; resolves when that one finishes. */
+  verifyInBackground(): Promise<void> {
+    this.running ??= this.verify().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Waits for a running verification (shutdown: it reads the database that is about to close). */
+  async settle(): Promise<void> {
+    await this.running;
+  }
+
+  private async verify(): Promise<void> {
+    const started = performance.now();
+    const done = (r: Omit<VerificationReport, 'finishedAt' | 'durationMs'>) => {
+      this.last = {
+        ...r,
+        finishedAt: this.now(),
+        durationMs: Math.round(performance.now() - started),
+      };
+    };
+    try {
+      const r = await verifyAuditLog(this.db, this.key, this.witnesses);
+      done(
+        r.intact
+          ? { intact: true, events: r.events, firstBadSeq: null, reason: null }
+          : { intact: false, events: null, firstBadSeq: r.firstBadSeq, reason: r.reason },
+      );
+      this.logger.info({ intact: r.intact }, 'audit log verified');
+    } catch (err) {
+      // The error's type only: a database error's message may quote parameters.
+      this.logger.error({ err: { type: (err as Error)?.name } }, 'audit log verification failed');
+      done({
+        intact: null,
+        events: null,
+        firstBadSeq: null,
+        reason: 'The verification could not run.',
+      });
+    }
+  }
+}
