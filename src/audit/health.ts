@@ -1,12 +1,12 @@
-// The audit log's health for the privacy console: where the chain ends, its newest checkpoint, the
-// newest witnessed head, and the last verification. Verification walks the whole log, so it runs
+// The audit log's health for the privacy console: where the log ends, how many writer chains it
+// holds, its newest signed head, the newest witnessed head, and the last verification. Verification walks the whole log, so it runs
 // as this replica's background job (one at a time, started when the last result is stale), never
 // inside a request's execution timeout; the request answers with the last finished result.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import type { CheckpointKey } from './checkpoints.js';
-import { chainHead } from './heads.js';
+import { parseHead, type SignedHead } from './heads.js';
 import { queryRows } from './sql.js';
 import { verifyAuditLog } from './verify.js';
 import { latestWitnessedHead, type Witness } from './witness.js';
@@ -17,46 +17,63 @@ export interface VerificationReport {
   /** null when the verification itself could not run (the database unreachable, say). */
   intact: boolean | null;
   events: number | null;
+  chains: number | null;
+  badChain: string | null;
   firstBadSeq: number | null;
   reason: string | null;
 }
 
 export interface AuditLogHealthNode {
   headSeq: number;
-  lastCheckpointSeq: number | null;
+  chains: number;
+  lastCheckpointRows: number | null;
   lastCheckpointAt: Date | null;
   witnesses: number;
-  lastWitnessedSeq: number | null;
+  lastWitnessedRows: number | null;
   lastWitnessedAt: Date | null;
   lastVerification: VerificationReport | null;
   verificationRunning: boolean;
 }
 
-/** Where the chain ends, its newest checkpoint and the newest witnessed head: two cheap reads. */
+/** Rows a signed head vouches for: every chain's position, added up. */
+const rowsOf = (head: SignedHead) => head.heads.reduce((n, c) => n + c.seq, 0);
+
+/**
+ * Where the log ends, its chains, its newest signed head (an earlier release's checkpoint when no
+ * head is signed yet) and the newest witnessed head: cheap reads, no walk of the log.
+ */
 export async function logState(
   db: Db,
   witnesses: readonly Witness[],
 ): Promise<Omit<AuditLogHealthNode, 'lastVerification' | 'verificationRunning'>> {
-  const [chain] = await queryRows<{
+  const [state] = await queryRows<{
     head_seq: string | number | null;
+    chains: string | number | null;
+    head: string | null;
     checkpoint_seq: string | number | null;
     checkpoint_at: string | number | null;
   }>(
     db,
     sql`select (select max(seq) from audit_events) as head_seq,
-      c.seq as checkpoint_seq, c.signed_at_ms as checkpoint_at
-    from (select 1) one left join lateral (
+      (select count(*) from audit_chains c
+        where exists (select 1 from audit_events e where e.chain = c.id)) as chains,
+      h.head, c.seq as checkpoint_seq, c.signed_at_ms as checkpoint_at
+    from (select 1) one
+    left join lateral (select head from audit_heads order by id desc limit 1) h on true
+    left join lateral (
       select seq, signed_at_ms from audit_checkpoints order by seq desc limit 1) c on true`,
   );
+  const signed = state?.head ? parseHead(state.head) : null;
   const witnessed = await latestWitnessedHead(witnesses);
   const num = (v: string | number | null | undefined) => (v == null ? null : Number(v));
-  const checkpointAt = num(chain?.checkpoint_at);
+  const checkpointAt = signed ? signed.signedAtMs : num(state?.checkpoint_at);
   return {
-    headSeq: num(chain?.head_seq) ?? 0,
-    lastCheckpointSeq: num(chain?.checkpoint_seq),
+    headSeq: num(state?.head_seq) ?? 0,
+    chains: num(state?.chains) ?? 0,
+    lastCheckpointRows: signed ? rowsOf(signed) : num(state?.checkpoint_seq),
     lastCheckpointAt: checkpointAt === null ? null : new Date(checkpointAt),
     witnesses: witnesses.length,
-    lastWitnessedSeq: witnessed ? (chainHead(witnessed)?.seq ?? null) : null,
+    lastWitnessedRows: witnessed ? rowsOf(witnessed) : null,
     lastWitnessedAt: witnessed ? new Date(witnessed.signedAtMs) : null,
   };
 }
@@ -113,8 +130,22 @@ export class AuditHealth {
       const r = await verifyAuditLog(this.db, this.key, this.witnesses);
       done(
         r.intact
-          ? { intact: true, events: r.events, firstBadSeq: null, reason: null }
-          : { intact: false, events: null, firstBadSeq: r.firstBadSeq, reason: r.reason },
+          ? {
+              intact: true,
+              events: r.events,
+              chains: r.chains,
+              badChain: null,
+              firstBadSeq: null,
+              reason: null,
+            }
+          : {
+              intact: false,
+              events: null,
+              chains: null,
+              badChain: r.chain,
+              firstBadSeq: r.firstBadSeq,
+              reason: r.reason,
+            },
       );
       this.logger.info({ intact: r.intact }, 'audit log verified');
     } catch (err) {
@@ -123,6 +154,8 @@ export class AuditHealth {
       done({
         intact: null,
         events: null,
+        chains: null,
+        badChain: null,
         firstBadSeq: null,
         reason: 'The verification could not run.',
       });

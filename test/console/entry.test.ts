@@ -305,7 +305,7 @@ describe('auditAccessTimeline and auditLogHealth (custodian only, audited)', () 
 
   test('the health answers at once and verifies in the background; the next read shows the result', async () => {
     const HEALTH =
-      '{ auditLogHealth { headSeq lastCheckpointSeq witnesses lastWitnessedSeq verificationRunning lastVerification { intact events firstBadSeq reason } } }';
+      '{ auditLogHealth { headSeq chains lastCheckpointRows witnesses lastWitnessedRows verificationRunning lastVerification { intact events chains badChain firstBadSeq reason } } }';
     type Health = {
       auditLogHealth: {
         headSeq: number;
@@ -313,14 +313,20 @@ describe('auditAccessTimeline and auditLogHealth (custodian only, audited)', () 
         lastVerification: { intact: boolean; events: number } | null;
       };
     };
+    // One audited read first, so the log holds a row of this server's chain whatever ran before.
+    await post('/console/graphql', '{ patron(id: "pat_adalovelace") { name } }', {
+      as: AS.director,
+      purpose: 'RECORDS_AUDIT',
+    });
     const first = await post('/console/graphql', HEALTH, {
       as: AS.director,
       purpose: 'RECORDS_AUDIT',
     });
     const h1 = (first.body.data as Health).auditLogHealth;
     expect(h1).toMatchObject({
+      chains: 1,
       witnesses: 0,
-      lastWitnessedSeq: null,
+      lastWitnessedRows: null,
       verificationRunning: true,
       lastVerification: null,
     });
@@ -333,7 +339,13 @@ describe('auditAccessTimeline and auditLogHealth (custodian only, audited)', () 
           .data as Health
       ).auditLogHealth;
     }
-    expect(h2.lastVerification).toMatchObject({ intact: true, firstBadSeq: null, reason: null });
+    expect(h2.lastVerification).toMatchObject({
+      intact: true,
+      chains: 1,
+      badChain: null,
+      firstBadSeq: null,
+      reason: null,
+    });
     expect(h2.lastVerification!.events).toBeGreaterThanOrEqual(h1.headSeq);
   });
 });

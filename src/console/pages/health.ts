@@ -5,10 +5,11 @@ import type { Page } from '../ui.js';
 
 interface Health {
   headSeq: number | null;
-  lastCheckpointSeq: number | null;
+  chains: number | null;
+  lastCheckpointRows: number | null;
   lastCheckpointAt: string | null;
   witnesses: number | null;
-  lastWitnessedSeq: number | null;
+  lastWitnessedRows: number | null;
   lastWitnessedAt: string | null;
   verificationRunning: boolean | null;
   lastVerification: {
@@ -16,14 +17,16 @@ interface Health {
     durationMs: number | null;
     intact: boolean | null;
     events: number | null;
+    chains: number | null;
+    badChain: string | null;
     firstBadSeq: number | null;
     reason: string | null;
   } | null;
 }
 
-const READ = `query ConsoleLogHealth { auditLogHealth { headSeq lastCheckpointSeq lastCheckpointAt witnesses
-  lastWitnessedSeq lastWitnessedAt verificationRunning
-  lastVerification { finishedAt durationMs intact events firstBadSeq reason } } }`;
+const READ = `query ConsoleLogHealth { auditLogHealth { headSeq chains lastCheckpointRows lastCheckpointAt witnesses
+  lastWitnessedRows lastWitnessedAt verificationRunning
+  lastVerification { finishedAt durationMs intact events chains badChain firstBadSeq reason } } }`;
 
 export const healthPage: Page = async (ctx) => {
   const { auditLogHealth: x } = await gql<{ auditLogHealth: Health }>(READ);
@@ -31,15 +34,18 @@ export const healthPage: Page = async (ctx) => {
   const verdict = !v
     ? 'No verification has finished on this server yet.'
     : v.intact
-      ? `Intact: ${v.events} rows proven, ${when(v.finishedAt)} (${v.durationMs} ms).`
+      ? `Intact: ${v.events} rows in ${v.chains} chains proven, ${when(v.finishedAt)} (${v.durationMs} ms).`
       : v.intact === false
-        ? `NOT intact from row ${v.firstBadSeq}: ${v.reason} (${when(v.finishedAt)}).`
+        ? `NOT intact: chain ${v.badChain} from position ${v.firstBadSeq}: ${v.reason} (${when(v.finishedAt)}).`
         : `${v.reason} (${when(v.finishedAt)}).`;
   const facts: [string, string][] = [
     ['Newest row', String(x.headSeq ?? 0)],
+    ['Writer chains', String(x.chains ?? 0)],
     [
-      'Last signed checkpoint',
-      x.lastCheckpointSeq ? `row ${x.lastCheckpointSeq}, ${when(x.lastCheckpointAt)}` : 'none yet',
+      'Last signed head',
+      x.lastCheckpointRows
+        ? `${x.lastCheckpointRows} rows vouched for, ${when(x.lastCheckpointAt)}`
+        : 'none yet',
     ],
     [
       'Witnesses',
@@ -49,7 +55,9 @@ export const healthPage: Page = async (ctx) => {
     ],
     [
       'Last witnessed head',
-      x.lastWitnessedSeq ? `row ${x.lastWitnessedSeq}, ${when(x.lastWitnessedAt)}` : 'none',
+      x.lastWitnessedRows
+        ? `${x.lastWitnessedRows} rows vouched for, ${when(x.lastWitnessedAt)}`
+        : 'none',
     ],
     ['Last verification', verdict],
     ['Verification running', x.verificationRunning ? 'yes (refresh to see its result)' : 'no'],

@@ -230,18 +230,20 @@ export type AuditEventFilter = {
  */
 export type AuditLogHealth = {
   __typename?: 'AuditLogHealth';
-  /** The sequence number of the newest row (0 for an empty log). */
+  /** How many writer chains the log holds (one per server process that wrote, plus earlier releases'). */
+  chains?: Maybe<Scalars['Int']['output']>;
+  /** The sequence number of the newest row (0 for an empty log; numbers may skip, chains do not). */
   headSeq?: Maybe<Scalars['Int']['output']>;
-  /** When the newest checkpoint was signed. */
+  /** When the newest head was signed. */
   lastCheckpointAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The newest signed checkpoint's sequence number; null when none is signed yet. */
-  lastCheckpointSeq?: Maybe<Scalars['Int']['output']>;
+  /** How many rows the newest signed head vouches for (its chains' positions added up); null when none is signed yet. */
+  lastCheckpointRows?: Maybe<Scalars['Int']['output']>;
   /** The last finished verification on this replica; null until one has finished. */
   lastVerification?: Maybe<AuditVerification>;
   /** When that head was signed. */
   lastWitnessedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The newest head a witness holds: its sequence number; null when nothing is witnessed. */
-  lastWitnessedSeq?: Maybe<Scalars['Int']['output']>;
+  /** How many rows the newest head a witness holds vouches for; null when nothing is witnessed. */
+  lastWitnessedRows?: Maybe<Scalars['Int']['output']>;
   /** Whether a verification is running now (asking for the health starts one when the last is stale). */
   verificationRunning?: Maybe<Scalars['Boolean']['output']>;
   /** How many witnesses are configured (AUDIT_WITNESS_DIR). */
@@ -260,13 +262,17 @@ export type AuditOutcome =
 /** The result of one verification of the audit log's hash chain, checkpoints and witnessed heads. */
 export type AuditVerification = {
   __typename?: 'AuditVerification';
+  /** The chain that could not be proven (when not intact). */
+  badChain?: Maybe<Scalars['String']['output']>;
+  /** Writer chains proven (when intact). */
+  chains?: Maybe<Scalars['Int']['output']>;
   /** How long it took, in milliseconds. */
   durationMs?: Maybe<Scalars['Int']['output']>;
   /** Rows proven (when intact). */
   events?: Maybe<Scalars['Int']['output']>;
   /** When the verification finished. */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
-  /** The first sequence number that could not be proven (when not intact). */
+  /** The first position in that chain that could not be proven (when not intact). */
   firstBadSeq?: Maybe<Scalars['Int']['output']>;
   /** Whether every row, checkpoint and witnessed head was proven. */
   intact?: Maybe<Scalars['Boolean']['output']>;
@@ -2033,17 +2039,20 @@ export type AuditEventConnectionResolvers<ContextType = GraphQLContext, ParentTy
 }>;
 
 export type AuditLogHealthResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditLogHealth'] = ResolversParentTypes['AuditLogHealth']> = ResolversObject<{
+  chains?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   headSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   lastCheckpointAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  lastCheckpointSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastCheckpointRows?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   lastVerification?: Resolver<Maybe<ResolversTypes['AuditVerification']>, ParentType, ContextType>;
   lastWitnessedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
-  lastWitnessedSeq?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  lastWitnessedRows?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   verificationRunning?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   witnesses?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export type AuditVerificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditVerification'] = ResolversParentTypes['AuditVerification']> = ResolversObject<{
+  badChain?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  chains?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   durationMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   events?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
