@@ -6,7 +6,7 @@ import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditEvents, type AuditEventRow } from '../db/schema/audit.sql.js';
 import { STAFF_ROLES, type Role } from '../auth/principal.js';
-import { badInput } from '../graphql/errors.js';
+import { badInput } from '../domain/errors.js';
 import type {
   AccessBasis,
   AuditEventFilter,

@@ -6,7 +6,7 @@ import type { GraphQLField, GraphQLResolveInfo } from 'graphql';
 import { getNamedType, getNullableType, isScalarType } from 'graphql';
 import { allow, deny, rule, type IRules } from 'graphql-shield';
 import type { GraphQLContext } from '../graphql/context.js';
-import { badInput, forbidden } from '../graphql/errors.js';
+import { badInput, DomainError, forbidden } from '../domain/errors.js';
 import { isWellFormedId } from '../domain/ids.js';
 
 /** One field's rule (graphql-shield does not export its ShieldRule type from the package root). */
@@ -56,7 +56,10 @@ function claimedPatron(
 }
 
 function reasonOf(result: unknown): RefusalReason {
-  const code = (result as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  const code =
+    result instanceof DomainError
+      ? result.code
+      : (result as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return code === 'PURPOSE_REQUIRED' || code === 'UNAUTHENTICATED' ? code : 'FORBIDDEN';
 }
 

@@ -3,7 +3,7 @@
 import { rule } from 'graphql-shield';
 import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired, unauthenticated } from '../graphql/errors.js';
+import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
 import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
 import { grant } from './decision.js';
 import { toRuleResult } from './rules.js';

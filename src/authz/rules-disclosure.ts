@@ -5,7 +5,7 @@ import { rule } from 'graphql-shield';
 import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import { isStaff } from '../auth/principal.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired } from '../graphql/errors.js';
+import { forbidden, purposeRequired } from '../domain/errors.js';
 import { toRuleResult } from './rules.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;

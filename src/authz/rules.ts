@@ -7,7 +7,7 @@ import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import { isStaff } from '../auth/principal.js';
 import type { DisclosureRequestRow, DisclosureEventRow } from '../db/schema/disclosures.sql.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired, unauthenticated } from '../graphql/errors.js';
+import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
 import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
 import type { Decision } from './decision.js';
 import type { AuditRow } from '../audit/buffer.js';

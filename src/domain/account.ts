@@ -13,7 +13,7 @@ import {
   pinLocked,
   secondsUntil,
   wrongPin,
-} from '../graphql/errors.js';
+} from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';

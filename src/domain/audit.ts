@@ -9,7 +9,7 @@ import type { Repositories } from '../repositories/repositories.js';
 import { pageSize, type Page, type PageArgs } from '../repositories/paging.js';
 import { decodeSeqCursor, type AccessLogEntryNode } from '../audit/read-model.js';
 import { releasesOf, type DisclosureReleaseNode } from '../audit/releases.js';
-import { badInput } from '../graphql/errors.js';
+import { badInput } from './errors.js';
 
 export class AuditService {
   constructor(

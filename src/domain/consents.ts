@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ConsentRow } from '../db/schema/patrons.sql.js';
-import { badInput, conflict, forbidden } from '../graphql/errors.js';
+import { badInput, conflict, forbidden } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';

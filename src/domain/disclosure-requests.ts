@@ -7,7 +7,7 @@ import type {
   DisclosureRequestRow,
   DisclosureStatusValue,
 } from '../db/schema/disclosures.sql.js';
-import { badInput, forbidden, notFound, writtenInstrumentRequired } from '../graphql/errors.js';
+import { badInput, forbidden, notFound, writtenInstrumentRequired } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import type {
   DisclosureChanges,

@@ -2,7 +2,7 @@
 // their complements suppressed (src/domain/suppression.ts). Nothing here reads a patron link.
 import { z } from 'zod';
 import { AGE_BANDS } from '../db/schema/columns.js';
-import { badInput } from '../graphql/errors.js';
+import { badInput } from './errors.js';
 import type { StatisticsDimension, StatisticsTable } from '../graphql/generated/resolvers-types.js';
 import { SOURCES, type StatisticsRepository } from '../repositories/statistics.js';
 import { suppressSmallCells } from './suppression.js';

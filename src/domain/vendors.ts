@@ -6,7 +6,7 @@ import { FORBIDDEN, grant } from '../authz/decision.js';
 import type { Principal } from '../auth/principal.js';
 import { isStaff } from '../auth/principal.js';
 import type { VendorEnrolmentRow, VendorRow } from '../db/schema/vendors.sql.js';
-import { badInput, cardLocked, conflict, notFound, secondsUntil } from '../graphql/errors.js';
+import { badInput, cardLocked, conflict, notFound, secondsUntil } from './errors.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';
