@@ -7,6 +7,11 @@ const config: CodegenConfig = {
   schema: 'schema/*.graphql',
   generates: {
     'src/graphql/generated/resolvers-types.ts': {
+      // The `typescript` plugin re-exports an enum mapped by `enumValues` as a value, which
+      // verbatimModuleSyntax refuses for a type: make the re-export type-only.
+      hooks: {
+        afterOneFileWrite: ["sed -i -E 's/^export \\{ (\\w+) \\};$/export type { \\1 };/'"],
+      },
       plugins: [
         {
           add: {
@@ -27,6 +32,14 @@ const config: CodegenConfig = {
           DateTime: 'Date | string',
           Date: 'string',
           JSONObject: 'Record<string, unknown>',
+        },
+        // The domain's enumerations (src/domain/vocabulary.ts): GraphQL maps onto the domain.
+        enumValues: {
+          PiiCategory: '../../domain/vocabulary.js#PiiCategory',
+          AccessBasis: '../../domain/vocabulary.js#AccessBasis',
+          AuditOutcome: '../../domain/vocabulary.js#AuditOutcome',
+          StatisticsMeasure: '../../domain/vocabulary.js#StatisticsMeasure',
+          StatisticsDimension: '../../domain/vocabulary.js#StatisticsDimension',
         },
         mappers: {
           Patron: '../../db/schema/patrons.sql.js#PatronRow',

@@ -9,7 +9,7 @@ import type { AccessPurpose } from '../auth/purpose.js';
 import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
-import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
+import type { PiiCategory } from '../domain/vocabulary.js';
 import { classifyFields } from './classification.js';
 import type { Decision } from './decision.js';
 import { AccessControl, type AccessFactsSource, type FieldFlags } from './policy.js';

@@ -4,13 +4,13 @@ import { rule } from 'graphql-shield';
 import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
-import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
+import type { PiiCategory } from '../domain/vocabulary.js';
 import { grant } from './decision.js';
 import { toRuleResult } from './rules.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 
-/** Every category the data export reads, audited once each per export. */
+/** Every category the data export reads, audited once each per export, in the export's order. */
 const EXPORT_CATEGORIES: readonly PiiCategory[] = [
   'IDENTITY',
   'CIRCULATION',

@@ -8,7 +8,7 @@ import { isStaff } from '../auth/principal.js';
 import type { DisclosureRequestRow, DisclosureEventRow } from '../db/schema/disclosures.sql.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
-import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
+import type { PiiCategory } from '../domain/vocabulary.js';
 import type { Decision } from './decision.js';
 import type { AuditRow } from '../audit/buffer.js';
 import { isFactsType, recordFacts, type FactsType } from './records.js';

@@ -4,10 +4,13 @@ import type { AccessControl } from '../authz/policy.js';
 import type { Db } from '../db/client.js';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
 import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
-import type { AuditEventFilter } from '../graphql/generated/resolvers-types.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { pageSize, type Page, type PageArgs } from '../repositories/paging.js';
-import { decodeSeqCursor, type AccessLogEntryNode } from '../audit/read-model.js';
+import {
+  decodeSeqCursor,
+  type AccessLogEntryNode,
+  type AuditEventFilter,
+} from '../audit/read-model.js';
 import { releasesOf, type DisclosureReleaseNode } from '../audit/releases.js';
 import { badInput } from './errors.js';
 
