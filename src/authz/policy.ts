@@ -11,7 +11,13 @@ import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
 import type { PiiCategory } from '../domain/vocabulary.js';
 import type { Approval } from '../repositories/access.js';
-import { FORBIDDEN, PURPOSE_REQUIRED, UNAUTHENTICATED, grant, type Decision } from './decision.js';
+import {
+  FORBIDDEN,
+  PURPOSE_REQUIRED,
+  UNAUTHENTICATED,
+  grant,
+  type Decision,
+} from '../domain/decision.js';
 import { patronFacts, type RecordFacts } from './records.js';
 
 export interface FieldFlags {

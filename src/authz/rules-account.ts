@@ -5,7 +5,7 @@ import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
 import type { PiiCategory } from '../domain/vocabulary.js';
-import { grant } from './decision.js';
+import { grant } from '../domain/decision.js';
 import { toRuleResult } from './rules.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;

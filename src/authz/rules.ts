@@ -9,7 +9,7 @@ import type { DisclosureRequestRow, DisclosureEventRow } from '../db/schema/disc
 import type { GraphQLContext } from '../graphql/context.js';
 import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
 import type { PiiCategory } from '../domain/vocabulary.js';
-import type { Decision } from './decision.js';
+import type { Decision } from '../domain/decision.js';
 import type { AuditRow } from '../audit/buffer.js';
 import { isFactsType, recordFacts, type FactsType } from './records.js';
 import { disclosureFieldDecision, type FieldFlags } from './policy.js';

@@ -2,7 +2,7 @@
 // card verification that tells a vendor four things and nothing else about the person.
 import { z } from 'zod';
 import type { AuditBuffer } from '../audit/buffer.js';
-import { FORBIDDEN, grant } from '../authz/decision.js';
+import { FORBIDDEN, grant } from './decision.js';
 import type { Principal } from '../auth/principal.js';
 import { isStaff } from '../auth/principal.js';
 import type { VendorEnrolmentRow, VendorRow } from '../db/schema/vendors.sql.js';
