@@ -10,12 +10,12 @@ import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosu
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
 import type { PiiCategory } from '../domain/vocabulary.js';
-import type { Approval } from '../repositories/access.js';
 import {
   FORBIDDEN,
   PURPOSE_REQUIRED,
   UNAUTHENTICATED,
   grant,
+  type Approval,
   type Decision,
 } from '../domain/decision.js';
 import { patronFacts, type RecordFacts } from './records.js';
