@@ -50,7 +50,7 @@ const config: CodegenConfig = {
           ReferenceConsult: '../../db/schema/reference.sql.js#ReferenceConsultRow',
           DisclosureRequest: '../../db/schema/disclosures.sql.js#DisclosureRequestRow',
           DisclosureEvent: '../../db/schema/disclosures.sql.js#DisclosureEventRow',
-          GuardianGrant: '../../authz/records-account.js#GuardianGrantNode',
+          GuardianGrant: '../../domain/nodes.js#GuardianGrantNode',
           Consent: '../../db/schema/patrons.sql.js#ConsentRow',
           Vendor: '../../db/schema/vendors.sql.js#VendorRow',
           VendorEnrolment: '../../db/schema/vendors.sql.js#VendorEnrolmentRow',

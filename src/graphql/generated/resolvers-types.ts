@@ -12,7 +12,7 @@ import type { CheckInOutcome } from '../../domain/circulation.js';
 import type { FineRow, PaymentRow } from '../../db/schema/fines.sql.js';
 import type { ReferenceConsultRow } from '../../db/schema/reference.sql.js';
 import type { DisclosureRequestRow, DisclosureEventRow, DesignationRow } from '../../db/schema/disclosures.sql.js';
-import type { GuardianGrantNode } from '../../authz/records-account.js';
+import type { GuardianGrantNode } from '../../domain/nodes.js';
 import type { VendorRow, VendorEnrolmentRow } from '../../db/schema/vendors.sql.js';
 import type { DirectorQueue } from '../../domain/disclosure-workflow.js';
 import type { AuditEventRow } from '../../db/schema/audit.sql.js';
