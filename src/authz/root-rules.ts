@@ -8,6 +8,7 @@ import { allow, deny, rule, type IRules } from 'graphql-shield';
 import type { GraphQLContext } from '../graphql/context.js';
 import { badInput, DomainError, forbidden } from '../domain/errors.js';
 import { isWellFormedId } from '../domain/ids.js';
+import { outcomeRow } from '../audit/trail.js';
 
 /** One field's rule (graphql-shield does not export its ShieldRule type from the package root). */
 type RootRule = Exclude<IRules, Record<string, unknown>>;
@@ -76,9 +77,16 @@ async function recordRefusal(
   claimed: string | null,
 ): Promise<void> {
   const subject = claimed && (await ctx.repos.patrons.byId.load(claimed)) ? claimed : null;
-  ctx.audit
-    .row(subject, info.parentType.name, null, 'DENIED', null, reason, ruleName)
-    .addField(info.fieldName);
+  outcomeRow(
+    ctx.audit,
+    subject,
+    info.parentType.name,
+    null,
+    'DENIED',
+    null,
+    reason,
+    ruleName,
+  ).addField(info.fieldName);
 }
 
 /** `inner`, with its refusals audited and its id arguments checked for shape. */

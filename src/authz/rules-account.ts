@@ -7,6 +7,7 @@ import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js
 import type { PiiCategory } from '../domain/vocabulary.js';
 import { grant } from '../domain/decision.js';
 import { toRuleResult } from './rules.js';
+import { recordAccess } from '../audit/trail.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 
@@ -46,7 +47,8 @@ export const canExportOwnData = rule(
   const result = patronResult(ctx);
   if (result === true) {
     for (const category of EXPORT_CATEGORIES) {
-      ctx.audit.record(
+      recordAccess(
+        ctx.audit,
         ctx.principal.patronId,
         'DataExport',
         'myDataExport',

@@ -13,6 +13,7 @@ import {
 } from '../audit/read-model.js';
 import { releasesOf, type DisclosureReleaseNode } from '../audit/releases.js';
 import { badInput } from './errors.js';
+import { recordAccess, type AuditTrail } from '../audit/trail.js';
 
 export class AuditService {
   constructor(
@@ -20,10 +21,22 @@ export class AuditService {
     private readonly repos: Repositories,
   ) {}
 
-  events(
+  /** Reading the log is itself audited: who searched it, about which patron, on what basis. */
+  async events(
     filter: AuditEventFilter | null | undefined,
     args: PageArgs,
+    authz: AccessControl,
+    trail: AuditTrail,
   ): Promise<Page<AuditEventRow>> {
+    recordAccess(
+      trail,
+      filter?.patronId ?? null,
+      'Query',
+      'auditEvents',
+      'DISCLOSURE',
+      'custodian',
+      await authz.custodianBasis(),
+    );
     if (filter?.from && filter.to && new Date(filter.from) >= new Date(filter.to))
       throw badInput('from must be before to.', 'filter.from');
     return this.repos.audit.events(filter, pageSize(args.first), decodeSeqCursor(args.after));
