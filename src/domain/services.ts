@@ -8,7 +8,7 @@ import { DesignationService } from './designations.js';
 import { DisclosureRequestService } from './disclosure-requests.js';
 import { DEFAULT_DISCLOSURE_SETTINGS, type DisclosureSettings } from './disclosure-workflow.js';
 import { DisclosureService } from './disclosures.js';
-import { DataExportService } from './export.js';
+import { DataExportService } from '../repositories/export.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
