@@ -1,7 +1,6 @@
 // Reading the audit log: the custodian's event search, a patron's access log, and the release
 // record of a disclosure request.
 import type { AccessControl } from '../authz/policy.js';
-import type { Db } from '../db/client.js';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
 import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { Repositories } from '../repositories/repositories.js';
@@ -11,15 +10,12 @@ import {
   type AccessLogEntryNode,
   type AuditEventFilter,
 } from '../audit/read-model.js';
-import { releasesOf, type DisclosureReleaseNode } from '../audit/releases.js';
+import type { DisclosureReleaseNode } from '../audit/releases.js';
 import { badInput } from './errors.js';
 import { recordAccess, type AuditTrail } from '../audit/trail.js';
 
 export class AuditService {
-  constructor(
-    private readonly db: Db,
-    private readonly repos: Repositories,
-  ) {}
+  constructor(private readonly repos: Repositories) {}
 
   /** Reading the log is itself audited: who searched it, about which patron, on what basis. */
   async events(
@@ -55,7 +51,7 @@ export class AuditService {
     request: DisclosureRequestRow,
     authz: AccessControl,
   ): Promise<DisclosureReleaseNode[]> {
-    const all = await releasesOf(this.db, request.id);
+    const all = await this.repos.releases.of(request.id);
     const decision = await authz.decideDisclosure(
       request,
       await this.repos.disclosures.patronIdsOf.load(request.id),

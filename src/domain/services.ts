@@ -40,7 +40,7 @@ export function createServices(
     disclosureWorkflow,
     designations: new DesignationService(repos, transact, now),
     consents: new ConsentService(repos, transact, now),
-    audit: new AuditService(db, repos),
+    audit: new AuditService(repos),
     statistics: new StatisticsService(repos.statistics, statisticsMinCell),
   };
 }
