@@ -233,12 +233,6 @@ export const internalRule = rule(
   return ctx.principal.kind === 'user' && isStaff(ctx.principal) ? true : forbidden();
 });
 
-/** Any verified token (root fields about the caller itself). */
-export const isAuthenticated = rule(
-  'authenticated',
-  NO_CACHE,
-)((_p, _a, ctx: GraphQLContext) => (ctx.principal.kind === 'user' ? true : unauthenticated()));
-
 /** A third-party requester (its own requests only; the field rules narrow what it reads). */
 export const isRequester = rule(
   'requester',
