@@ -33,6 +33,15 @@ export class DomainError extends Error {
   ) {
     super(message);
   }
+
+  /**
+   * The code and details under the name graphql-js copies from an original error onto the error
+   * it reports, so a refusal keeps its code on every execution path (also without Apollo's
+   * formatError, e.g. graphql-js run directly); formatError gives it the same shape.
+   */
+  get extensions(): Record<string, unknown> {
+    return { code: this.code, ...this.details };
+  }
 }
 
 const typed = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) =>
