@@ -7,6 +7,11 @@ const config: CodegenConfig = {
   schema: 'schema/*.graphql',
   generates: {
     'src/graphql/generated/resolvers-types.ts': {
+      // The `typescript` plugin re-exports an enum mapped by `enumValues` as a value, which
+      // verbatimModuleSyntax refuses for a type: make the re-export type-only.
+      hooks: {
+        afterOneFileWrite: ["sed -i -E 's/^export \\{ (\\w+) \\};$/export type { \\1 };/'"],
+      },
       plugins: [
         {
           add: {
@@ -28,6 +33,14 @@ const config: CodegenConfig = {
           Date: 'string',
           JSONObject: 'Record<string, unknown>',
         },
+        // The domain's enumerations (src/domain/vocabulary.ts): GraphQL maps onto the domain.
+        enumValues: {
+          PiiCategory: '../../domain/vocabulary.js#PiiCategory',
+          AccessBasis: '../../domain/vocabulary.js#AccessBasis',
+          AuditOutcome: '../../domain/vocabulary.js#AuditOutcome',
+          StatisticsMeasure: '../../domain/vocabulary.js#StatisticsMeasure',
+          StatisticsDimension: '../../domain/vocabulary.js#StatisticsDimension',
+        },
         mappers: {
           Patron: '../../db/schema/patrons.sql.js#PatronRow',
           Loan: '../../db/schema/circulation.sql.js#LoanRow',
@@ -37,7 +50,7 @@ const config: CodegenConfig = {
           ReferenceConsult: '../../db/schema/reference.sql.js#ReferenceConsultRow',
           DisclosureRequest: '../../db/schema/disclosures.sql.js#DisclosureRequestRow',
           DisclosureEvent: '../../db/schema/disclosures.sql.js#DisclosureEventRow',
-          GuardianGrant: '../../authz/records-account.js#GuardianGrantNode',
+          GuardianGrant: '../../domain/nodes.js#GuardianGrantNode',
           Consent: '../../db/schema/patrons.sql.js#ConsentRow',
           Vendor: '../../db/schema/vendors.sql.js#VendorRow',
           VendorEnrolment: '../../db/schema/vendors.sql.js#VendorEnrolmentRow',

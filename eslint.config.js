@@ -45,11 +45,10 @@ export default tseslint.config(
     },
   },
   {
-    // A warning until the domain's vocabulary has moved out of src/graphql/; then the gate.
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
-        'warn',
+        'error',
         {
           patterns: [
             {

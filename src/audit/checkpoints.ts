@@ -9,15 +9,9 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditHeads } from '../db/schema/audit.sql.js';
-import { signHead, type ChainHead, type SignedHead } from './heads.js';
+import { signHead, type ChainHead, type CheckpointKey, type SignedHead } from './heads.js';
 import { queryRows } from './sql.js';
 import type { Witness } from './witness.js';
-
-export interface CheckpointKey {
-  /** First 16 hex digits of sha256(key): names the key without revealing it. */
-  readonly id: string;
-  readonly secret: Buffer;
-}
 
 const KEY_FILE = 'audit-checkpoint.key';
 

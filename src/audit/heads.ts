@@ -3,7 +3,13 @@
 // checkpoint lists every writer's chain at once; `audit_events` is the one chain of earlier
 // releases. A drop record is a signed head that also says what a retention drop removed.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { CheckpointKey } from './checkpoints.js';
+
+/** The key heads are signed with (it never enters the database): src/audit/checkpoints.ts loads it. */
+export interface CheckpointKey {
+  /** First 16 hex digits of sha256(key): names the key without revealing it. */
+  readonly id: string;
+  readonly secret: Buffer;
+}
 
 export const HEAD_FORMAT = 'patron-records/audit-head/v1' as const;
 /** The chain of earlier releases (chain 0). */

@@ -5,8 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import type { CheckpointKey } from './checkpoints.js';
-import { parseHead, type SignedHead } from './heads.js';
+import { parseHead, type CheckpointKey, type SignedHead } from './heads.js';
 import { queryRows } from './sql.js';
 import { verifyAuditLog } from './verify.js';
 import { latestWitnessedHead, type Witness } from './witness.js';

@@ -4,9 +4,10 @@
 // the append to the commit, as for any request's append: unrelated requests are not serialised
 // behind a mutation's work. Rows of the payload's fields, resolved after the commit, go through the
 // response's append and stay fail-closed like any read.
-import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { IMiddlewareTypeMap } from 'graphql-middleware';
 import type { GraphQLContext } from '../graphql/context.js';
+import { isTypedError } from '../graphql/errors.js';
 import { mutationBasis, mutationSubject } from '../authz/mutation-basis.js';
 import type { AuditWriter, ChainPosition } from './writer.js';
 
@@ -55,7 +56,7 @@ export function atomicMutations(writer: AuditWriter): IMiddlewareTypeMap {
           result = { value: await resolve(parent, args, ctx, info) };
         } catch (error) {
           // Unexpected: roll everything back (the database may have aborted the transaction).
-          if (!(error instanceof GraphQLError)) throw error;
+          if (!isTypedError(error)) throw error;
           // Expected (a typed refusal): writes the service made on purpose before it (a wrong PIN
           // counted) commit with the record of the attempt; its own sub-transactions rolled back.
           result = { error };

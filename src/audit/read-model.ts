@@ -6,14 +6,21 @@ import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditEvents, type AuditEventRow } from '../db/schema/audit.sql.js';
 import { STAFF_ROLES, type Role } from '../auth/principal.js';
-import { badInput } from '../graphql/errors.js';
-import type {
-  AccessBasis,
-  AuditEventFilter,
-  PiiCategory,
-} from '../graphql/generated/resolvers-types.js';
+import { badInput } from '../domain/errors.js';
+import type { AccessBasis, AuditOutcome, PiiCategory } from '../domain/vocabulary.js';
 import type { Page } from '../repositories/paging.js';
 import { queryRows } from './sql.js';
+
+/** The custodian's filter of the audit log (the SDL's AuditEventFilter input). */
+export interface AuditEventFilter {
+  patronId?: string | null;
+  principalId?: string | null;
+  outcome?: AuditOutcome | null;
+  basis?: AccessBasis | null;
+  basisRef?: string | null;
+  from?: Date | string | null;
+  to?: Date | string | null;
+}
 
 export interface AccessLogEntryNode {
   /** The patron whose log this entry belongs to (the field rules decide on it). */

@@ -3,8 +3,8 @@
 // pseudonyms of keys still alive, as the audit explorer finds them).
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import type { AccessBasis, AuditOutcome } from '../graphql/generated/resolvers-types.js';
-import { badInput } from '../graphql/errors.js';
+import type { AccessBasis, AuditOutcome } from '../domain/vocabulary.js';
+import { badInput } from '../domain/errors.js';
 import { queryRows } from './sql.js';
 
 export interface AccessTimelineDayNode {

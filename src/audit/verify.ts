@@ -12,11 +12,12 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditChains, auditCheckpoints, auditEvents, auditHeads } from '../db/schema/audit.sql.js';
 import { GENESIS_HASH, chainHash } from './canonical.js';
-import { checkpointValid, type CheckpointKey } from './checkpoints.js';
+import { checkpointValid } from './checkpoints.js';
 import {
   AUDIT_CHAIN,
   headSignatureValid,
   parseHead,
+  type CheckpointKey,
   type DroppedRun,
   type SignedHead,
 } from './heads.js';

@@ -80,5 +80,4 @@ export function principalFromClaims(c: Claims): Principal {
   };
 }
 
-export const hasRole = (p: Principal, role: Role) => p.roles.has(role);
 export const isStaff = (p: Principal) => STAFF_ROLES.some((r) => p.roles.has(r));

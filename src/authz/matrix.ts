@@ -9,9 +9,9 @@ import type { AccessPurpose } from '../auth/purpose.js';
 import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
-import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
+import type { PiiCategory } from '../domain/vocabulary.js';
 import { classifyFields } from './classification.js';
-import type { Decision } from './decision.js';
+import type { Decision } from '../domain/decision.js';
 import { AccessControl, type AccessFactsSource, type FieldFlags } from './policy.js';
 import { patronFacts, type RecordFacts } from './records.js';
 

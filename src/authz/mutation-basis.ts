@@ -2,7 +2,7 @@
 // the mutation's own transaction: src/audit/mutation.ts). The root rule made the decision; this
 // names what it rested on, in the same order the rules check it.
 import { isStaff, type Principal } from '../auth/principal.js';
-import { grant, type Grant } from './decision.js';
+import { grant, type Grant } from '../domain/decision.js';
 import type { AccessControl } from './policy.js';
 
 type Args = Record<string, unknown>;

@@ -9,9 +9,15 @@ import { isStaff, type Principal } from '../auth/principal.js';
 import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
-import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
-import type { Approval } from '../repositories/access.js';
-import { FORBIDDEN, PURPOSE_REQUIRED, UNAUTHENTICATED, grant, type Decision } from './decision.js';
+import type { PiiCategory } from '../domain/vocabulary.js';
+import {
+  FORBIDDEN,
+  PURPOSE_REQUIRED,
+  UNAUTHENTICATED,
+  grant,
+  type Approval,
+  type Decision,
+} from '../domain/decision.js';
 import { patronFacts, type RecordFacts } from './records.js';
 
 export interface FieldFlags {

@@ -1,10 +1,11 @@
 // What the policy needs to know about the object a protected field belongs to: whose record it is,
 // when it happened (for a disclosure's date range), and whether it is current.
 import type { LoanRow } from '../db/schema/circulation.sql.js';
-import type { FineRow, PaymentRow } from '../db/schema/fines.sql.js';
-import type { PatronRow } from '../db/schema/patrons.sql.js';
+import type { FineRow } from '../db/schema/fines.sql.js';
+import type { ConsentRow, PatronRow } from '../db/schema/patrons.sql.js';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
-import { accountRecordFacts } from './records-account.js';
+import type { VendorEnrolmentRow } from '../db/schema/vendors.sql.js';
+import type { GuardianGrantNode, PaymentNode } from '../domain/nodes.js';
 import type { AccessLogEntryNode } from '../audit/read-model.js';
 
 export interface RecordFacts {
@@ -20,9 +21,6 @@ export interface RecordFacts {
   /** The librarian who conducted a consult; null on a patron (its list is narrowed instead). */
   librarianId: string | null;
 }
-
-/** A payment carries its fine's patron, attached by the resolver that lists it. */
-export type PaymentNode = PaymentRow & { patronId: string | null };
 
 const facts = (
   patronId: string | null,
@@ -56,7 +54,10 @@ export const recordFacts = {
   AuditLogHealth: () => facts(null, null),
   AuditVerification: () => facts(null, null),
   AccessLogEntry: (e: AccessLogEntryNode) => facts(e.patronId, null),
-  ...accountRecordFacts,
+  // The self-service types: their @pii fields go through the same policy as every other record.
+  GuardianGrant: (g: GuardianGrantNode) => facts(g.subjectId, g.grantedAt),
+  Consent: (c: ConsentRow) => facts(c.patronId, c.grantedAt),
+  VendorEnrolment: (e: VendorEnrolmentRow) => facts(e.patronId, e.enrolledAt),
 } satisfies Record<string, (parent: never) => RecordFacts>;
 
 export type FactsType = keyof typeof recordFacts;

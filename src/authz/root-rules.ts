@@ -6,8 +6,9 @@ import type { GraphQLField, GraphQLResolveInfo } from 'graphql';
 import { getNamedType, getNullableType, isScalarType } from 'graphql';
 import { allow, deny, rule, type IRules } from 'graphql-shield';
 import type { GraphQLContext } from '../graphql/context.js';
-import { badInput, forbidden } from '../graphql/errors.js';
+import { badInput, DomainError, forbidden } from '../domain/errors.js';
 import { isWellFormedId } from '../domain/ids.js';
+import { outcomeRow } from '../audit/trail.js';
 
 /** One field's rule (graphql-shield does not export its ShieldRule type from the package root). */
 type RootRule = Exclude<IRules, Record<string, unknown>>;
@@ -70,7 +71,10 @@ function claimedPatron(
 }
 
 export function reasonOf(result: unknown): RefusalReason {
-  const code = (result as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  const code =
+    result instanceof DomainError
+      ? result.code
+      : (result as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return code === 'PURPOSE_REQUIRED' || code === 'UNAUTHENTICATED' ? code : 'FORBIDDEN';
 }
 
@@ -87,9 +91,16 @@ export async function recordRefusal(
   claimed: string | null,
 ): Promise<void> {
   const subject = claimed && (await ctx.repos.patrons.byId.load(claimed)) ? claimed : null;
-  ctx.audit
-    .row(subject, info.parentType.name, null, 'DENIED', null, reason, ruleName)
-    .addField(info.fieldName);
+  outcomeRow(
+    ctx.audit,
+    subject,
+    info.parentType.name,
+    null,
+    'DENIED',
+    null,
+    reason,
+    ruleName,
+  ).addField(info.fieldName);
 }
 
 /** `inner`, with its refusals audited and its id arguments checked for shape. */

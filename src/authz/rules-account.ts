@@ -3,14 +3,15 @@
 import { rule } from 'graphql-shield';
 import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired, unauthenticated } from '../graphql/errors.js';
-import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
-import { grant } from './decision.js';
+import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
+import type { PiiCategory } from '../domain/vocabulary.js';
+import { grant } from '../domain/decision.js';
 import { toRuleResult } from './rules.js';
+import { recordAccess } from '../audit/trail.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 
-/** Every category the data export reads, audited once each per export. */
+/** Every category the data export reads, audited once each per export, in the export's order. */
 const EXPORT_CATEGORIES: readonly PiiCategory[] = [
   'IDENTITY',
   'CIRCULATION',
@@ -46,7 +47,8 @@ export const canExportOwnData = rule(
   const result = patronResult(ctx);
   if (result === true) {
     for (const category of EXPORT_CATEGORIES) {
-      ctx.audit.record(
+      recordAccess(
+        ctx.audit,
         ctx.principal.patronId,
         'DataExport',
         'myDataExport',

@@ -5,8 +5,7 @@ import { rule } from 'graphql-shield';
 import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import { isStaff } from '../auth/principal.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired } from '../graphql/errors.js';
-import { toRuleResult } from './rules.js';
+import { forbidden, purposeRequired } from '../domain/errors.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 
@@ -53,19 +52,3 @@ export const isThatRequester = rule(
     ? true
     : forbidden(),
 );
-
-/**
- * Reading one request by id: whoever decideDisclosure admits for that request (the custodian, its
- * requester, the staff who took it in, a patron it names without a nondisclosure order in force).
- * Unknown ids and others' requests get the same FORBIDDEN, except for the custodian.
- */
-export const canReadDisclosureRequest = rule(
-  'disclosure:read',
-  NO_CACHE,
-)(async (_p, args: { id: string }, ctx: GraphQLContext) => {
-  // The repository, not the service: a caller without standing must not trigger the expiry sweep.
-  const request = await ctx.repos.disclosures.byId.load(args.id);
-  if (!request) return toRuleResult(await ctx.authz.custodianBasis());
-  const patronIds = await ctx.repos.disclosures.patronIdsOf.load(request.id);
-  return toRuleResult(await ctx.authz.decideDisclosure(request, patronIds));
-});

@@ -7,12 +7,13 @@ import { ACCESS_PURPOSES } from '../auth/purpose.js';
 import { isStaff } from '../auth/principal.js';
 import type { DisclosureRequestRow, DisclosureEventRow } from '../db/schema/disclosures.sql.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired, unauthenticated } from '../graphql/errors.js';
-import type { PiiCategory } from '../graphql/generated/resolvers-types.js';
-import type { Decision } from './decision.js';
+import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
+import type { PiiCategory } from '../domain/vocabulary.js';
+import type { Decision } from '../domain/decision.js';
 import type { AuditRow } from '../audit/buffer.js';
 import { isFactsType, recordFacts, type FactsType } from './records.js';
 import { disclosureFieldDecision, type FieldFlags } from './policy.js';
+import { addField, decisionRow, outcomeRow, recordAccess } from '../audit/trail.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 
@@ -106,15 +107,15 @@ export function piiRule(category: PiiCategory, flags: FieldFlags): SyncAnswerRul
   // recorded FAILED: an attempt on the record is never lost.
   const answer = (ctx: GraphQLContext, d: Decided, typeName: string, info: GraphQLResolveInfo) => {
     if (d.decision) {
-      d.row ??= ctx.audit.rowOf(d.patronId, typeName, category, name, d.decision);
-      ctx.audit.addField(d.row, info.fieldName, d.decision.granted, info.path);
+      d.row ??= decisionRow(ctx.audit, d.patronId, typeName, category, name, d.decision);
+      addField(ctx.audit, d.row, info.fieldName, d.decision.granted, info.path);
       return toRuleResult(d.decision);
     }
     if (!d.row) {
-      d.row = ctx.audit.row(d.patronId, typeName, category, 'FAILED', null, null, name);
+      d.row = outcomeRow(ctx.audit, d.patronId, typeName, category, 'FAILED', null, null, name);
       ruleFailed(ctx, name, d.failure?.err);
     }
-    ctx.audit.addField(d.row, info.fieldName, false);
+    addField(ctx.audit, d.row, info.fieldName, false);
     return forbidden();
   };
   // The memo key per type this rule guards: the facts of an object depend on the type it is
@@ -193,7 +194,8 @@ export const disclosureRule = rule(
   } catch (err) {
     // As piiRule: refused, and recorded FAILED for every patron the request names (known so far).
     for (const patronId of patronIds.length ? patronIds : [null]) {
-      const row = ctx.audit.row(
+      const row = outcomeRow(
+        ctx.audit,
         patronId,
         parentType.name,
         'DISCLOSURE',
@@ -202,13 +204,14 @@ export const disclosureRule = rule(
         null,
         'pii:DISCLOSURE:request',
       );
-      ctx.audit.addField(row, fieldName, false);
+      addField(ctx.audit, row, fieldName, false);
     }
     ruleFailed(ctx, 'pii:DISCLOSURE:request', err);
     return forbidden();
   }
   for (const patronId of patronIds.length ? patronIds : [null]) {
-    ctx.audit.record(
+    recordAccess(
+      ctx.audit,
       patronId,
       parentType.name,
       fieldName,
@@ -229,12 +232,6 @@ export const internalRule = rule(
   if (ctx.principal.kind === 'anonymous') return unauthenticated();
   return ctx.principal.kind === 'user' && isStaff(ctx.principal) ? true : forbidden();
 });
-
-/** Any verified token (root fields about the caller itself). */
-export const isAuthenticated = rule(
-  'authenticated',
-  NO_CACHE,
-)((_p, _a, ctx: GraphQLContext) => (ctx.principal.kind === 'user' ? true : unauthenticated()));
 
 /** A third-party requester (its own requests only; the field rules narrow what it reads). */
 export const isRequester = rule(

@@ -137,7 +137,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /** PGlite's own folder inside DATA_DIR (the keys and the lock file sit beside it). */
 export const pgliteFolder = (dataDir: string) => join(dataDir, 'pglite');
 
-/** Run fn inside one transaction; a thrown error rolls every write back. */
+/** `fn` in one transaction, given the transaction as a plain `Db`. */
 export function inTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction((tx) => fn(tx as unknown as Db));
 }

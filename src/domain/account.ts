@@ -3,7 +3,7 @@
 // what is decided by the rule tree (src/authz/rules-account.ts); this file owns the domain rules.
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import type { GuardianGrantNode } from '../authz/records-account.js';
+import type { GuardianGrantNode } from './nodes.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
 import {
   badInput,
@@ -13,7 +13,7 @@ import {
   pinLocked,
   secondsUntil,
   wrongPin,
-} from '../graphql/errors.js';
+} from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';

@@ -1,26 +1,38 @@
 // Reading the audit log: the custodian's event search, a patron's access log, and the release
 // record of a disclosure request.
 import type { AccessControl } from '../authz/policy.js';
-import type { Db } from '../db/client.js';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
 import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
-import type { AuditEventFilter } from '../graphql/generated/resolvers-types.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { pageSize, type Page, type PageArgs } from '../repositories/paging.js';
-import { decodeSeqCursor, type AccessLogEntryNode } from '../audit/read-model.js';
-import { releasesOf, type DisclosureReleaseNode } from '../audit/releases.js';
-import { badInput } from '../graphql/errors.js';
+import {
+  decodeSeqCursor,
+  type AccessLogEntryNode,
+  type AuditEventFilter,
+} from '../audit/read-model.js';
+import type { DisclosureReleaseNode } from '../audit/releases.js';
+import { badInput } from './errors.js';
+import { recordAccess, type AuditTrail } from '../audit/trail.js';
 
 export class AuditService {
-  constructor(
-    private readonly db: Db,
-    private readonly repos: Repositories,
-  ) {}
+  constructor(private readonly repos: Repositories) {}
 
-  events(
+  /** Reading the log is itself audited: who searched it, about which patron, on what basis. */
+  async events(
     filter: AuditEventFilter | null | undefined,
     args: PageArgs,
+    authz: AccessControl,
+    trail: AuditTrail,
   ): Promise<Page<AuditEventRow>> {
+    recordAccess(
+      trail,
+      filter?.patronId ?? null,
+      'Query',
+      'auditEvents',
+      'DISCLOSURE',
+      'custodian',
+      await authz.custodianBasis(),
+    );
     if (filter?.from && filter.to && new Date(filter.from) >= new Date(filter.to))
       throw badInput('from must be before to.', 'filter.from');
     return this.repos.audit.events(filter, pageSize(args.first), decodeSeqCursor(args.after));
@@ -39,7 +51,7 @@ export class AuditService {
     request: DisclosureRequestRow,
     authz: AccessControl,
   ): Promise<DisclosureReleaseNode[]> {
-    const all = await releasesOf(this.db, request.id);
+    const all = await this.repos.releases.of(request.id);
     const decision = await authz.decideDisclosure(
       request,
       await this.repos.disclosures.patronIdsOf.load(request.id),

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { LoanRow } from '../db/schema/circulation.sql.js';
 import type { ListScope } from '../authz/policy.js';
-import { badInput, conflict, notFound } from '../graphql/errors.js';
+import { badInput, conflict, notFound } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import {
   decodeCursor,

@@ -4,13 +4,20 @@
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ConsentRow } from '../db/schema/patrons.sql.js';
-import { badInput, conflict, forbidden } from '../graphql/errors.js';
+import { badInput, conflict, forbidden } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
+import type { PiiCategory } from './vocabulary.js';
 
 // DISCLOSURE is left out: a consent cannot pass on other third parties' requests about the patron.
-const CONSENTABLE = ['IDENTITY', 'CIRCULATION', 'FINES', 'ONLINE_SERVICES', 'REFERENCE'] as const;
+const CONSENTABLE = [
+  'IDENTITY',
+  'CIRCULATION',
+  'FINES',
+  'ONLINE_SERVICES',
+  'REFERENCE',
+] as const satisfies readonly PiiCategory[];
 
 const grantInput = z.object({
   requesterId: z.string().regex(/^[a-z][a-z0-9_-]{2,99}$/, 'must be a requester id'),

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { DesignationRow } from '../db/schema/disclosures.sql.js';
-import { badInput, conflict, forbidden, notFound } from '../graphql/errors.js';
+import { badInput, conflict, forbidden, notFound } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';

@@ -7,7 +7,7 @@ import type {
   DisclosureRequestRow,
   DisclosureStatusValue,
 } from '../db/schema/disclosures.sql.js';
-import { badInput, forbidden, notFound, writtenInstrumentRequired } from '../graphql/errors.js';
+import { badInput, forbidden, notFound, writtenInstrumentRequired } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import type {
   DisclosureChanges,
@@ -24,18 +24,11 @@ import {
 } from './disclosure-workflow.js';
 import { newId } from './ids.js';
 import * as v from './validation.js';
+import { PII_CATEGORIES } from './vocabulary.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-const CATEGORIES = [
-  'IDENTITY',
-  'CIRCULATION',
-  'FINES',
-  'ONLINE_SERVICES',
-  'REFERENCE',
-  'DISCLOSURE',
-] as const;
 const requesterId = z.string().regex(/^[a-z][a-z0-9_-]{2,99}$/, 'must be a requester id');
 const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
   z
@@ -61,7 +54,7 @@ const receiveInput = z.object({
   instrumentReference: v.text(200).nullable().optional(),
   issuingAuthority: v.text(200).nullable().optional(),
   patronIds: uniqueList(v.id, 50),
-  categories: uniqueList(z.enum(CATEGORIES), CATEGORIES.length),
+  categories: uniqueList(z.enum(PII_CATEGORIES), PII_CATEGORIES.length),
   scopeFrom: z.date().nullable().optional(),
   scopeTo: z.date().nullable().optional(),
   nondisclosureUntil: z.date().nullable().optional(),
@@ -71,7 +64,7 @@ const receiveInput = z.object({
 const approveInput = z.object({
   accessExpiresAt: z.date(),
   patronIds: uniqueList(v.id, 50).nullable().optional(),
-  categories: uniqueList(z.enum(CATEGORIES), CATEGORIES.length).nullable().optional(),
+  categories: uniqueList(z.enum(PII_CATEGORIES), PII_CATEGORIES.length).nullable().optional(),
   scopeFrom: z.date().nullable().optional(),
   scopeTo: z.date().nullable().optional(),
   note,

@@ -2,14 +2,18 @@
 // to bottom: what may happen to a request, from which status, by whom, under which condition.
 // Everything else is refused with INVALID_TRANSITION (or FORBIDDEN for the wrong actor) and
 // changes nothing. The service that applies it is src/domain/disclosure-requests.ts.
-import type { GraphQLError } from 'graphql';
 import type {
   DecisionAuthorityValue,
   DisclosureAction,
   DisclosureRequestRow,
   DisclosureStatusValue,
 } from '../db/schema/disclosures.sql.js';
-import { forbidden, invalidTransition, writtenInstrumentRequired } from '../graphql/errors.js';
+import {
+  forbidden,
+  invalidTransition,
+  writtenInstrumentRequired,
+  type DomainError,
+} from './errors.js';
 
 /** Who may take a transition. */
 export type Performer =
@@ -32,7 +36,7 @@ export interface Transition {
   to: DisclosureStatusValue | 'unchanged';
   by: Performer;
   /** A condition on the request; returns the typed error that refuses it. */
-  unless?: (r: DisclosureRequestRow) => GraphQLError | null;
+  unless?: (r: DisclosureRequestRow) => DomainError | null;
 }
 
 const needsWrittenInstrument = (r: DisclosureRequestRow) =>

@@ -2,7 +2,7 @@
 // every read first lets lapsed approvals expire (once per GraphQL request).
 import type { DisclosureEventRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
-import type { ListScope } from '../authz/policy.js';
+import { visibleNamedPatrons, type AccessControl, type ListScope } from '../authz/policy.js';
 import type { Repositories } from '../repositories/repositories.js';
 import {
   decodeCursor,
@@ -18,6 +18,15 @@ export class DisclosureService {
     private readonly now: () => Date,
     private readonly expireLapsed: () => Promise<void>,
   ) {}
+
+  /** The patrons a request names, as the caller may see them: a named patron sees only themself. */
+  async namedPatrons(r: DisclosureRequestRow, authz: AccessControl): Promise<PatronRow[]> {
+    const decision = await authz.decideDisclosure(
+      r,
+      await this.repos.disclosures.patronIdsOf.load(r.id),
+    );
+    return visibleNamedPatrons(decision, authz.principal, await this.patrons(r));
+  }
 
   async request(id: string): Promise<DisclosureRequestRow | null> {
     await this.expireLapsed();

@@ -2,10 +2,10 @@
 // payment or waiver gets CONFLICT and changes nothing.
 import { z } from 'zod';
 import type { FineRow } from '../db/schema/fines.sql.js';
-import type { PaymentNode } from '../authz/records.js';
+import type { PaymentNode } from './nodes.js';
 import type { ListScope } from '../authz/policy.js';
 import type { Principal } from '../auth/principal.js';
-import { badInput, conflict, notFound } from '../graphql/errors.js';
+import { badInput, conflict, notFound } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import {
   decodeCursor,

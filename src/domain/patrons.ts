@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
-import { forbidden, notFound } from '../graphql/errors.js';
+import { forbidden, notFound } from './errors.js';
 import type { PatronRepository, PatronSearchCriteria } from '../repositories/patrons.js';
 import {
   decodeCursor,

@@ -8,7 +8,7 @@ import { DesignationService } from './designations.js';
 import { DisclosureRequestService } from './disclosure-requests.js';
 import { DEFAULT_DISCLOSURE_SETTINGS, type DisclosureSettings } from './disclosure-workflow.js';
 import { DisclosureService } from './disclosures.js';
-import { DataExportService } from './export.js';
+import { DataExportService } from '../repositories/export.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
 import { ReferenceService } from './reference.js';
@@ -40,7 +40,7 @@ export function createServices(
     disclosureWorkflow,
     designations: new DesignationService(repos, transact, now),
     consents: new ConsentService(repos, transact, now),
-    audit: new AuditService(db, repos),
+    audit: new AuditService(repos),
     statistics: new StatisticsService(repos.statistics, statisticsMinCell),
   };
 }

@@ -2,20 +2,42 @@
 // their complements suppressed (src/domain/suppression.ts). Nothing here reads a patron link.
 import { z } from 'zod';
 import { AGE_BANDS } from '../db/schema/columns.js';
-import { badInput } from '../graphql/errors.js';
-import type { StatisticsDimension, StatisticsTable } from '../graphql/generated/resolvers-types.js';
+import { badInput } from './errors.js';
 import { SOURCES, type StatisticsRepository } from '../repositories/statistics.js';
 import { suppressSmallCells } from './suppression.js';
 import * as v from './validation.js';
+import {
+  STATISTICS_DIMENSIONS,
+  STATISTICS_MEASURES,
+  type StatisticsDimension,
+  type StatisticsMeasure,
+} from './vocabulary.js';
 
-const DIMENSIONS = ['BRANCH', 'MONTH', 'ITEM_TYPE', 'AGE_BAND', 'CHANNEL'] as const;
-const MEASURES = ['LOANS', 'FINES', 'REFERENCE_CONSULTS'] as const;
+/** One count, or null where it is suppressed. */
+export interface StatisticsTotal {
+  key: string;
+  count: number | null;
+  suppressed: boolean;
+}
+export interface StatisticsTable {
+  measure: StatisticsMeasure;
+  year: number;
+  rowDimension: StatisticsDimension;
+  columnDimension: StatisticsDimension | null;
+  threshold: number;
+  rowKeys: string[];
+  columnKeys: string[];
+  cells: { row: string; column: string; count: number | null; suppressed: boolean }[];
+  rowTotals: StatisticsTotal[];
+  columnTotals: StatisticsTotal[];
+  total: StatisticsTotal;
+}
 
 const tableInput = z.object({
-  measure: z.enum(MEASURES),
+  measure: z.enum(STATISTICS_MEASURES),
   year: z.number().int().min(2000, 'must be 2000 or later').max(2100, 'must be 2100 or earlier'),
-  rows: z.enum(DIMENSIONS),
-  columns: z.enum(DIMENSIONS).nullable().optional(),
+  rows: z.enum(STATISTICS_DIMENSIONS),
+  columns: z.enum(STATISTICS_DIMENSIONS).nullable().optional(),
 });
 
 /** Keys a dimension always shows, whether or not anything was counted under them. */

@@ -2,7 +2,7 @@
 // naming the offending field (never echoing its value), then values are trusted inside. Before the
 // parse, every string of every input is screened for a payment card number (regulation 10).
 import { z } from 'zod';
-import { badInput, paymentCardRefused } from '../graphql/errors.js';
+import { badInput, paymentCardRefused } from './errors.js';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const card = (schema as z.ZodType) === cardNumber ? null : findPaymentCardNumber(input);

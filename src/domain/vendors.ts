@@ -1,12 +1,12 @@
 // Vendors of subscribed services (regulation 7): the Director's registry, patrons' enrolments, and
 // card verification that tells a vendor four things and nothing else about the person.
 import { z } from 'zod';
-import type { AuditBuffer } from '../audit/buffer.js';
-import { FORBIDDEN, grant } from '../authz/decision.js';
+import { recordAccess, type AuditTrail } from '../audit/trail.js';
+import { cardDecision } from '../authz/vendor-card.js';
 import type { Principal } from '../auth/principal.js';
 import { isStaff } from '../auth/principal.js';
 import type { VendorEnrolmentRow, VendorRow } from '../db/schema/vendors.sql.js';
-import { badInput, cardLocked, conflict, notFound, secondsUntil } from '../graphql/errors.js';
+import { badInput, cardLocked, conflict, notFound, secondsUntil } from './errors.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { newId } from './ids.js';
 import { hashPin, verifyPin } from './pins.js';
@@ -139,7 +139,7 @@ export class VendorService {
    */
   async verifyCard(
     actor: Principal,
-    audit: AuditBuffer,
+    audit: AuditTrail,
     cardNumber: string,
     pin: string,
   ): Promise<CardVerification> {
@@ -150,22 +150,23 @@ export class VendorService {
     const patron = await this.repos.patrons.byCardNumber(data.cardNumber);
     // The enrolment query runs for an unknown card too: same statements, same time, same answer.
     const enrolled = await this.repos.vendors.isEnrolled(vendorId, patron?.id ?? '');
-    if (!patron || !enrolled) {
+    const decision = cardDecision(vendorId, Boolean(patron && enrolled));
+    if (!patron || !decision.granted) {
       await verifyPin(data.pin, await (decoyHash ??= hashPin('decoy-pin')));
-      audit.record(
+      recordAccess(
+        audit,
         patron?.id ?? null,
         'CardVerification',
         'cardValid',
         'IDENTITY',
         RULE,
-        FORBIDDEN,
+        decision,
       );
       return UNKNOWN_CARD;
     }
-    const basis = grant('VENDOR_SCOPE', vendorId);
     const answered = (...fields: (keyof CardVerification)[]) => {
       for (const f of fields)
-        audit.record(patron.id, 'CardVerification', f, 'IDENTITY', RULE, basis);
+        recordAccess(audit, patron.id, 'CardVerification', f, 'IDENTITY', RULE, decision);
     };
     const windowMs = this.settings.lockMinutes * MINUTE;
     const locked = await this.repos.vendors.lockedUntil(vendorId, patron.id);

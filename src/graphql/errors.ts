@@ -1,55 +1,37 @@
-// The typed errors clients can rely on. Messages name no person and never echo input values.
+// The GraphQL edge of the typed errors: a DomainError becomes a GraphQLError whose
+// `extensions.code` is the domain's code, and the refusals only the HTTP edge makes (an HTTP status,
+// a Retry-After) are GraphQLErrors from the start.
 import { GraphQLError } from 'graphql';
+import { DomainError, ErrorCode, unauthenticated as noValidToken } from '../domain/errors.js';
 
-export const ErrorCode = {
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  PURPOSE_REQUIRED: 'PURPOSE_REQUIRED',
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  WRONG_PIN: 'WRONG_PIN',
-  CONFIRMATION_REQUIRED: 'CONFIRMATION_REQUIRED',
-  CARD_LOCKED: 'CARD_LOCKED',
-  /** Too many wrong current PINs: the patron's PIN changes are locked for a while. */
-  PIN_LOCKED: 'PIN_LOCKED',
-  /** A disclosure request cannot take this step from its status (src/domain/disclosure-workflow.ts). */
-  INVALID_TRANSITION: 'INVALID_TRANSITION',
-  /** A disclosure request without a written legal instrument (a verbal request) is refused. */
-  WRITTEN_INSTRUMENT_REQUIRED: 'WRITTEN_INSTRUMENT_REQUIRED',
-  PAYMENT_CARD_NUMBER_REFUSED: 'PAYMENT_CARD_NUMBER_REFUSED',
+/** Codes the edge adds to the domain's own. */
+export const EdgeErrorCode = {
   /** Too many refused requests from one principal: 429 with Retry-After (src/http/refusal-limit.ts). */
   RATE_LIMITED: 'RATE_LIMITED',
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-function typed(
-  code: ErrorCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+/** Every code a client may see unmasked, from the two lists above: a new code cannot be left out. */
+export const TYPED_CODES: readonly string[] = [
+  ...Object.values(ErrorCode),
+  ...Object.values(EdgeErrorCode),
+];
+
+export function toGraphQLError(error: DomainError, extra: Record<string, unknown> = {}) {
+  return new GraphQLError(error.message, {
+    extensions: { code: error.code, ...error.details, ...extra },
+  });
 }
 
-/** Same message whether or not the record exists: a denial must not confirm existence. */
-export const forbidden = () => typed(ErrorCode.FORBIDDEN, 'Not authorized to read or change this.');
-
-export const purposeRequired = (allowed: readonly string[]) =>
-  typed(
-    ErrorCode.PURPOSE_REQUIRED,
-    'A stated purpose is required: send an X-Access-Purpose header.',
-    {
-      allowedPurposes: allowed,
-    },
-  );
+/** An expected refusal, in either form: what a mutation's transaction keeps, and clients see. */
+export const isTypedError = (error: unknown): error is DomainError | GraphQLError =>
+  error instanceof DomainError || error instanceof GraphQLError;
 
 /**
- * With an HTTP status when thrown before execution (from the context function), and then the
- * request id too: no plugin sees a request that never got a context.
+ * Thrown before execution (from the context function), with its HTTP status and the request id:
+ * no plugin sees a request that never got a context.
  */
 export const unauthenticated = (httpStatus?: number, requestId?: string) =>
-  typed(ErrorCode.UNAUTHENTICATED, 'A valid bearer token is required.', {
+  toGraphQLError(noValidToken(), {
     ...(httpStatus
       ? {
           http: {
@@ -61,84 +43,22 @@ export const unauthenticated = (httpStatus?: number, requestId?: string) =>
     ...(requestId ? { requestId } : {}),
   });
 
-/** `field` is the input path (never its value). */
-export const badInput = (message: string, field?: string) =>
-  typed(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
-
-/** Regulation 10: a full payment card number in any input; `field` is its path, never the value. */
-export const paymentCardRefused = (field?: string) =>
-  typed(
-    ErrorCode.PAYMENT_CARD_NUMBER_REFUSED,
-    'A payment card number is never accepted: record only the processor token and the last four digits.',
-    field ? { field } : {},
-  );
-
-export const notFound = (what: string) => typed(ErrorCode.NOT_FOUND, `${what} not found.`);
-
-export const conflict = (message: string) => typed(ErrorCode.CONFLICT, message);
-
-/** The patron's current PIN did not match (self-service PIN change). */
-export const wrongPin = () =>
-  typed(ErrorCode.WRONG_PIN, 'The current PIN is not correct.', { field: 'currentPin' });
-
-/** An irreversible change asked without its confirmation; `extra` says what it would do. */
-export const confirmationRequired = (message: string, extra: Record<string, unknown>) =>
-  typed(ErrorCode.CONFIRMATION_REQUIRED, message, extra);
-
-/** Too many wrong PINs for this card at this vendor: locked for a while. */
-export const cardLocked = (retryAfterSeconds: number) =>
-  typed(
-    ErrorCode.CARD_LOCKED,
-    'The card is locked for this service after repeated wrong PINs; try again later.',
-    { retryAfterSeconds },
-  );
-/** Too many wrong current PINs at the patron's own PIN change: locked for a while. */
-export const pinLocked = (retryAfterSeconds: number) =>
-  typed(
-    ErrorCode.PIN_LOCKED,
-    'PIN changes are locked after repeated wrong PINs; try again later.',
-    { retryAfterSeconds },
-  );
-/** Whole seconds from `at` until `until`, at least 1: what a client waits before trying again. */
-export const secondsUntil = (until: Date, at: Date) =>
-  Math.max(1, Math.ceil((until.getTime() - at.getTime()) / 1000));
-/** `action` and `status` are enum names, never input values. */
-export const invalidTransition = (action: string, status: string | null, why?: string) =>
-  typed(
-    ErrorCode.INVALID_TRANSITION,
-    `The step ${action} is not allowed on a disclosure request ${status ? `that is ${status}` : 'that does not exist yet'}${why ? `: ${why}` : ''}.`,
-    {
-      action,
-      status,
-    },
-  );
-
-export const writtenInstrumentRequired = () =>
-  typed(
-    ErrorCode.WRITTEN_INSTRUMENT_REQUIRED,
-    'A disclosure request needs a written legal instrument with its reference and issuing authority; verbal requests are refused.',
-  );
-
-export const internalError = (requestId: string) =>
-  typed(
-    ErrorCode.INTERNAL_SERVER_ERROR,
-    'Internal error; quote the request id to an administrator.',
-    { requestId },
-  );
-
 /**
  * Too many refused requests: HTTP 429 with Retry-After. Names nobody: the same words for every
  * caller, with only the wait and the request id.
  */
 export const rateLimited = (retryAfterSeconds: number, requestId: string) =>
-  typed(ErrorCode.RATE_LIMITED, 'Too many refused requests; wait before trying again.', {
-    retryAfterSeconds,
-    requestId,
-    http: {
-      status: 429,
-      headers: new Map([
-        ['retry-after', String(retryAfterSeconds)],
-        ['x-request-id', requestId],
-      ]),
+  new GraphQLError('Too many refused requests; wait before trying again.', {
+    extensions: {
+      code: EdgeErrorCode.RATE_LIMITED,
+      retryAfterSeconds,
+      requestId,
+      http: {
+        status: 429,
+        headers: new Map([
+          ['retry-after', String(retryAfterSeconds)],
+          ['x-request-id', requestId],
+        ]),
+      },
     },
   });

@@ -7,21 +7,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { DomainError } from '../domain/errors.js';
+import { TYPED_CODES, toGraphQLError } from '../graphql/errors.js';
 
 const PASS_THROUGH = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'PURPOSE_REQUIRED',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'CONFLICT',
-  'WRONG_PIN',
-  'CONFIRMATION_REQUIRED',
-  'CARD_LOCKED',
-  'PIN_LOCKED',
-  'INVALID_TRANSITION',
-  'WRITTEN_INSTRUMENT_REQUIRED',
-  'PAYMENT_CARD_NUMBER_REFUSED',
+  // The domain's codes and the edge's (src/domain/errors.ts, src/graphql/errors.ts).
+  ...TYPED_CODES,
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -30,7 +21,6 @@ const PASS_THROUGH = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'AUDIT_UNAVAILABLE',
   'LIMIT_EXCEEDED',
-  'RATE_LIMITED',
 ]);
 
 export const MASKED_MESSAGE = 'Internal error; quote the request id to an administrator.';
@@ -116,6 +106,7 @@ const isPipelineRefusal = (error: unknown): boolean =>
 
 function isPassThrough(error: unknown, code: unknown): boolean {
   if (isPipelineRefusal(error)) return true;
+  if (error instanceof DomainError) return true;
   return error instanceof GraphQLError && typeof code === 'string' && PASS_THROUGH.has(code);
 }
 
@@ -171,6 +162,13 @@ export function createErrorHandling(logger: Logger): ErrorHandling {
       const original = unwrapResolverError(error);
       if (isPipelineRefusal(original))
         return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
+      // The domain's typed errors get their GraphQL form here, at the edge.
+      if (original instanceof DomainError)
+        return {
+          ...formatted,
+          message: withoutValues(formatted.message),
+          extensions: toGraphQLError(original).extensions,
+        };
       if (isPassThrough(original, formatted.extensions?.code))
         return { ...formatted, message: withoutValues(formatted.message) };
       // Errors raised before a request context exists (no request id yet) are logged here.

@@ -17,11 +17,7 @@ import {
   type DisclosureRequestRow,
 } from '../db/schema/disclosures.sql.js';
 import { vendorEnrolments, vendors, type VendorRow } from '../db/schema/vendors.sql.js';
-
-export interface Approval {
-  request: DisclosureRequestRow;
-  patronIds: ReadonlySet<string>;
-}
+import type { Approval } from '../domain/decision.js';
 
 export class AccessRepository {
   constructor(

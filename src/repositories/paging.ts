@@ -4,7 +4,7 @@ import { and, gte, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { getTableColumns } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { badInput } from '../graphql/errors.js';
+import { badInput } from '../domain/errors.js';
 
 export const MAX_PAGE_SIZE = 100;
 

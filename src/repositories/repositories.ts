@@ -13,6 +13,7 @@ import { PatronRepository } from './patrons.js';
 import { VendorRepository } from './vendors.js';
 import { AuditLogReader } from '../audit/read-model.js';
 import { StatisticsRepository } from './statistics.js';
+import { ReleaseRepository } from './releases.js';
 
 export function createRepositories(db: Db, now: () => Date) {
   return {
@@ -29,6 +30,7 @@ export function createRepositories(db: Db, now: () => Date) {
     vendors: new VendorRepository(db),
     audit: new AuditLogReader(db, now),
     statistics: new StatisticsRepository(db),
+    releases: new ReleaseRepository(db),
   };
 }
 

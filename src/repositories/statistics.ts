@@ -2,10 +2,7 @@
 // year. Reads only columns that survive anonymisation (never a patron id).
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import type {
-  StatisticsDimension,
-  StatisticsMeasure,
-} from '../graphql/generated/resolvers-types.js';
+import type { StatisticsDimension, StatisticsMeasure } from '../domain/vocabulary.js';
 
 interface Source {
   from: SQL;

@@ -9,7 +9,7 @@ import { AuditBuffer } from '../audit/buffer.js';
 import type { AuditWriter } from '../audit/writer.js';
 import { shredSubjectKeys } from '../audit/keys.js';
 import type { Db } from '../db/client.js';
-import type { RetentionStep, StepCounts } from './steps.js';
+import type { RetentionStep, StepCounts } from './step.js';
 
 const DAY = 86_400_000;
 

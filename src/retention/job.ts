@@ -2,12 +2,8 @@
 // advisory lock makes replicas take turns: a second runner finds the lock held and skips the run
 // (the first one does the work), instead of queueing behind it.
 import type { Database } from '../db/client.js';
-import {
-  retentionSteps,
-  type RetentionPolicy,
-  type RetentionStep,
-  type StepCounts,
-} from './steps.js';
+import type { RetentionStep, StepCounts } from './step.js';
+import { retentionSteps, type RetentionPolicy } from './steps.js';
 
 /** Advisory lock key of the retention run (migrations hold 72_001_001, audit appends 72_001_002). */
 export const RETENTION_LOCK = 72_001_003;

@@ -5,7 +5,8 @@
 // names and resumes each chain from the hash it recorded; any other missing row is a finding.
 import { sql } from 'drizzle-orm';
 import { inTransaction, type Db } from '../db/client.js';
-import { chainHeads, writeSignedHead, type CheckpointKey } from '../audit/checkpoints.js';
+import { chainHeads, writeSignedHead } from '../audit/checkpoints.js';
+import type { CheckpointKey } from '../audit/heads.js';
 import { signHead, type Dropped, type SignedHead } from '../audit/heads.js';
 import { queryRows } from '../audit/sql.js';
 import { verifyAuditLog } from '../audit/verify.js';

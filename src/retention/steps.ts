@@ -7,38 +7,13 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditLinkStep } from './audit.js';
+import type { RetentionStep } from './step.js';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 /** Written over free text that may describe the patron (fine reasons, consult questions). */
 export const REDACTED = '[removed by retention]';
-
-/** Counts per kind of change, e.g. { loansAnonymised: 12 }. Counts only: never ids or values. */
-export type StepCounts = Record<string, number>;
-
-export interface StepContext {
-  now: Date;
-  batchSize: number;
-}
-
-export interface BatchResult {
-  counts: StepCounts;
-  /** Candidate rows this batch handled; fewer than the batch size means the step is done. */
-  rows: number;
-  /** Keyset position for the next batch. */
-  lastId: string | null;
-}
-
-/**
- * One category's schedule. The lead adds the audit-log step ("shred subject keys older than N
- * days") by implementing this interface and appending it to the job's steps.
- */
-export interface RetentionStep {
-  readonly category: string;
-  preview(db: Db, ctx: StepContext): Promise<StepCounts>;
-  batch(db: Db, ctx: StepContext, afterId: string | null): Promise<BatchResult>;
-}
 
 export interface RetentionPolicy {
   /** Returned loans: days after return, or after the last fine on the loan closed. */

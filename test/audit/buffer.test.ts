@@ -4,7 +4,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { describe, expect, test } from 'vitest';
 import { AuditBuffer } from '../../src/audit/buffer.js';
 import { decisionGroups } from '../../src/audit/writer.js';
-import { FORBIDDEN, grant } from '../../src/authz/decision.js';
+import { FORBIDDEN, grant } from '../../src/domain/decision.js';
 
 type Path = GraphQLResolveInfo['path'];
 /** A response path as graphql-js builds it: patrons.nodes.<i>.<field>. */

@@ -9,7 +9,7 @@ import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { AuditWriter, onTheWire, decisionGroups } from '../../src/audit/writer.js';
-import { grant } from '../../src/authz/decision.js';
+import { grant } from '../../src/domain/decision.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/seed/demo.js';

@@ -18,7 +18,7 @@ import { checkpointKey, signCheckpoint } from '../../src/audit/checkpoints.js';
 import { AuditLogReader } from '../../src/audit/read-model.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
-import { grant } from '../../src/authz/decision.js';
+import { grant } from '../../src/domain/decision.js';
 import { migrateDatabase, migrationsFolder } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/seed/demo.js';

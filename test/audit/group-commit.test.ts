@@ -7,7 +7,7 @@ import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
-import { grant } from '../../src/authz/decision.js';
+import { grant } from '../../src/domain/decision.js';
 import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/seed/demo.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

@@ -12,7 +12,7 @@ import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { DirectoryWitness } from '../../src/audit/witness.js';
 import { AuditWriter } from '../../src/audit/writer.js';
-import { grant } from '../../src/authz/decision.js';
+import { grant } from '../../src/domain/decision.js';
 import { createLogger } from '../../src/logger.js';
 import { auditPartitionsBefore, dropAuditPartition } from '../../src/retention/partitions.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';

@@ -2,7 +2,7 @@
 // the patron. The test reads the database catalogue, so a new table or column about patrons that
 // the export does not cover (or explicitly exclude, with a reason) fails here.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EXPORT_FORMAT, NOT_ABOUT_PATRONS } from '../../src/domain/export.js';
+import { EXPORT_FORMAT, NOT_ABOUT_PATRONS } from '../../src/repositories/export.js';
 import { DEMO } from '../../src/seed/demo.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { AS, type TokenSpec } from '../support/tokens.js';

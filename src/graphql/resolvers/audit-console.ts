@@ -3,26 +3,7 @@
 import type { QueryResolvers } from '../generated/resolvers-types.js';
 
 export const Query: Pick<QueryResolvers, 'auditAccessTimeline' | 'auditLogHealth'> = {
-  auditAccessTimeline: async (_, { patronId, from, to }, ctx) => {
-    ctx.audit.record(
-      patronId,
-      'Query',
-      'auditAccessTimeline',
-      'DISCLOSURE',
-      'custodian',
-      await ctx.authz.custodianBasis(),
-    );
-    return ctx.auditOverview.timeline(patronId, from, to);
-  },
-  auditLogHealth: async (_, __, ctx) => {
-    ctx.audit.record(
-      null,
-      'Query',
-      'auditLogHealth',
-      'DISCLOSURE',
-      'custodian',
-      await ctx.authz.custodianBasis(),
-    );
-    return ctx.auditOverview.health();
-  },
+  auditAccessTimeline: (_, { patronId, from, to }, ctx) =>
+    ctx.auditOverview.timeline(patronId, from, to, ctx.authz.custodianBasis(), ctx.audit),
+  auditLogHealth: (_, __, ctx) => ctx.auditOverview.health(ctx.authz.custodianBasis(), ctx.audit),
 };

@@ -1,4 +1,3 @@
-import { visibleNamedPatrons } from '../../authz/policy.js';
 import type { DisclosureRequestResolvers, QueryResolvers } from '../generated/resolvers-types.js';
 
 export const Query: Pick<
@@ -15,12 +14,6 @@ export const DisclosureRequest: DisclosureRequestResolvers = {
   __resolveReference: async (ref, ctx) => (await ctx.services.disclosures.request(ref.id)) ?? null,
   decisionDesignationId: (r) => r.designationId,
   // A patron named on a request with others sees only themself among them.
-  patrons: async (r, _, ctx) => {
-    const decision = await ctx.authz.decideDisclosure(
-      r,
-      await ctx.repos.disclosures.patronIdsOf.load(r.id),
-    );
-    return visibleNamedPatrons(decision, ctx.principal, await ctx.services.disclosures.patrons(r));
-  },
+  patrons: (r, _, ctx) => ctx.services.disclosures.namedPatrons(r, ctx.authz),
   events: (r, _, ctx) => ctx.services.disclosures.events(r),
 };

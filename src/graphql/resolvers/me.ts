@@ -4,19 +4,9 @@ import type {
   GuardianGrantResolvers,
   MutationResolvers,
   PatronResolvers,
-  PiiCategory,
   QueryResolvers,
 } from '../generated/resolvers-types.js';
-
-const PII_CATEGORIES = new Set<string>([
-  'IDENTITY',
-  'CIRCULATION',
-  'FINES',
-  'ONLINE_SERVICES',
-  'REFERENCE',
-  'DISCLOSURE',
-]);
-const isPiiCategory = (c: string): c is PiiCategory => PII_CATEGORIES.has(c);
+import { isPiiCategory } from '../../domain/vocabulary.js';
 
 export const Query: Pick<QueryResolvers, 'me' | 'myDataExport'> = {
   me: (_, __, ctx) => ctx.services.account.me(ctx.principal),

@@ -1,4 +1,4 @@
-// Issue 2: the staff-dashboard queries work for the Director with a stated purpose, and nothing
+// The staff-dashboard queries work for the Director with a stated purpose, and nothing
 // personal resolves without a token or for another patron.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';

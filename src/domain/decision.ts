@@ -1,6 +1,7 @@
 // The outcome of one access check. Every grant names its basis, and the row it rests on
 // (designation, disclosure request, consent, guardian grant or vendor), for the audit log.
-import type { AccessBasis } from '../graphql/generated/resolvers-types.js';
+import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
+import type { AccessBasis } from './vocabulary.js';
 
 export type Grant = {
   readonly granted: true;
@@ -25,3 +26,9 @@ export const PURPOSE_REQUIRED: Denial = Object.freeze({
 });
 /** No token at all: the caller should authenticate, whatever record it asked for. */
 export const UNAUTHENTICATED: Denial = Object.freeze({ granted: false, reason: 'UNAUTHENTICATED' });
+
+/** An approved disclosure request and the patrons it names: a fact the policy grants on. */
+export interface Approval {
+  request: DisclosureRequestRow;
+  patronIds: ReadonlySet<string>;
+}

@@ -1,4 +1,4 @@
-// Issue 2 / STYLE 5: lookups by key are batched. 100 entity representations cost one SQL query,
+// STYLE 5: lookups by key are batched. 100 entity representations cost one SQL query,
 // and a page of 100 patrons with their loans and fines a small, fixed number.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';

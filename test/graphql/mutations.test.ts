@@ -1,4 +1,4 @@
-// Issue 2: the desk's mutations work, and bad input gets a typed error and changes nothing
+// The desk's mutations work, and bad input gets a typed error and changes nothing
 // (invariant 7).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';

@@ -28,7 +28,7 @@ import { accountPinFailures, consents, guardianGrants, patrons } from '../db/sch
 import { auditEvents } from '../db/schema/audit.sql.js';
 import { referenceConsults } from '../db/schema/reference.sql.js';
 import { vendorEnrolments, vendorPinFailures, vendors } from '../db/schema/vendors.sql.js';
-import { notFound } from '../graphql/errors.js';
+import { notFound } from '../domain/errors.js';
 import { queryRows } from '../audit/sql.js';
 
 export const EXPORT_FORMAT = 'mpl-patron-data-export/1';
