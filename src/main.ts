@@ -9,9 +9,12 @@ import { DataDirInUseError, EXIT_DATA_DIR_IN_USE } from './db/data-dir-lock.js';
 import { verifierFromConfig } from './auth/verifier.js';
 import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
 import { startServer } from './server.js';
+import { startTelemetry } from './telemetry/index.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
+// OTLP tracing when the standard OTEL_* variables ask for it; otherwise nothing is loaded.
+const telemetry = await startTelemetry();
 const database = await openDatabase(serverDatabaseOptions(config)).catch((err: unknown) => {
   if (!(err instanceof DataDirInUseError)) throw err;
   logger.fatal({ reason: err.reason, holderPid: err.holder?.pid }, err.message);
@@ -52,9 +55,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    server
+      .stop()
+      .then(() => telemetry?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   });
 }

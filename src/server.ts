@@ -52,6 +52,7 @@ import { witnessesFromConfig } from './audit/witness.js';
 import { assertRuntimeRole } from './db/roles.js';
 import { tlsServerOptions } from './http/tls.js';
 import { startRetentionSchedule } from './retention/schedule.js';
+import { telemetryState } from './telemetry/index.js';
 
 export interface ServerDeps {
   config: Config;
@@ -174,6 +175,9 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     maxAccessDays: config.DISCLOSURE_MAX_ACCESS_DAYS,
   };
   const lifecycle: Lifecycle = { accepting: false };
+  // Loaded only when tracing is on (src/telemetry): off, nothing of OpenTelemetry is imported.
+  const tracing = telemetryState.on ? await import('./telemetry/instrument.js') : undefined;
+  tracing?.traceDatabase(database);
   const errors = createErrorHandling(logger);
   const app = express();
   app.disable('x-powered-by');
@@ -197,6 +201,7 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     parseOptions: { maxLexicalTokens: config.MAX_QUERY_TOKENS },
     validationRules: limitValidationRules(config, metrics),
     plugins: [
+      ...(tracing ? [tracing.graphqlTracing()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageDisabled(),
       // Inline traces (ftv1) would hand error messages and timings to whoever sends the header.
@@ -214,6 +219,7 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
   });
   await apollo.start();
 
+  if (tracing) app.use(tracing.httpTracing());
   // Every answer, including 401/413 and the operations endpoints, is no-store and cookie-free.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
