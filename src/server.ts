@@ -53,6 +53,7 @@ import { assertRuntimeRole } from './db/roles.js';
 import { tlsServerOptions } from './http/tls.js';
 import { startRetentionSchedule } from './retention/schedule.js';
 import { telemetryState } from './telemetry/index.js';
+import { explorerHandler } from './http/explorer.js';
 
 export interface ServerDeps {
   config: Config;
@@ -236,6 +237,9 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     next();
   });
   app.use(operationsRoutes(database, metrics, lifecycle));
+  // GraphiQL for a browser outside production; it serves a page, never data.
+  const explorer = explorerHandler(config.NODE_ENV);
+  if (explorer) app.get('/graphql', explorer);
   app.use(
     '/graphql',
     // The router secret is checked before express.json reads a byte of the body.
