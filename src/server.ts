@@ -177,7 +177,9 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
   };
   const lifecycle: Lifecycle = { accepting: false };
   // Loaded only when tracing is on (src/telemetry): off, nothing of OpenTelemetry is imported.
-  const tracing = telemetryState.on ? await import('./telemetry/instrument.js') : undefined;
+  const tracing = telemetryState.on
+    ? await (await import('./telemetry/instrument.js')).loadTracing()
+    : undefined;
   tracing?.traceDatabase(database);
   const errors = createErrorHandling(logger);
   const app = express();

@@ -22,7 +22,7 @@ let tracing: { shutdown(): Promise<void> };
 let t: TestServer;
 
 beforeAll(async () => {
-  tracing = startTracing(new SimpleSpanProcessor(exporter));
+  tracing = await startTracing(new SimpleSpanProcessor(exporter));
   t = await startTestServer();
 });
 
