@@ -119,7 +119,7 @@ const schema = z
      * /graphql request without it is refused (401) before its body is read. Required in production.
      */
     ROUTER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    // Limits against abuse (README "Running behind a router" lists them with their defaults).
+    // Limits against abuse (docs/rate-limits-and-errors.md; README "Configuration" lists the defaults).
     /** Deepest selection nesting of an operation (fragments flattened). */
     MAX_QUERY_DEPTH: limit(10),
     /** Aliased fields in one operation. */
@@ -143,7 +143,7 @@ const schema = z
     REFUSAL_WINDOW_SECONDS: limit(60),
     /** How long a principal past the limit gets 429, in seconds. */
     REFUSAL_BLOCK_SECONDS: limit(300),
-    // Retention (regulation 5): days each category keeps its patron link; see README "Retention and statistics".
+    // Retention (regulation 5): days each category keeps its patron link; see docs/retention.md.
     /** Returned loans, from return (or from the close of the last fine on the loan). 0: at the next run. */
     RETENTION_LOAN_DAYS: days.default(0),
     /** Paid or waived fines, from the day they closed. */

@@ -10,9 +10,12 @@ import { verifierFromConfig } from './auth/verifier.js';
 import { isEmpty, seedDemo, DEMO } from './seed/demo.js';
 import { startServer } from './server.js';
 import { devTokenMinter } from './http/console-dev.js';
+import { startTelemetry } from './telemetry/index.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL);
+// OTLP tracing when the standard OTEL_* variables ask for it; otherwise nothing is loaded.
+const telemetry = await startTelemetry();
 const database = await openDatabase(serverDatabaseOptions(config)).catch((err: unknown) => {
   if (!(err instanceof DataDirInUseError)) throw err;
   logger.fatal({ reason: err.reason, holderPid: err.holder?.pid }, err.message);
@@ -54,9 +57,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
-    server.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    server
+      .stop()
+      .then(() => telemetry?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   });
 }

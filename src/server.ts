@@ -55,6 +55,8 @@ import { startRetentionSchedule } from './retention/schedule.js';
 import { AuditHealth } from './audit/health.js';
 import { lazyConsoleRoutes } from './http/console-route.js';
 import type { DevTokenMinter } from './http/console-dev.js';
+import { telemetryState } from './telemetry/state.js';
+import { explorerHandler } from './http/explorer.js';
 
 export interface ServerDeps {
   config: Config;
@@ -193,6 +195,11 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     maxAccessDays: config.DISCLOSURE_MAX_ACCESS_DAYS,
   };
   const lifecycle: Lifecycle = { accepting: false };
+  // Loaded only when tracing is on (src/telemetry): off, nothing of OpenTelemetry is imported.
+  const tracing = telemetryState.on
+    ? await (await import('./telemetry/instrument.js')).loadTracing()
+    : undefined;
+  tracing?.traceDatabase(database);
   const errors = createErrorHandling(logger);
   const app = express();
   app.disable('x-powered-by');
@@ -216,6 +223,7 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     parseOptions: { maxLexicalTokens: config.MAX_QUERY_TOKENS },
     validationRules: limitValidationRules(config, metrics),
     plugins: [
+      ...(tracing ? [tracing.graphqlTracing()] : []),
       ApolloServerPluginDrainHttpServer({ httpServer: http }),
       ApolloServerPluginLandingPageDisabled(),
       // Inline traces (ftv1) would hand error messages and timings to whoever sends the header.
@@ -233,6 +241,7 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
   });
   await apollo.start();
 
+  if (tracing) app.use(tracing.httpTracing());
   // Every answer, including 401/413 and the operations endpoints, is no-store and cookie-free.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
@@ -249,6 +258,9 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     next();
   });
   app.use(operationsRoutes(database, metrics, lifecycle));
+  // GraphiQL for a browser outside production; it serves a page, never data.
+  const explorer = explorerHandler(config.NODE_ENV);
+  if (explorer) app.get('/graphql', explorer);
   // The one Apollo middleware, kept for the console's own entry to it.
   let graphql: RequestHandler;
   app.use(

@@ -24,11 +24,12 @@ export function operationsRoutes(
   lifecycle: Lifecycle,
 ): Router {
   const router = Router();
-  /** Liveness: the process serves HTTP and its database answers. */
-  router.get('/health', async (_req, res) => {
-    if (await databaseAnswers(database))
-      res.status(200).json({ status: 'ok', database: database.kind });
-    else res.status(503).json({ status: 'unavailable' });
+  /**
+   * Liveness: the process serves HTTP. Never the database: an outage would make the orchestrator
+   * restart every replica, which cures nothing; readiness takes them out of the pool instead.
+   */
+  router.get('/health', (_req, res) => {
+    res.status(200).json({ status: 'ok', database: database.kind });
   });
   /** Readiness: send traffic here. False while starting or draining, so a replica leaves the pool before it stops. */
   router.get('/ready', async (_req, res) => {
