@@ -108,7 +108,10 @@ export class AuditWriter {
     rows: readonly AuditRow[],
   ): Promise<ChainPosition | null> {
     if (!rows.length) return null;
-    const chain = await this.chainId();
+    // Not registered yet (a mutation is this process's first audited request): register through
+    // the caller's transaction, since the embedded database's one connection is held by it; not
+    // remembered, as the transaction may yet roll back (the next append registers it for good).
+    const chain = this.chain ? await this.chain : await openChain(tx, this.writerId);
     this.stats.appends++;
     const [head] = await appendStatement(tx, chain, [requestOf(ctx, facts, rows)]);
     return { seq: Number(head!.last_seq), hash: head!.last_hash };
@@ -116,11 +119,8 @@ export class AuditWriter {
 
   /** Registers this writer's chain on first use (again after a failure: the database may be back). */
   private chainId(): Promise<number> {
-    this.chain ??= queryRows<{ id: number }>(
-      this.db,
-      sql`select audit_open_chain(${this.writerId}) as id`,
-    ).then(
-      ([row]) => Number(row!.id),
+    this.chain ??= openChain(this.db, this.writerId).then(
+      (id) => id,
       (err: unknown) => {
         this.chain = null;
         throw err;
@@ -402,4 +402,13 @@ export function documentHash(
     documentHashes.set(queryHash, hash);
   }
   return hash;
+}
+
+/** The id of the chain named `writerId`, registered if it is new (audit_open_chain is idempotent). */
+async function openChain(db: Db, writerId: string): Promise<number> {
+  const [row] = await queryRows<{ id: number }>(
+    db,
+    sql`select audit_open_chain(${writerId}) as id`,
+  );
+  return Number(row!.id);
 }
