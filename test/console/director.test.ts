@@ -219,7 +219,7 @@ describe('accessibility', () => {
       .waitFor();
     await check('audit-explorer');
     await page.getByRole('button', { name: 'Log health' }).click();
-    await page.getByText('Last signed checkpoint').waitFor();
+    await page.getByText('Last signed head').waitFor();
     await check('log-health');
     expect(found).toEqual({
       'queue-axe': [],
