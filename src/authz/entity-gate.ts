@@ -15,7 +15,10 @@ type Reference = { id?: unknown };
 type ResolveReference = (ref: Reference, ctx: GraphQLContext, info: GraphQLResolveInfo) => unknown;
 
 /** The decision for one representation, from the row the type's own resolver found (or null). */
-const GATES: Record<string, (ctx: GraphQLContext, id: string, row: unknown) => unknown> = {
+const GATES: Record<
+  string,
+  (ctx: GraphQLContext, id: string, row: unknown) => Decision | Promise<Decision>
+> = {
   Patron: (ctx, id) => ctx.authz.reach(id),
   Loan: (ctx, _id, row) => lookupDecision(ctx, 'Loan', row),
   Fine: (ctx, _id, row) => lookupDecision(ctx, 'Fine', row),
@@ -33,7 +36,7 @@ function gated(typeName: string, resolve: ResolveReference): ResolveReference {
   const gate: ResolveReference = async (ref, ctx, info) => {
     const row = await resolve(ref, ctx, info);
     const id = typeof ref.id === 'string' ? ref.id : '';
-    const decision = (await decide(ctx, id, row)) as Decision;
+    const decision = await decide(ctx, id, row);
     if (decision.granted) return row;
     const refusal = toRuleResult(decision);
     // Only a patron that exists is named, as for root refusals: an unknown id leaves no trace.
