@@ -95,12 +95,12 @@ export class AuditHealth {
   async read(): Promise<AuditLogHealthNode> {
     const stale =
       !this.last || this.now().getTime() - this.last.finishedAt.getTime() > this.maxAgeMs;
+    // The answer is the state when asked: a verification started now is running, not finished,
+    // even if it ends (a small log) before the log's state below has been read.
+    const lastVerification = this.last;
     if (stale) void this.verifyInBackground();
-    return {
-      ...(await logState(this.db, this.witnesses)),
-      lastVerification: this.last,
-      verificationRunning: this.running !== null,
-    };
+    const verificationRunning = this.running !== null;
+    return { ...(await logState(this.db, this.witnesses)), lastVerification, verificationRunning };
   }
 
   /** Starts a verification unless one is running; resolves when that one finishes. */

@@ -284,6 +284,16 @@ async function walkChain(
       lastSeq + 1,
       `rows ${lastSeq + 1}..${lastSigned} are missing: a checkpoint signed seq ${lastSigned}`,
     );
+  // Rows past the head read at the start may have been appended since (an append moves the head
+  // in the same transaction as its rows): the head now says whether they are the writer's.
+  if (chain.id !== null && chain.headSeq < lastSeq) {
+    const [now] = await db.select().from(auditChains).where(eq(auditChains.id, chain.id));
+    if (now && now.headSeq >= lastSeq) {
+      if (now.headSeq === lastSeq && now.headHash !== previous && clean())
+        find(lastSeq, `the chain's head does not match row ${lastSeq}`);
+      return { findings, rows, dropped };
+    }
+  }
   if (chain.headSeq > lastSeq && clean())
     find(
       lastSeq + 1,
