@@ -6,11 +6,11 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CATALOGUE_SDL, startCatalogue, type RunningSubgraph } from '../../src/graph/catalogue.js';
 import { buildSchema } from '../../src/graphql/schema.js';
 import { demoCardNumber } from '../../src/seed/demo.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -19,45 +19,8 @@ import { AS, type TokenSpec } from '../support/tokens.js';
 const SECRET = 'router-secret-for-tests-0123456789abcdef';
 const ROOT_FIELDS = Object.keys(buildSchema().getQueryType()!.getFields());
 
-// --- the catalogue subgraph: owns Item (key id); knows which loan a copy is currently out on ---
-const CATALOGUE_SDL = parse(`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
-  "A catalogue item."
-  type Item @key(fields: "id") {
-    id: ID!
-    title: String!
-    "The loan this copy is out on (a reference into the patron-records subgraph)."
-    currentLoan: Loan
-  }
-  type Loan @key(fields: "id", resolvable: false) {
-    id: ID!
-  }
-  type Query {
-    item(id: ID!): Item
-  }
-`);
-const ITEMS: Record<string, { title: string; currentLoan?: string }> = {
-  item_analyticalengine: {
-    title: 'Sketch of the Analytical Engine',
-    currentLoan: 'loan_adacurrent',
-  },
-  item_notesonbabbage: { title: 'Notes on Babbage' },
-  item_thingsfallapart: { title: 'Things Fall Apart', currentLoan: 'loan_bencurrent' },
-  item_jazzrecords: { title: 'Jazz Records', currentLoan: 'loan_benoverdue' },
-};
-const item = (id: string) =>
-  ITEMS[id] ? { id, title: ITEMS[id].title, currentLoanId: ITEMS[id].currentLoan ?? null } : null;
-const catalogueResolvers = {
-  Query: { item: (_: unknown, { id }: { id: string }) => item(id) },
-  Item: {
-    __resolveReference: (ref: { id: string }) => item(ref.id),
-    currentLoan: (i: { currentLoanId: string | null }) =>
-      i.currentLoanId ? { id: i.currentLoanId } : null,
-  },
-};
-
 let patrons: TestServer;
-let catalogue: { server: ApolloServer; url: string };
+let catalogue: RunningSubgraph;
 let gateway: { server: ApolloServer; url: string };
 let supergraph: ReturnType<typeof composeServices>;
 
@@ -70,14 +33,8 @@ async function patronsSdl(): Promise<string> {
 
 beforeAll(async () => {
   patrons = await startTestServer({ env: { ROUTER_SECRET: SECRET } });
-  const catalogueServer = new ApolloServer({
-    schema: buildSubgraphSchema([{ typeDefs: CATALOGUE_SDL, resolvers: catalogueResolvers }]),
-  });
-  catalogue = {
-    server: catalogueServer,
-    url: (await startStandaloneServer(catalogueServer, { listen: { port: 0, host: '127.0.0.1' } }))
-      .url,
-  };
+  // The same catalogue subgraph `npm run graph` starts (owns Item; knows a copy's current loan).
+  catalogue = await startCatalogue(0);
 
   supergraph = composeServices([
     { name: 'patrons', url: patrons.url, typeDefs: parse(await patronsSdl()) },
@@ -110,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.server.stop();
-  await catalogue?.server.stop();
+  await catalogue?.stop();
   await patrons?.stop();
 });
 
