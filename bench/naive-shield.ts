@@ -11,9 +11,9 @@
 import type { GraphQLSchema } from 'graphql';
 import { allow, deny, rule, shield, type IRules } from 'graphql-shield';
 import { isStaff } from '../src/auth/principal.js';
-import { classifyFields, type FieldClass } from '../src/authz/classification.js';
-import { ROOT_RULES } from '../src/authz/permissions.js';
-import { isFactsType, recordFacts } from '../src/authz/records.js';
+import { classifyFields, type FieldClass } from '../src/authz/policy/classification.js';
+import { ROOT_RULES } from '../src/authz/shield/permissions.js';
+import { isFactsType, recordFacts } from '../src/authz/policy/records.js';
 import type { DisclosureRequestRow, DisclosureEventRow } from '../src/db/schema/disclosures.sql.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
 

@@ -16,7 +16,7 @@ import type { TokenVerifier } from '../src/auth/jwt.js';
 import { verifierFromConfig } from '../src/auth/verifier.js';
 import { buildUnprotectedSchema } from '../src/graphql/schema.js';
 import { createSubgraphApp } from '../src/server.js';
-import type { AccessControl, ListScope } from '../src/authz/policy.js';
+import type { AccessControl, ListScope } from '../src/authz/policy/access-control.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
 import { naiveShield } from './naive-shield.js';
 

@@ -55,6 +55,23 @@ test('no file under src/domain/ imports graphql or src/graphql/', () => {
   expect(offending).toEqual([]);
 });
 
+test('src/authz/ reads top down: the policy clauses know nothing of the shield or its fast path', () => {
+  const authz = sources.filter((f) => f.startsWith('src/authz/'));
+  expect(new Set(authz.map((f) => f.split('/')[2]))).toEqual(
+    new Set(['policy', 'shield', 'runtime']),
+  );
+  const offending = authz
+    .filter((f) => f.startsWith('src/authz/policy/'))
+    .flatMap((f) =>
+      imports(f)
+        .filter(({ from }) =>
+          /graphql-shield|graphql-middleware|\/shield\/|\/runtime\/|\/graphql\//.test(from),
+        )
+        .map(({ from }) => `${f} → ${from}`),
+    );
+  expect(offending).toEqual([]);
+});
+
 const TABLE_OWNERS = ['src/repositories/', 'src/db/', 'src/audit/', 'src/retention/'];
 /** Writers of rows outside those folders, each for a reason of its own. */
 const TABLE_EXCEPTIONS = [

@@ -1,6 +1,6 @@
 // The patron's own account (regulation 11): contact information, notification preferences, PIN,
 // checkout history on/off; and guardian views of a child's record (regulation 14). Who may call
-// what is decided by the rule tree (src/authz/rules-account.ts); this file owns the domain rules.
+// what is decided by the rule tree (src/authz/shield/rules-account.ts); this file owns the domain rules.
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { GuardianGrantNode } from './nodes.js';

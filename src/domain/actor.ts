@@ -2,7 +2,7 @@
 // policy (the Director, or an active designation), never from a claim the client could choose.
 import type { Principal } from '../auth/principal.js';
 import type { AccessPurpose } from '../auth/purpose.js';
-import type { AccessControl } from '../authz/policy.js';
+import type { AccessControl } from '../authz/policy/access-control.js';
 import type { Actor } from './disclosure-workflow.js';
 
 const STAFF_ROLE_ORDER = ['director', 'circulation', 'reference', 'volunteer'] as const;

@@ -1,6 +1,6 @@
 // Reading the audit log: the custodian's event search, a patron's access log, and the release
 // record of a disclosure request.
-import type { AccessControl } from '../authz/policy.js';
+import type { AccessControl } from '../authz/policy/access-control.js';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
 import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { Repositories } from '../repositories/repositories.js';

@@ -2,7 +2,7 @@
 // history (regulation 11) or a fine on it is still open (it then waits for retention).
 import { z } from 'zod';
 import type { LoanRow } from '../db/schema/circulation.sql.js';
-import type { ListScope } from '../authz/policy.js';
+import type { ListScope } from '../authz/policy/access-control.js';
 import { badInput, conflict, notFound } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import {

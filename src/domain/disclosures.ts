@@ -2,7 +2,11 @@
 // every read first lets lapsed approvals expire (once per GraphQL request).
 import type { DisclosureEventRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
 import type { PatronRow } from '../db/schema/patrons.sql.js';
-import { visibleNamedPatrons, type AccessControl, type ListScope } from '../authz/policy.js';
+import {
+  visibleNamedPatrons,
+  type AccessControl,
+  type ListScope,
+} from '../authz/policy/access-control.js';
 import type { Repositories } from '../repositories/repositories.js';
 import {
   decodeCursor,

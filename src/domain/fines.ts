@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { FineRow } from '../db/schema/fines.sql.js';
 import type { PaymentNode } from './nodes.js';
-import type { ListScope } from '../authz/policy.js';
+import type { ListScope } from '../authz/policy/access-control.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput, conflict, notFound } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
 import type { Principal } from '../auth/principal.js';
-import type { ListScope } from '../authz/policy.js';
+import type { ListScope } from '../authz/policy/access-control.js';
 import { notFound } from './errors.js';
 import type { Repositories } from '../repositories/repositories.js';
 import {

@@ -2,7 +2,7 @@
 // card verification that tells a vendor four things and nothing else about the person.
 import { z } from 'zod';
 import { recordAccess, type AuditTrail } from '../audit/trail.js';
-import { cardDecision } from '../authz/vendor-card.js';
+import { cardDecision } from '../authz/policy/vendor-card.js';
 import type { Principal } from '../auth/principal.js';
 import { isStaff } from '../auth/principal.js';
 import type { VendorEnrolmentRow, VendorRow } from '../db/schema/vendors.sql.js';

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Principal } from '../auth/principal.js';
 import type { AccessPurpose } from '../auth/purpose.js';
 import type { Db } from '../db/client.js';
-import { AccessControl } from '../authz/policy.js';
+import { AccessControl } from '../authz/policy/access-control.js';
 import { AuditBuffer } from '../audit/buffer.js';
 import { AuditOverview } from '../audit/overview.js';
 import type { AuditHealth } from '../audit/health.js';

@@ -7,10 +7,10 @@ import {
   type IMiddlewareTypeMap,
 } from 'graphql-middleware';
 import type { IRules } from 'graphql-shield';
-import { buildPermissions, fieldRules, ruleTree } from '../authz/permissions.js';
-import { guardEntities } from '../authz/entity-gate.js';
-import { alwaysAllowedFields, withoutPassThrough } from '../authz/pass-through.js';
-import { withSyncAnswers } from '../authz/sync-answer.js';
+import { buildPermissions, fieldRules, ruleTree } from '../authz/shield/permissions.js';
+import { guardEntities } from '../authz/shield/entity-gate.js';
+import { alwaysAllowedFields, withoutPassThrough } from '../authz/runtime/pass-through.js';
+import { withSyncAnswers } from '../authz/runtime/sync-answer.js';
 import { resolvers } from './resolvers/index.js';
 import { loadTypeDefs } from './sdl.js';
 

@@ -2,7 +2,7 @@
 // markers) from the rule engine and the SDL's classification. `--check` exits 1 if it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { policyMatrix } from '../authz/matrix.js';
+import { policyMatrix } from './policy-matrix-fixture.js';
 import { buildUnprotectedSchema } from '../graphql/schema.js';
 import { createLogger } from '../logger.js';
 

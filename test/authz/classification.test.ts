@@ -4,8 +4,12 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { isObjectType, parse } from 'graphql';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { classifyFields, UnclassifiedFieldError } from '../../src/authz/classification.js';
-import { buildPermissions, derivedTypeRules, ROOT_RULES } from '../../src/authz/permissions.js';
+import { classifyFields, UnclassifiedFieldError } from '../../src/authz/policy/classification.js';
+import {
+  buildPermissions,
+  derivedTypeRules,
+  ROOT_RULES,
+} from '../../src/authz/shield/permissions.js';
 import { buildUnprotectedSchema } from '../../src/graphql/schema.js';
 import { schemaDir } from '../../src/graphql/sdl.js';
 

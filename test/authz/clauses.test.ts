@@ -1,8 +1,8 @@
 // One test per condition of the policy, each naming the MNG-1 clause it proves, over the real
 // HTTP server with real signed tokens. The leak test covers every field; these read as the policy.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AccessControl } from '../../src/authz/policy.js';
-import { patronFacts, recordFacts } from '../../src/authz/records.js';
+import { AccessControl } from '../../src/authz/policy/access-control.js';
+import { patronFacts, recordFacts } from '../../src/authz/policy/records.js';
 import { principalFromClaims } from '../../src/auth/principal.js';
 import type { AccessPurpose } from '../../src/auth/purpose.js';
 import { createRepositories } from '../../src/repositories/repositories.js';

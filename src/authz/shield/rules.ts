@@ -3,17 +3,17 @@
 // is wrapped in not(), which would turn a thrown error into an allow.
 import { rule } from 'graphql-shield';
 import type { GraphQLResolveInfo } from 'graphql';
-import { ACCESS_PURPOSES } from '../auth/purpose.js';
-import { isStaff } from '../auth/principal.js';
-import type { DisclosureRequestRow, DisclosureEventRow } from '../db/schema/disclosures.sql.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired, unauthenticated } from '../domain/errors.js';
-import type { PiiCategory } from '../domain/vocabulary.js';
-import type { Decision } from '../domain/decision.js';
-import type { AuditRow } from '../audit/buffer.js';
-import { isFactsType, recordFacts, type FactsType } from './records.js';
-import { disclosureFieldDecision, type FieldFlags } from './policy.js';
-import { addField, decisionRow, outcomeRow, recordAccess } from '../audit/trail.js';
+import { ACCESS_PURPOSES } from '../../auth/purpose.js';
+import { isStaff } from '../../auth/principal.js';
+import type { DisclosureRequestRow, DisclosureEventRow } from '../../db/schema/disclosures.sql.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { forbidden, purposeRequired, unauthenticated } from '../../domain/errors.js';
+import type { PiiCategory } from '../../domain/vocabulary.js';
+import type { Decision } from '../../domain/decision.js';
+import type { AuditRow } from '../../audit/buffer.js';
+import { isFactsType, recordFacts, type FactsType } from '../policy/records.js';
+import { disclosureFieldDecision, type FieldFlags } from '../policy/access-control.js';
+import { addField, decisionRow, outcomeRow, recordAccess } from '../../audit/trail.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 

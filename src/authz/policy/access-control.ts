@@ -4,12 +4,12 @@
 // decides, and when none applies the answer is FORBIDDEN. Facts that need the database
 // (designation, approvals, consents, grants, vendor) load once per request.
 import type DataLoader from 'dataloader';
-import type { AccessPurpose } from '../auth/purpose.js';
-import { isStaff, type Principal } from '../auth/principal.js';
-import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
-import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
-import type { VendorRow } from '../db/schema/vendors.sql.js';
-import type { PiiCategory } from '../domain/vocabulary.js';
+import type { AccessPurpose } from '../../auth/purpose.js';
+import { isStaff, type Principal } from '../../auth/principal.js';
+import type { DesignationRow, DisclosureRequestRow } from '../../db/schema/disclosures.sql.js';
+import type { ConsentRow, GuardianGrantRow } from '../../db/schema/patrons.sql.js';
+import type { VendorRow } from '../../db/schema/vendors.sql.js';
+import type { PiiCategory } from '../../domain/vocabulary.js';
 import {
   FORBIDDEN,
   PURPOSE_REQUIRED,
@@ -17,7 +17,7 @@ import {
   grant,
   type Approval,
   type Decision,
-} from '../domain/decision.js';
+} from '../../domain/decision.js';
 import { patronFacts, type RecordFacts } from './records.js';
 
 export interface FieldFlags {

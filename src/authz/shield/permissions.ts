@@ -4,8 +4,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { allow, deny, or, shield, type IRules } from 'graphql-shield';
 import { explicitRules, type ExplicitRules, type FieldRule } from './explicit-rules.js';
-import { forbidden } from '../domain/errors.js';
-import { classifyFields, type FieldClass } from './classification.js';
+import { forbidden } from '../../domain/errors.js';
+import { classifyFields, type FieldClass } from '../policy/classification.js';
 import { auditedRootRules } from './root-rules.js';
 import {
   canLookUp,

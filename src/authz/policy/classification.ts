@@ -2,7 +2,7 @@
 // and the README's policy matrix are derived from this map, and an object-type field without a
 // classification stops the server from building its schema.
 import { isObjectType, type GraphQLSchema, type ConstArgumentNode } from 'graphql';
-import type { PiiCategory } from '../domain/vocabulary.js';
+import type { PiiCategory } from '../../domain/vocabulary.js';
 
 export type FieldClass =
   | { kind: 'pii'; category: PiiCategory; staffVisible: boolean; vendorShared: boolean }

@@ -1,9 +1,9 @@
 // The subject and basis of a mutation the rule tree allowed, for its audit row (the row commits in
 // the mutation's own transaction: src/audit/mutation.ts). The root rule made the decision; this
 // names what it rested on, in the same order the rules check it.
-import { isStaff, type Principal } from '../auth/principal.js';
-import { grant, type Grant } from '../domain/decision.js';
-import type { AccessControl } from './policy.js';
+import { isStaff, type Principal } from '../../auth/principal.js';
+import { grant, type Grant } from '../../domain/decision.js';
+import type { AccessControl } from '../policy/access-control.js';
 
 type Args = Record<string, unknown>;
 

@@ -10,10 +10,14 @@ import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosu
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
 import type { PiiCategory } from '../domain/vocabulary.js';
-import { classifyFields } from './classification.js';
+import { classifyFields } from '../authz/policy/classification.js';
 import type { Decision } from '../domain/decision.js';
-import { AccessControl, type AccessFactsSource, type FieldFlags } from './policy.js';
-import { patronFacts, type RecordFacts } from './records.js';
+import {
+  AccessControl,
+  type AccessFactsSource,
+  type FieldFlags,
+} from '../authz/policy/access-control.js';
+import { patronFacts, type RecordFacts } from '../authz/policy/records.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const DAY = 86_400_000;

@@ -5,10 +5,10 @@
 import type { GraphQLField, GraphQLResolveInfo } from 'graphql';
 import { getNamedType, getNullableType, isScalarType } from 'graphql';
 import { allow, deny, rule, type IRules } from 'graphql-shield';
-import type { GraphQLContext } from '../graphql/context.js';
-import { badInput, DomainError, forbidden } from '../domain/errors.js';
-import { isWellFormedId } from '../domain/ids.js';
-import { outcomeRow } from '../audit/trail.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { badInput, DomainError, forbidden } from '../../domain/errors.js';
+import { isWellFormedId } from '../../domain/ids.js';
+import { outcomeRow } from '../../audit/trail.js';
 
 /** One field's rule (graphql-shield does not export its ShieldRule type from the package root). */
 type RootRule = Exclude<IRules, Record<string, unknown>>;

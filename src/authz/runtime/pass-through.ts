@@ -6,7 +6,7 @@
 // Fields with any other rule, including the fallback (deny) of fields with no rule, keep theirs.
 import { allow } from 'graphql-shield';
 import type { IMiddlewareFieldMap } from 'graphql-middleware';
-import type { ExplicitRules } from './explicit-rules.js';
+import type { ExplicitRules } from '../shield/explicit-rules.js';
 import { mapFieldMiddleware } from './field-middleware.js';
 
 /** "Type.field" of every field whose rule is exactly `allow`, in the explicit tree the shield was built from. */

@@ -2,10 +2,10 @@
 // The workflow checks the same again against its transition table (src/domain/disclosure-workflow.ts);
 // these rules answer first so that a caller without standing learns nothing from the service.
 import { rule } from 'graphql-shield';
-import { ACCESS_PURPOSES } from '../auth/purpose.js';
-import { isStaff } from '../auth/principal.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import { forbidden, purposeRequired } from '../domain/errors.js';
+import { ACCESS_PURPOSES } from '../../auth/purpose.js';
+import { isStaff } from '../../auth/principal.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { forbidden, purposeRequired } from '../../domain/errors.js';
 
 const NO_CACHE = { cache: 'no_cache' } as const;
 

@@ -9,9 +9,9 @@
 // passes on unchanged (true, an Error), the shield's own middleware evaluates the field instead.
 import type { GraphQLResolveInfo } from 'graphql';
 import type { IMiddlewareFieldMap } from 'graphql-middleware';
-import type { GraphQLContext } from '../graphql/context.js';
-import type { SyncAnswerRule } from './rules.js';
-import type { ExplicitRules } from './explicit-rules.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import type { SyncAnswerRule } from '../shield/rules.js';
+import type { ExplicitRules } from '../shield/explicit-rules.js';
 import { mapFieldMiddleware } from './field-middleware.js';
 
 /** A field middleware as graphql-middleware calls it (the package does not export this type). */
