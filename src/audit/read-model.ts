@@ -1,13 +1,13 @@
 // Reading the audit log: the custodian's filtered, paged view of events, and a patron's access
 // log (who else read their record). Patrons are found through the pseudonyms of the keys still
 // alive, computed in SQL, so key material never leaves the database.
-import DataLoader from 'dataloader';
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditEvents, type AuditEventRow } from '../db/schema/audit.sql.js';
 import { STAFF_ROLES, type Role } from '../auth/principal.js';
 import { badInput } from '../domain/errors.js';
 import type { AccessBasis, AuditOutcome, PiiCategory } from '../domain/vocabulary.js';
+import { perPatronLoader } from '../repositories/loaders.js';
 import type { Page } from '../repositories/paging.js';
 import { queryRows } from './sql.js';
 
@@ -101,36 +101,17 @@ export class AuditLogReader {
   }
 
   /** A page of each patron's access log; one query per distinct (size, after) however many patrons. */
-  readonly accessLog = new DataLoader<AccessLogKey, Page<AccessLogEntryNode>, string>(
-    async (keys) => {
-      const groups = new Map<string, AccessLogKey[]>();
-      for (const k of keys)
-        groups.set(`${k.size}|${k.afterSeq}`, [
-          ...(groups.get(`${k.size}|${k.afterSeq}`) ?? []),
-          k,
-        ]);
-      const out = new Map<string, Page<AccessLogEntryNode>>();
-      for (const group of groups.values()) {
-        const { size, afterSeq } = group[0]!;
-        const rows = await this.accessLogRows(
-          group.map((k) => k.patronId),
+  readonly accessLog = perPatronLoader<AccessLogKey, Page<AccessLogEntryNode>>(
+    (k) => `${k.size}|${k.afterSeq}`,
+    async ({ size, afterSeq }, patronIds) => {
+      const rows = await this.accessLogRows(patronIds, size, afterSeq);
+      return (patronId) =>
+        toSeqPage(
+          rows.filter((r) => r.patronId === patronId),
           size,
-          afterSeq,
+          (r) => r.lastSeq,
         );
-        for (const k of group) {
-          out.set(
-            accessLogKey(k),
-            toSeqPage(
-              rows.filter((r) => r.patronId === k.patronId),
-              size,
-              (r) => r.lastSeq,
-            ),
-          );
-        }
-      }
-      return keys.map((k) => out.get(accessLogKey(k))!);
     },
-    { cacheKeyFn: accessLogKey },
   );
 
   private async accessLogRows(
@@ -198,8 +179,4 @@ export class AuditLogReader {
       };
     });
   }
-}
-
-function accessLogKey(k: AccessLogKey): string {
-  return `${k.patronId}|${k.size}|${k.afterSeq}`;
 }

@@ -10,6 +10,7 @@ import {
   guardianGrants,
   type GuardianGrantRow,
 } from '../db/schema/patrons.sql.js';
+import { byIdLoader, type ById } from './loaders.js';
 import { countPinFailure, notLockedAt, type PinFailureState } from './pin-failures.js';
 
 export type NewGuardianGrant = typeof guardianGrants.$inferInsert;
@@ -23,7 +24,9 @@ const historyOf = (patronId: string) =>
   );
 
 export class AccountRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.grantById = byIdLoader(db, guardianGrants);
+  }
 
   /** Until when the patron's PIN changes are locked (null: never locked, or no failure on record). */
   async pinLockedUntil(patronId: string): Promise<Date | null> {
@@ -79,14 +82,7 @@ export class AccountRepository {
     return ids.map((id) => rows.filter((r) => r.guardianId === id));
   });
 
-  readonly grantById = new DataLoader<string, GuardianGrantRow | null>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(guardianGrants)
-      .where(inArray(guardianGrants.id, [...ids]));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  readonly grantById: ById<GuardianGrantRow>;
 
   async insertGrant(row: NewGuardianGrant): Promise<GuardianGrantRow> {
     const [created] = await this.db.insert(guardianGrants).values(row).returning();

@@ -1,9 +1,8 @@
 // SQL for reference consultations.
-import DataLoader from 'dataloader';
-import { and, eq, inArray } from 'drizzle-orm';
-import { isWellFormedId } from '../domain/ids.js';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { referenceConsults, type ReferenceConsultRow } from '../db/schema/reference.sql.js';
+import { byIdLoader, type ById, perPatronLoader } from './loaders.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 
 export type NewConsult = typeof referenceConsults.$inferInsert;
@@ -19,55 +18,37 @@ export interface ConsultPageKey {
   afterId: string | null;
 }
 
-const key = (k: ConsultPageKey) =>
-  `${k.patronId}|${k.channel}|${k.librarianId}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
-
 export class ConsultRepository {
-  constructor(private readonly db: Db) {}
+  readonly byId: ById<ReferenceConsultRow>;
 
-  readonly byId = new DataLoader<string, ReferenceConsultRow | null>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(referenceConsults)
-      .where(inArray(referenceConsults.id, ids.filter(isWellFormedId)));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  constructor(private readonly db: Db) {
+    this.byId = byIdLoader(db, referenceConsults);
+  }
 
-  readonly pageOfPatron = new DataLoader<ConsultPageKey, ReferenceConsultRow[], string>(
-    async (keys) => {
-      const groups = new Map<string, ConsultPageKey[]>();
-      for (const k of keys) {
-        const g = `${k.channel}|${k.librarianId}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
-        groups.set(g, [...(groups.get(g) ?? []), k]);
-      }
-      const results = new Map<string, ReferenceConsultRow[]>();
-      for (const group of groups.values()) {
-        const { channel, librarianId, ranges, size, afterId } = group[0]!;
-        const t = referenceConsults;
-        const pages = await pagesPerParent<ReferenceConsultRow>(
-          this.db,
-          {
-            table: t,
-            id: t.id,
-            parent: t.patronId,
-            order: t.startedAt,
-            parentOf: (r) => r.patronId,
-          },
-          group.map((k) => k.patronId),
-          and(
-            channel ? eq(t.channel, channel) : undefined,
-            librarianId ? eq(t.librarianId, librarianId) : undefined,
-            withinRanges(t.startedAt, ranges),
-          ),
-          size,
-          afterId,
-        );
-        for (const k of group) results.set(key(k), pages.get(k.patronId) ?? []);
-      }
-      return keys.map((k) => results.get(key(k)) ?? []);
+  readonly pageOfPatron = perPatronLoader<ConsultPageKey, ReferenceConsultRow[]>(
+    (k) => `${k.channel}|${k.librarianId}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`,
+    async ({ channel, librarianId, ranges, size, afterId }, patronIds) => {
+      const t = referenceConsults;
+      const pages = await pagesPerParent<ReferenceConsultRow>(
+        this.db,
+        {
+          table: t,
+          id: t.id,
+          parent: t.patronId,
+          order: t.startedAt,
+          parentOf: (r) => r.patronId,
+        },
+        patronIds,
+        and(
+          channel ? eq(t.channel, channel) : undefined,
+          librarianId ? eq(t.librarianId, librarianId) : undefined,
+          withinRanges(t.startedAt, ranges),
+        ),
+        size,
+        afterId,
+      );
+      return (patronId) => pages.get(patronId) ?? [];
     },
-    { cacheKeyFn: key },
   );
 
   async insert(row: NewConsult): Promise<ReferenceConsultRow> {

@@ -1,7 +1,6 @@
 // SQL for disclosure requests, the patrons they name, and their event history.
 import DataLoader from 'dataloader';
 import { and, asc, eq, inArray, lte, sql, getTableColumns } from 'drizzle-orm';
-import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import {
   disclosureEvents,
@@ -10,6 +9,7 @@ import {
   type DisclosureEventRow,
   type DisclosureRequestRow,
 } from '../db/schema/disclosures.sql.js';
+import { byIdLoader, type ById, perPatronLoader } from './loaders.js';
 
 export interface DisclosurePageKey {
   patronId: string;
@@ -20,20 +20,12 @@ export interface DisclosurePageKey {
   afterId: string | null;
 }
 
-const key = (k: DisclosurePageKey) =>
-  `${k.patronId}|${k.status}|${k.hideNondisclosedAt?.getTime() ?? ''}|${k.size}|${k.afterId}`;
-
 export class DisclosureRepository {
-  constructor(private readonly db: Db) {}
+  readonly byId: ById<DisclosureRequestRow>;
 
-  readonly byId = new DataLoader<string, DisclosureRequestRow | null>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(disclosureRequests)
-      .where(inArray(disclosureRequests.id, ids.filter(isWellFormedId)));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  constructor(private readonly db: Db) {
+    this.byId = byIdLoader(db, disclosureRequests);
+  }
 
   /** The patron ids each request names. */
   readonly patronIdsOf = new DataLoader<string, string[]>(async (requestIds) => {
@@ -54,63 +46,46 @@ export class DisclosureRepository {
   });
 
   /** Pages of requests naming each patron, newest first, one query per (status, size, after). */
-  readonly pageOfPatron = new DataLoader<DisclosurePageKey, DisclosureRequestRow[], string>(
-    async (keys) => {
-      const out = new Map<string, DisclosureRequestRow[]>();
-      const groups = new Map<string, DisclosurePageKey[]>();
-      for (const k of keys) {
-        const g = `${k.status}|${k.hideNondisclosedAt?.getTime() ?? ''}|${k.size}|${k.afterId}`;
-        groups.set(g, [...(groups.get(g) ?? []), k]);
-      }
-      for (const group of groups.values()) {
-        const { status, hideNondisclosedAt, size, afterId } = group[0]!;
-        const dr = disclosureRequests;
-        const link = disclosureRequestPatrons;
-        const rank =
-          sql<number>`row_number() over (partition by ${link.patronId} order by ${dr.receivedAt} desc, ${dr.id} desc)`.as(
-            'rank',
-          );
-        const ranked = this.db
-          .select({
-            ...getTableColumns(dr),
-            subjectId: sql<string>`${link.patronId}`.as('subject_id'),
-            rank,
-          })
-          .from(dr)
-          .innerJoin(link, eq(link.requestId, dr.id))
-          .where(
-            and(
-              inArray(
-                link.patronId,
-                group.map((k) => k.patronId),
-              ),
-              status ? eq(dr.status, status) : undefined,
-              hideNondisclosedAt
-                ? sql`(${dr.nondisclosureUntil} is null or ${dr.nondisclosureUntil} <= ${hideNondisclosedAt})`
-                : undefined,
-              afterId
-                ? sql`(${dr.receivedAt}, ${dr.id}) < (select received_at, id from disclosure_requests where id = ${afterId})`
-                : undefined,
-            ),
-          )
-          .as('ranked');
-        const rows = await this.db
-          .select()
-          .from(ranked)
-          .where(lte(ranked.rank, size + 1))
-          .orderBy(ranked.rank);
-        for (const k of group) {
-          out.set(
-            key(k),
-            rows
-              .filter((r) => r.subjectId === k.patronId)
-              .map(({ subjectId: _s, rank: _r, ...row }) => row as DisclosureRequestRow),
-          );
-        }
-      }
-      return keys.map((k) => out.get(key(k)) ?? []);
+  readonly pageOfPatron = perPatronLoader<DisclosurePageKey, DisclosureRequestRow[]>(
+    (k) => `${k.status}|${k.hideNondisclosedAt?.getTime() ?? ''}|${k.size}|${k.afterId}`,
+    async ({ status, hideNondisclosedAt, size, afterId }, patronIds) => {
+      const dr = disclosureRequests;
+      const link = disclosureRequestPatrons;
+      const rank =
+        sql<number>`row_number() over (partition by ${link.patronId} order by ${dr.receivedAt} desc, ${dr.id} desc)`.as(
+          'rank',
+        );
+      const ranked = this.db
+        .select({
+          ...getTableColumns(dr),
+          subjectId: sql<string>`${link.patronId}`.as('subject_id'),
+          rank,
+        })
+        .from(dr)
+        .innerJoin(link, eq(link.requestId, dr.id))
+        .where(
+          and(
+            inArray(link.patronId, patronIds),
+            status ? eq(dr.status, status) : undefined,
+            hideNondisclosedAt
+              ? sql`(${dr.nondisclosureUntil} is null or ${dr.nondisclosureUntil} <= ${hideNondisclosedAt})`
+              : undefined,
+            afterId
+              ? sql`(${dr.receivedAt}, ${dr.id}) < (select received_at, id from disclosure_requests where id = ${afterId})`
+              : undefined,
+          ),
+        )
+        .as('ranked');
+      const rows = await this.db
+        .select()
+        .from(ranked)
+        .where(lte(ranked.rank, size + 1))
+        .orderBy(ranked.rank);
+      return (patronId) =>
+        rows
+          .filter((r) => r.subjectId === patronId)
+          .map(({ subjectId: _s, rank: _r, ...row }) => row as DisclosureRequestRow);
     },
-    { cacheKeyFn: key },
   );
 
   async byRequester(requesterId: string): Promise<DisclosureRequestRow[]> {

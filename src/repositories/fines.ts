@@ -1,9 +1,9 @@
 // SQL for fines and their payments.
 import DataLoader from 'dataloader';
 import { and, eq, inArray, asc } from 'drizzle-orm';
-import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import { fines, payments, type FineRow, type PaymentRow } from '../db/schema/fines.sql.js';
+import { byIdLoader, type ById, perPatronLoader } from './loaders.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 
 export type NewFine = typeof fines.$inferInsert;
@@ -18,53 +18,32 @@ export interface FinePageKey {
   afterId: string | null;
 }
 
-const key = (k: FinePageKey) =>
-  `${k.patronId}|${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
-
 export class FineRepository {
-  constructor(private readonly db: Db) {}
+  readonly byId: ById<FineRow>;
 
-  readonly byId = new DataLoader<string, FineRow | null>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(fines)
-      .where(inArray(fines.id, ids.filter(isWellFormedId)));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  constructor(private readonly db: Db) {
+    this.byId = byIdLoader(db, fines);
+  }
 
-  readonly pageOfPatron = new DataLoader<FinePageKey, FineRow[], string>(
-    async (keys) => {
-      const groups = new Map<string, FinePageKey[]>();
-      for (const k of keys) {
-        const g = `${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
-        groups.set(g, [...(groups.get(g) ?? []), k]);
-      }
-      const results = new Map<string, FineRow[]>();
-      for (const group of groups.values()) {
-        const { status, ranges, size, afterId } = group[0]!;
-        const pages = await pagesPerParent<FineRow>(
-          this.db,
-          {
-            table: fines,
-            id: fines.id,
-            parent: fines.patronId,
-            order: fines.assessedAt,
-            parentOf: (r) => r.patronId,
-          },
-          group.map((k) => k.patronId),
-          and(
-            status ? eq(fines.status, status) : undefined,
-            withinRanges(fines.assessedAt, ranges),
-          ),
-          size,
-          afterId,
-        );
-        for (const k of group) results.set(key(k), pages.get(k.patronId) ?? []);
-      }
-      return keys.map((k) => results.get(key(k)) ?? []);
+  readonly pageOfPatron = perPatronLoader<FinePageKey, FineRow[]>(
+    (k) => `${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`,
+    async ({ status, ranges, size, afterId }, patronIds) => {
+      const pages = await pagesPerParent<FineRow>(
+        this.db,
+        {
+          table: fines,
+          id: fines.id,
+          parent: fines.patronId,
+          order: fines.assessedAt,
+          parentOf: (r) => r.patronId,
+        },
+        patronIds,
+        and(status ? eq(fines.status, status) : undefined, withinRanges(fines.assessedAt, ranges)),
+        size,
+        afterId,
+      );
+      return (patronId) => pages.get(patronId) ?? [];
     },
-    { cacheKeyFn: key },
   );
 
   readonly paymentsOf = new DataLoader<string, PaymentRow[]>(async (fineIds) => {

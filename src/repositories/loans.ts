@@ -1,9 +1,8 @@
 // SQL for loans: by id, pages per patron (one query for many patrons), checkout and check-in.
-import DataLoader from 'dataloader';
-import { and, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
-import { isWellFormedId } from '../domain/ids.js';
+import { and, eq, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { loans, type LoanRow } from '../db/schema/circulation.sql.js';
+import { byIdLoader, type ById, perPatronLoader } from './loaders.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 
 export type NewLoan = typeof loans.$inferInsert;
@@ -25,47 +24,32 @@ const statusFilter = (status: LoanPageKey['status']): SQL | undefined =>
       : undefined;
 
 export class LoanRepository {
-  constructor(private readonly db: Db) {}
+  readonly byId: ById<LoanRow>;
 
-  readonly byId = new DataLoader<string, LoanRow | null>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(loans)
-      .where(inArray(loans.id, ids.filter(isWellFormedId)));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  constructor(private readonly db: Db) {
+    this.byId = byIdLoader(db, loans);
+  }
 
   /** Pages of loans per patron; keys sharing (status, size, after) share one query. */
-  readonly pageOfPatron = new DataLoader<LoanPageKey, LoanRow[], string>(
-    async (keys) => {
-      const groups = new Map<string, LoanPageKey[]>();
-      for (const k of keys) {
-        const g = `${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
-        groups.set(g, [...(groups.get(g) ?? []), k]);
-      }
-      const results = new Map<string, LoanRow[]>();
-      for (const group of groups.values()) {
-        const { status, ranges, size, afterId } = group[0]!;
-        const pages = await pagesPerParent<LoanRow>(
-          this.db,
-          {
-            table: loans,
-            id: loans.id,
-            parent: loans.patronId,
-            order: loans.checkedOutAt,
-            parentOf: (r) => r.patronId,
-          },
-          group.map((k) => k.patronId),
-          and(statusFilter(status), withinRanges(loans.checkedOutAt, ranges)),
-          size,
-          afterId,
-        );
-        for (const k of group) results.set(loanPageKey(k), pages.get(k.patronId) ?? []);
-      }
-      return keys.map((k) => results.get(loanPageKey(k)) ?? []);
+  readonly pageOfPatron = perPatronLoader<LoanPageKey, LoanRow[]>(
+    (k) => `${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`,
+    async ({ status, ranges, size, afterId }, patronIds) => {
+      const pages = await pagesPerParent<LoanRow>(
+        this.db,
+        {
+          table: loans,
+          id: loans.id,
+          parent: loans.patronId,
+          order: loans.checkedOutAt,
+          parentOf: (r) => r.patronId,
+        },
+        patronIds,
+        and(statusFilter(status), withinRanges(loans.checkedOutAt, ranges)),
+        size,
+        afterId,
+      );
+      return (patronId) => pages.get(patronId) ?? [];
     },
-    { cacheKeyFn: loanPageKey },
   );
 
   async isOut(itemId: string): Promise<boolean> {
@@ -92,8 +76,4 @@ export class LoanRepository {
     this.byId.clear(id);
     return row ?? null;
   }
-}
-
-function loanPageKey(k: LoanPageKey): string {
-  return `${k.patronId}|${k.status}|${rangesKey(k.ranges)}|${k.size}|${k.afterId}`;
 }

@@ -1,9 +1,8 @@
 // SQL for patrons. Lookups by key go through per-request DataLoaders (one query per batch).
-import DataLoader from 'dataloader';
-import { and, asc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
-import { isWellFormedId } from '../domain/ids.js';
+import { and, asc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { patrons, type PatronRow } from '../db/schema/patrons.sql.js';
+import { byIdLoader, type ById } from './loaders.js';
 
 export type NewPatron = typeof patrons.$inferInsert;
 export type PatronChanges = Partial<Omit<NewPatron, 'id' | 'cardNumber' | 'registeredAt'>>;
@@ -15,18 +14,11 @@ export interface PatronSearchCriteria {
 }
 
 export class PatronRepository {
-  constructor(private readonly db: Db) {}
+  readonly byId: ById<PatronRow>;
 
-  readonly byId = new DataLoader<string, PatronRow | null>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(patrons)
-      // An id no id looks like (a NUL byte in an `_entities` representation) matches nothing and is
-      // never sent: PostgreSQL would refuse the statement for every id of the batch.
-      .where(inArray(patrons.id, ids.filter(isWellFormedId)));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  constructor(private readonly db: Db) {
+    this.byId = byIdLoader(db, patrons);
+  }
 
   async byCardNumber(cardNumber: string): Promise<PatronRow | null> {
     const [row] = await this.db.select().from(patrons).where(eq(patrons.cardNumber, cardNumber));

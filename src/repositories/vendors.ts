@@ -1,7 +1,6 @@
 // SQL for the vendor registry, patrons' enrolments, and the per-(vendor, card) PIN lockout.
 import DataLoader from 'dataloader';
 import { and, asc, desc, eq, inArray, isNull, sql, sum } from 'drizzle-orm';
-import { isWellFormedId } from '../domain/ids.js';
 import type { Db } from '../db/client.js';
 import { fines } from '../db/schema/fines.sql.js';
 import {
@@ -11,22 +10,18 @@ import {
   type VendorEnrolmentRow,
   type VendorRow,
 } from '../db/schema/vendors.sql.js';
+import { byIdLoader, type ById } from './loaders.js';
 import { countPinFailure, notLockedAt, type PinFailureState } from './pin-failures.js';
 
 export type NewVendor = typeof vendors.$inferInsert;
 export type VendorChanges = Partial<Pick<NewVendor, 'name' | 'scopes' | 'active'>>;
 
 export class VendorRepository {
-  constructor(private readonly db: Db) {}
+  readonly byId: ById<VendorRow>;
 
-  readonly byId = new DataLoader<string, VendorRow | null>(async (ids) => {
-    const rows = await this.db
-      .select()
-      .from(vendors)
-      .where(inArray(vendors.id, ids.filter(isWellFormedId)));
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
+  constructor(private readonly db: Db) {
+    this.byId = byIdLoader(db, vendors);
+  }
 
   /** Every enrolment of each patron (current and ended), newest first: one query per batch. */
   readonly enrolmentsOfPatron = new DataLoader<string, VendorEnrolmentRow[]>(async (patronIds) => {
