@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { auditHeads } from '../db/schema/audit.sql.js';
 import { signHead, type ChainHead, type CheckpointKey, type SignedHead } from './heads.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 import type { Witness } from './witness.js';
 
 const KEY_FILE = 'audit-checkpoint.key';

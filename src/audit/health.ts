@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
 import { parseHead, type CheckpointKey, type SignedHead } from './heads.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 import { verifyAuditLog } from './verify.js';
 import { latestWitnessedHead, type Witness } from './witness.js';
 

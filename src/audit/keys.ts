@@ -4,7 +4,7 @@
 // owner's audit_shred_subject_keys (SECURITY DEFINER, migration 0013), which does only this.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 
 export interface ShredOptions {
   /** Destroy keys of every month that ended at or before this instant. */

@@ -9,7 +9,7 @@ import { badInput } from '../domain/errors.js';
 import type { AccessBasis, AuditOutcome, PiiCategory } from '../domain/vocabulary.js';
 import { perPatronLoader } from '../repositories/loaders.js';
 import type { Page } from '../repositories/paging.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 
 /** The custodian's filter of the audit log (the SDL's AuditEventFilter input). */
 export interface AuditEventFilter {

@@ -3,7 +3,7 @@
 // (its status, its scope) are the requester's own paperwork, not a release, and are left out.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 
 export interface DisclosureReleaseNode {
   /** The disclosure request (the field rules decide on it). */

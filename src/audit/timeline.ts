@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { AccessBasis, AuditOutcome } from '../domain/vocabulary.js';
 import { badInput } from '../domain/errors.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 
 export interface AccessTimelineDayNode {
   /** YYYY-MM-DD (UTC). */

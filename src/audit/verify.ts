@@ -21,7 +21,7 @@ import {
   type DroppedRun,
   type SignedHead,
 } from './heads.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 import type { Witness } from './witness.js';
 
 export type VerifyResult =

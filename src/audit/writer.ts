@@ -13,7 +13,7 @@ import type { AuditRow, RequestFacts, SortedFields } from './buffer.js';
 import { checkpointHeads } from './checkpoints.js';
 import type { CheckpointKey } from './heads.js';
 import { PseudonymCache, type WireRequest } from './pseudonyms.js';
-import { queryRows } from './sql.js';
+import { queryRows } from '../db/query-rows.js';
 import type { Witness } from './witness.js';
 
 /** Who acted: a request's context, or the retention job under the system principal. */

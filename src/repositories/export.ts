@@ -29,7 +29,7 @@ import { auditEvents } from '../db/schema/audit.sql.js';
 import { referenceConsults } from '../db/schema/reference.sql.js';
 import { vendorEnrolments, vendorPinFailures, vendors } from '../db/schema/vendors.sql.js';
 import { notFound } from '../domain/errors.js';
-import { queryRows } from '../audit/sql.js';
+import { queryRows } from '../db/query-rows.js';
 
 export const EXPORT_FORMAT = 'mpl-patron-data-export/1';
 

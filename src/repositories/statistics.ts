@@ -2,6 +2,7 @@
 // year. Reads only columns that survive anonymisation (never a patron id).
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { queryRows } from '../db/query-rows.js';
 import type { StatisticsDimension, StatisticsMeasure } from '../domain/vocabulary.js';
 
 interface Source {
@@ -64,11 +65,11 @@ export class StatisticsRepository {
     const s = SOURCES[measure];
     const r = s.dimensions[rows]!;
     const c = columns ? s.dimensions[columns]! : sql`'ALL'`;
-    const result = (await this.db.execute(
+    return queryRows<CountRow>(
+      this.db,
       sql`SELECT ${r} AS r, ${c} AS c, count(*)::int AS n FROM ${s.from}
           WHERE ${s.at} >= ${from.toISOString()}::timestamptz AND ${s.at} < ${to.toISOString()}::timestamptz
           GROUP BY 1, 2`,
-    )) as unknown as { rows: CountRow[] };
-    return result.rows;
+    );
   }
 }

@@ -9,6 +9,7 @@ import { AuditBuffer } from '../audit/buffer.js';
 import type { AuditWriter } from '../audit/writer.js';
 import { shredSubjectKeys } from '../audit/keys.js';
 import type { Db } from '../db/client.js';
+import { queryRows } from '../db/query-rows.js';
 import type { RetentionStep, StepCounts } from './step.js';
 
 const DAY = 86_400_000;
@@ -19,10 +20,11 @@ export function auditLinkStep(days: number): RetentionStep {
   return {
     category: 'audit_links',
     async preview(db: Db, ctx) {
-      const result = (await db.execute(
+      const [row] = await queryRows<{ n: number }>(
+        db,
         sql`select count(*)::int as n from audit_subject_keys where period_end <= ${cutoff(ctx.now).toISOString()}::timestamptz`,
-      )) as unknown as { rows: { n: number }[] };
-      return { subjectKeysDestroyed: result.rows[0]?.n ?? 0 };
+      );
+      return { subjectKeysDestroyed: row?.n ?? 0 };
     },
     async batch(db: Db, ctx) {
       // One statement whatever the count: a key is a small row and nothing else is touched.

@@ -8,7 +8,7 @@ import { inTransaction, type Db } from '../db/client.js';
 import { chainHeads, writeSignedHead } from '../audit/checkpoints.js';
 import type { CheckpointKey } from '../audit/heads.js';
 import { signHead, type Dropped, type SignedHead } from '../audit/heads.js';
-import { queryRows } from '../audit/sql.js';
+import { queryRows } from '../db/query-rows.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import type { Witness } from '../audit/witness.js';
 

@@ -6,6 +6,7 @@
 // dry run counts exactly what a confirmed run changes.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { queryRows } from '../db/query-rows.js';
 import { auditLinkStep } from './audit.js';
 import type { RetentionStep } from './step.js';
 
@@ -35,13 +36,8 @@ const ts = (iso: string) => sql`${iso}::timestamptz`;
 const after = (column: SQL, afterId: string | null) =>
   afterId === null ? sql`true` : sql`${column} > ${afterId}`;
 
-async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
-}
-
 async function one<T>(db: Db, query: SQL): Promise<T> {
-  return (await rows<T>(db, query))[0]!;
+  return (await queryRows<T>(db, query))[0]!;
 }
 
 /**
