@@ -14,7 +14,10 @@ import { isStaff } from '../src/auth/principal.js';
 import { classifyFields, type FieldClass } from '../src/authz/policy/classification.js';
 import { ROOT_RULES } from '../src/authz/shield/permissions.js';
 import { isFactsType, recordFacts } from '../src/authz/policy/records.js';
-import type { DisclosureRequestRow, DisclosureEventRow } from '../src/db/schema/disclosures.sql.js';
+import type {
+  DisclosureRequestRow,
+  DisclosureEventRow,
+} from '../src/db/schema/disclosure-requests.sql.js';
 import type { GraphQLContext } from '../src/graphql/context.js';
 
 type FieldRule = Exclude<IRules, Record<string, unknown>>;
@@ -53,12 +56,14 @@ function naiveRule(mode: NaiveCache, name: string, typeName: string, c: FieldCla
       cacheOf(mode, 'parent'),
     )(async (parent: DisclosureRequestRow | DisclosureEventRow, _a, ctx: GraphQLContext) => {
       const request =
-        'requestId' in parent ? await ctx.repos.disclosures.byId.load(parent.requestId) : parent;
+        'requestId' in parent
+          ? await ctx.repos.disclosureRequests.byId.load(parent.requestId)
+          : parent;
       if (!request) return false;
       return (
         await ctx.authz.decideDisclosure(
           request,
-          await ctx.repos.disclosures.patronIdsOf.load(request.id),
+          await ctx.repos.disclosureRequests.patronIdsOf.load(request.id),
         )
       ).granted;
     });

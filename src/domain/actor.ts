@@ -3,7 +3,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { AccessPurpose } from '../auth/purpose.js';
 import type { AccessControl } from '../authz/policy/access-control.js';
-import type { Actor } from './disclosure-workflow.js';
+import type { Actor } from './disclosure-requests/transitions.js';
 
 const STAFF_ROLE_ORDER = ['director', 'circulation', 'reference', 'volunteer'] as const;
 

@@ -2,7 +2,7 @@
 // record of a disclosure request.
 import type { AccessControl } from '../authz/policy/access-control.js';
 import type { AuditEventRow } from '../db/schema/audit.sql.js';
-import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
+import type { DisclosureRequestRow } from '../db/schema/disclosure-requests.sql.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { pageSize, type Page, type PageArgs } from '../repositories/paging.js';
 import {
@@ -54,7 +54,7 @@ export class AuditService {
     const all = await this.repos.releases.of(request.id);
     const decision = await authz.decideDisclosure(
       request,
-      await this.repos.disclosures.patronIdsOf.load(request.id),
+      await this.repos.disclosureRequests.patronIdsOf.load(request.id),
     );
     if (decision.granted && decision.basis === 'SELF')
       return all.filter((r) => r.patronId === authz.principal.patronId);

@@ -1,6 +1,6 @@
 // The outcome of one access check. Every grant names its basis, and the row it rests on
 // (designation, disclosure request, consent, guardian grant or vendor), for the audit log.
-import type { DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
+import type { DisclosureRequestRow } from '../db/schema/disclosure-requests.sql.js';
 import type { AccessBasis } from './vocabulary.js';
 
 export type Grant = {

@@ -3,7 +3,7 @@
 // gives the alternate the Director's powers only inside the window and while not revoked.
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import type { DesignationRow } from '../db/schema/disclosures.sql.js';
+import type { DesignationRow } from '../db/schema/disclosure-requests.sql.js';
 import { badInput, conflict, forbidden, notFound } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
 import { newId } from './ids.js';

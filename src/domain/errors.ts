@@ -14,7 +14,7 @@ export const ErrorCode = {
   CARD_LOCKED: 'CARD_LOCKED',
   /** Too many wrong current PINs: the patron's PIN changes are locked for a while. */
   PIN_LOCKED: 'PIN_LOCKED',
-  /** A disclosure request cannot take this step from its status (src/domain/disclosure-workflow.ts). */
+  /** A disclosure request cannot take this step from its status (src/domain/disclosure-requests/transitions.ts). */
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** A disclosure request without a written legal instrument (a verbal request) is refused. */
   WRITTEN_INSTRUMENT_REQUIRED: 'WRITTEN_INSTRUMENT_REQUIRED',

@@ -2,16 +2,19 @@
 import type { Db } from '../db/client.js';
 import { createRepositories, transactor, type Repositories } from '../repositories/repositories.js';
 import { AccountService } from './account.js';
-import { CirculationService } from './circulation.js';
+import { LoanService } from './loans.js';
 import { ConsentService } from './consents.js';
 import { DesignationService } from './designations.js';
-import { DisclosureRequestService } from './disclosure-requests.js';
-import { DEFAULT_DISCLOSURE_SETTINGS, type DisclosureSettings } from './disclosure-workflow.js';
-import { DisclosureService } from './disclosures.js';
+import { DisclosureRequestWorkflow } from './disclosure-requests/workflow.js';
+import {
+  DEFAULT_DISCLOSURE_SETTINGS,
+  type DisclosureSettings,
+} from './disclosure-requests/transitions.js';
+import { DisclosureRequestReads } from './disclosure-requests/reads.js';
 import { DataExportService } from '../repositories/export.js';
 import { FineService } from './fines.js';
 import { PatronService } from './patrons.js';
-import { ReferenceService } from './reference.js';
+import { ReferenceConsultService } from './reference-consults.js';
 import { StatisticsService } from './statistics.js';
 import { EPHEMERAL_VENDOR_SETTINGS, type VendorSettings } from './vendor-settings.js';
 import { VendorService } from './vendors.js';
@@ -27,17 +30,19 @@ export function createServices(
   statisticsMinCell = 10,
 ) {
   const transact = transactor(db, now);
-  const disclosureWorkflow = new DisclosureRequestService(repos, transact, now, disclosure);
+  const disclosureRequestWorkflow = new DisclosureRequestWorkflow(repos, transact, now, disclosure);
   return {
     patrons: new PatronService(repos.patrons, now),
-    circulation: new CirculationService(repos, transact, now),
+    loans: new LoanService(repos, transact, now),
     fines: new FineService(repos, transact, now),
-    reference: new ReferenceService(repos, now),
+    referenceConsults: new ReferenceConsultService(repos, now),
     account: new AccountService(repos, transact, now, vendorSettings),
     dataExport: new DataExportService(db, now),
     vendors: new VendorService(repos, now, vendorSettings),
-    disclosures: new DisclosureService(repos, now, () => disclosureWorkflow.expireLapsed()),
-    disclosureWorkflow,
+    disclosureRequests: new DisclosureRequestReads(repos, now, () =>
+      disclosureRequestWorkflow.expireLapsed(),
+    ),
+    disclosureRequestWorkflow,
     designations: new DesignationService(repos, transact, now),
     consents: new ConsentService(repos, transact, now),
     audit: new AuditService(repos),

@@ -14,7 +14,7 @@ import type { VendorSettings } from '../domain/vendor-settings.js';
 import {
   DEFAULT_DISCLOSURE_SETTINGS,
   type DisclosureSettings,
-} from '../domain/disclosure-workflow.js';
+} from '../domain/disclosure-requests/transitions.js';
 
 export interface GraphQLContext {
   requestId: string;

@@ -15,7 +15,7 @@ import {
   disclosureRequests,
   type DesignationRow,
   type DisclosureRequestRow,
-} from '../db/schema/disclosures.sql.js';
+} from '../db/schema/disclosure-requests.sql.js';
 import { vendorEnrolments, vendors, type VendorRow } from '../db/schema/vendors.sql.js';
 import type { Approval } from '../domain/decision.js';
 

@@ -3,7 +3,7 @@
 import DataLoader from 'dataloader';
 import { and, desc, eq, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { loans } from '../db/schema/circulation.sql.js';
+import { loans } from '../db/schema/loans.sql.js';
 import { fines } from '../db/schema/fines.sql.js';
 import {
   accountPinFailures,

@@ -1,7 +1,7 @@
 // SQL for the Director's designations of alternates (regulation 2).
 import { and, desc, eq, gt, isNull, lte } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { designations, type DesignationRow } from '../db/schema/disclosures.sql.js';
+import { designations, type DesignationRow } from '../db/schema/disclosure-requests.sql.js';
 
 export type NewDesignation = typeof designations.$inferInsert;
 

@@ -17,16 +17,16 @@ import {
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Principal } from '../auth/principal.js';
 import type { Db } from '../db/client.js';
-import { loans } from '../db/schema/circulation.sql.js';
+import { loans } from '../db/schema/loans.sql.js';
 import {
   disclosureEvents,
   disclosureRequestPatrons,
   disclosureRequests,
-} from '../db/schema/disclosures.sql.js';
+} from '../db/schema/disclosure-requests.sql.js';
 import { fines, payments } from '../db/schema/fines.sql.js';
 import { accountPinFailures, consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
 import { auditEvents } from '../db/schema/audit.sql.js';
-import { referenceConsults } from '../db/schema/reference.sql.js';
+import { referenceConsults } from '../db/schema/reference-consults.sql.js';
 import { vendorEnrolments, vendorPinFailures, vendors } from '../db/schema/vendors.sql.js';
 import { notFound } from '../domain/errors.js';
 import { queryRows } from '../db/query-rows.js';

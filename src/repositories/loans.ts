@@ -1,7 +1,7 @@
 // SQL for loans: by id, pages per patron (one query for many patrons), checkout and check-in.
 import { and, eq, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { loans, type LoanRow } from '../db/schema/circulation.sql.js';
+import { loans, type LoanRow } from '../db/schema/loans.sql.js';
 import { byIdLoader, type ById, perPatronLoader } from './loaders.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 

@@ -3,10 +3,10 @@ import type { Db } from '../db/client.js';
 import { AccessRepository } from './access.js';
 import { AccountRepository } from './account.js';
 import { ConsentRepository } from './consents.js';
-import { ConsultRepository } from './consults.js';
+import { ReferenceConsultRepository } from './reference-consults.js';
 import { DesignationRepository } from './designations.js';
-import { DisclosureWorkflowRepository } from './disclosure-workflow.js';
-import { DisclosureRepository } from './disclosures.js';
+import { DisclosureRequestWorkflowRepository } from './disclosure-request-workflow.js';
+import { DisclosureRequestRepository } from './disclosure-requests.js';
 import { FineRepository } from './fines.js';
 import { LoanRepository } from './loans.js';
 import { PatronRepository } from './patrons.js';
@@ -20,9 +20,9 @@ export function createRepositories(db: Db, now: () => Date) {
     patrons: new PatronRepository(db),
     loans: new LoanRepository(db),
     fines: new FineRepository(db),
-    consults: new ConsultRepository(db),
-    disclosures: new DisclosureRepository(db),
-    disclosureWorkflow: new DisclosureWorkflowRepository(db),
+    referenceConsults: new ReferenceConsultRepository(db),
+    disclosureRequests: new DisclosureRequestRepository(db),
+    disclosureRequestWorkflow: new DisclosureRequestWorkflowRepository(db),
     designations: new DesignationRepository(db),
     consents: new ConsentRepository(db),
     access: new AccessRepository(db, now),

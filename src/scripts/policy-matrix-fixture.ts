@@ -6,7 +6,7 @@ import DataLoader from 'dataloader';
 import type { GraphQLSchema } from 'graphql';
 import { ANONYMOUS, principalFromClaims, type Claims } from '../auth/principal.js';
 import type { AccessPurpose } from '../auth/purpose.js';
-import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
+import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosure-requests.sql.js';
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
 import type { PiiCategory } from '../domain/vocabulary.js';

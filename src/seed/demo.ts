@@ -2,16 +2,16 @@
 // the moment of seeding so that windows and due dates make sense whenever it is loaded.
 import { count } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { loans } from '../db/schema/circulation.sql.js';
+import { loans } from '../db/schema/loans.sql.js';
 import {
   designations,
   disclosureEvents,
   disclosureRequestPatrons,
   disclosureRequests,
-} from '../db/schema/disclosures.sql.js';
+} from '../db/schema/disclosure-requests.sql.js';
 import { fines, payments } from '../db/schema/fines.sql.js';
 import { consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
-import { referenceConsults } from '../db/schema/reference.sql.js';
+import { referenceConsults } from '../db/schema/reference-consults.sql.js';
 import { vendorEnrolments, vendors } from '../db/schema/vendors.sql.js';
 import { hashPin } from '../domain/pins.js';
 import { luhnValid } from '../domain/validation.js';

@@ -3,13 +3,13 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { graphql, type GraphQLError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { DisclosureRequestRow } from '../../src/db/schema/disclosures.sql.js';
+import type { DisclosureRequestRow } from '../../src/db/schema/disclosure-requests.sql.js';
 import {
   CLOCK,
   TRANSITIONS,
   transitionFor,
   type Actor,
-} from '../../src/domain/disclosure-workflow.js';
+} from '../../src/domain/disclosure-requests/transitions.js';
 import { createContext } from '../../src/graphql/context.js';
 import { resolvers } from '../../src/graphql/resolvers/index.js';
 import { protect } from '../../src/graphql/schema.js';

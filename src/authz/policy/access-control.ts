@@ -6,7 +6,10 @@
 import type DataLoader from 'dataloader';
 import type { AccessPurpose } from '../../auth/purpose.js';
 import { isStaff, type Principal } from '../../auth/principal.js';
-import type { DesignationRow, DisclosureRequestRow } from '../../db/schema/disclosures.sql.js';
+import type {
+  DesignationRow,
+  DisclosureRequestRow,
+} from '../../db/schema/disclosure-requests.sql.js';
 import type { ConsentRow, GuardianGrantRow } from '../../db/schema/patrons.sql.js';
 import type { VendorRow } from '../../db/schema/vendors.sql.js';
 import type { PiiCategory } from '../../domain/vocabulary.js';

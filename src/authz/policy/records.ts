@@ -1,9 +1,9 @@
 // What the policy needs to know about the object a protected field belongs to: whose record it is,
 // when it happened (for a disclosure's date range), and whether it is current.
-import type { LoanRow } from '../../db/schema/circulation.sql.js';
+import type { LoanRow } from '../../db/schema/loans.sql.js';
 import type { FineRow } from '../../db/schema/fines.sql.js';
 import type { ConsentRow, PatronRow } from '../../db/schema/patrons.sql.js';
-import type { ReferenceConsultRow } from '../../db/schema/reference.sql.js';
+import type { ReferenceConsultRow } from '../../db/schema/reference-consults.sql.js';
 import type { VendorEnrolmentRow } from '../../db/schema/vendors.sql.js';
 import type { GuardianGrantNode, PaymentNode } from '../../domain/nodes.js';
 import type { AccessLogEntryNode } from '../../audit/read-model.js';

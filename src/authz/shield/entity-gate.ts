@@ -6,7 +6,7 @@
 import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import { isObjectType } from 'graphql';
 import type { GraphQLContext } from '../../graphql/context.js';
-import type { DisclosureRequestRow } from '../../db/schema/disclosures.sql.js';
+import type { DisclosureRequestRow } from '../../db/schema/disclosure-requests.sql.js';
 import type { Decision } from '../../domain/decision.js';
 import { disclosureLookupDecision, lookupDecision, toRuleResult } from './rules.js';
 import { reasonOf, recordRefusal } from './root-rules.js';

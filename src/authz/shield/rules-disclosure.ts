@@ -1,5 +1,5 @@
 // Root rules of the disclosure workflow, designations and consents (MNG-1 regulations 1-3, 6).
-// The workflow checks the same again against its transition table (src/domain/disclosure-workflow.ts);
+// The workflow checks the same again against its transition table (src/domain/disclosure-requests/transitions.ts);
 // these rules answer first so that a caller without standing learns nothing from the service.
 import { rule } from 'graphql-shield';
 import { ACCESS_PURPOSES } from '../../auth/purpose.js';

@@ -5,7 +5,10 @@ import { rule } from 'graphql-shield';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ACCESS_PURPOSES } from '../../auth/purpose.js';
 import { isStaff } from '../../auth/principal.js';
-import type { DisclosureRequestRow, DisclosureEventRow } from '../../db/schema/disclosures.sql.js';
+import type {
+  DisclosureRequestRow,
+  DisclosureEventRow,
+} from '../../db/schema/disclosure-requests.sql.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { forbidden, purposeRequired, unauthenticated } from '../../domain/errors.js';
 import type { PiiCategory } from '../../domain/vocabulary.js';
@@ -182,7 +185,7 @@ export const disclosureRule = rule(
   let patronIds: string[] = [];
   let decision: Decision;
   try {
-    const repo = ctx.repos.disclosures;
+    const repo = ctx.repos.disclosureRequests;
     const request = 'requestId' in parent ? await repo.byId.load(parent.requestId) : parent;
     if (!request) return forbidden();
     patronIds = await repo.patronIdsOf.load(request.id);
@@ -306,7 +309,7 @@ const LOOKUPS = {
   },
   ReferenceConsult: {
     category: 'REFERENCE',
-    load: (ctx: GraphQLContext, id: string) => ctx.repos.consults.byId.load(id),
+    load: (ctx: GraphQLContext, id: string) => ctx.repos.referenceConsults.byId.load(id),
   },
 } as const satisfies Partial<Record<FactsType, { category: PiiCategory; load: unknown }>>;
 
@@ -339,7 +342,7 @@ export async function disclosureLookupDecision(
   ctx: GraphQLContext,
   request: DisclosureRequestRow | null,
 ): Promise<Decision> {
-  const patronIds = request ? await ctx.repos.disclosures.patronIdsOf.load(request.id) : [];
+  const patronIds = request ? await ctx.repos.disclosureRequests.patronIdsOf.load(request.id) : [];
   return ctx.authz.lookupDisclosure(request, patronIds);
 }
 
@@ -348,6 +351,6 @@ export const canLookUpDisclosure = rule(
   'lookup:DisclosureRequest',
   NO_CACHE,
 )(async (_p, args: { id: string }, ctx: GraphQLContext) => {
-  const request = await ctx.repos.disclosures.byId.load(args.id);
+  const request = await ctx.repos.disclosureRequests.byId.load(args.id);
   return toRuleResult(await disclosureLookupDecision(ctx, request));
 });

@@ -2,7 +2,7 @@ import { check, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { AGE_BANDS, id, instant } from './columns.js';
 import { patrons } from './patrons.sql.js';
-import { loans } from './circulation.sql.js';
+import { loans } from './loans.sql.js';
 
 export const fines = pgTable(
   'fines',

@@ -18,7 +18,7 @@ export const Mutation: Pick<MutationResolvers, 'assessFine' | 'payFine' | 'waive
 export const Fine: FineResolvers = {
   __resolveReference: async (ref, ctx) => (await ctx.services.fines.fine(ref.id)) ?? null,
   patron: (f, _, ctx) => (f.patronId ? ctx.services.patrons.get(f.patronId) : null),
-  loan: (f, _, ctx) => (f.loanId ? ctx.services.circulation.loan(f.loanId) : null),
+  loan: (f, _, ctx) => (f.loanId ? ctx.services.loans.loan(f.loanId) : null),
   payments: async (f, _, ctx) =>
     ctx.services.fines.payments(
       f,

@@ -4,14 +4,13 @@ import * as consent from './consent.js';
 import * as designation from './designation.js';
 import * as audit from './audit.js';
 import * as auditConsole from './audit-console.js';
-import * as disclosure from './disclosure.js';
-import * as disclosureWorkflow from './disclosure-workflow.js';
+import * as disclosureRequest from './disclosure-request.js';
 import * as fine from './fine.js';
 import { JSONObject } from './json.js';
 import * as loan from './loan.js';
 import * as me from './me.js';
 import * as patron from './patron.js';
-import * as reference from './reference.js';
+import * as referenceConsult from './reference-consult.js';
 import * as statistics from './statistics.js';
 import { DateScalar, DateTime } from './scalars.js';
 import * as vendor from './vendor.js';
@@ -20,9 +19,8 @@ const modules = [
   patron,
   loan,
   fine,
-  reference,
-  disclosure,
-  disclosureWorkflow,
+  referenceConsult,
+  disclosureRequest,
   designation,
   consent,
   me,
@@ -41,8 +39,8 @@ export const resolvers: Resolvers = {
   Patron: { ...patron.Patron, ...me.Patron, ...audit.Patron },
   Loan: loan.Loan,
   Fine: fine.Fine,
-  ReferenceConsult: reference.ReferenceConsult,
-  DisclosureRequest: { ...disclosure.DisclosureRequest, ...audit.DisclosureRequest },
+  ReferenceConsult: referenceConsult.ReferenceConsult,
+  DisclosureRequest: { ...disclosureRequest.DisclosureRequest, ...audit.DisclosureRequest },
   GuardianGrant: me.GuardianGrant,
   Consent: me.Consent,
   Vendor: vendor.Vendor,

@@ -21,7 +21,7 @@ export const Patron: PatronResolvers = {
   __resolveReference: async (ref, ctx) => (await ctx.services.patrons.get(ref.id)) ?? null,
   isMinor: (p, _, ctx) => isMinor(p.birthDate, ctx.now()),
   loans: async (p, { filter, first, after }, ctx) =>
-    ctx.services.circulation.loansOfPatron(
+    ctx.services.loans.loansOfPatron(
       p.id,
       filter?.status ?? null,
       { first, after },
@@ -35,14 +35,14 @@ export const Patron: PatronResolvers = {
       await ctx.authz.listScopeFor(p.id, 'FINES'),
     ),
   referenceConsults: async (p, { filter, first, after }, ctx) =>
-    ctx.services.reference.consultsOfPatron(
+    ctx.services.referenceConsults.consultsOfPatron(
       p.id,
       filter?.channel ?? null,
       { first, after },
       await ctx.authz.listScopeFor(p.id, 'REFERENCE'),
     ),
   disclosureRequests: async (p, { filter, first, after }, ctx) =>
-    ctx.services.disclosures.ofPatron(
+    ctx.services.disclosureRequests.ofPatron(
       p.id,
       filter?.status ?? null,
       { first, after },

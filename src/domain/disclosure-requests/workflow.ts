@@ -1,4 +1,4 @@
-// Applies the disclosure state machine (disclosure-workflow.ts): each step validates its input, locks
+// Applies the disclosure state machine (transitions.ts): each step validates its input, locks
 // the request, finds its transition (or refuses), writes the request and appends its event in one
 // transaction. A refused step changes nothing.
 import { z } from 'zod';
@@ -6,13 +6,13 @@ import type {
   DisclosureAction,
   DisclosureRequestRow,
   DisclosureStatusValue,
-} from '../db/schema/disclosures.sql.js';
-import { badInput, forbidden, notFound, writtenInstrumentRequired } from './errors.js';
-import type { Repositories, Transact } from '../repositories/repositories.js';
+} from '../../db/schema/disclosure-requests.sql.js';
+import { badInput, forbidden, notFound, writtenInstrumentRequired } from '../errors.js';
+import type { Repositories, Transact } from '../../repositories/repositories.js';
 import type {
   DisclosureChanges,
   NewDisclosureRequest,
-} from '../repositories/disclosure-workflow.js';
+} from '../../repositories/disclosure-request-workflow.js';
 import {
   CLOCK,
   CLOSED_STATUSES,
@@ -21,10 +21,10 @@ import {
   type Actor,
   type DirectorQueue,
   type DisclosureSettings,
-} from './disclosure-workflow.js';
-import { newId } from './ids.js';
-import * as v from './validation.js';
-import { PII_CATEGORIES } from './vocabulary.js';
+} from './transitions.js';
+import { newId } from '../ids.js';
+import * as v from '../validation.js';
+import { PII_CATEGORIES } from '../vocabulary.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -80,7 +80,7 @@ const emergencyInput = z.object({
 
 const requiredReason = v.text(2000);
 
-export class DisclosureRequestService {
+export class DisclosureRequestWorkflow {
   private swept: Promise<void> | null = null;
 
   constructor(
@@ -181,7 +181,7 @@ export class DisclosureRequestService {
       );
     }
     return this.step(actor, id, 'APPROVE', d.note ?? null, async (r, row) => {
-      const current = await r.disclosures.patronIdsOf.load(row.id);
+      const current = await r.disclosureRequests.patronIdsOf.load(row.id);
       if (d.patronIds && !d.patronIds.every((p) => current.includes(p)))
         throw narrowOnly('patronIds');
       if (d.categories && !d.categories.every((c) => row.categories.includes(c)))
@@ -192,7 +192,7 @@ export class DisclosureRequestService {
         throw narrowOnly('scopeFrom');
       if (d.scopeTo && row.scopeTo && d.scopeTo > row.scopeTo) throw narrowOnly('scopeTo');
       checkRange(scopeFrom, scopeTo);
-      if (d.patronIds) await r.disclosureWorkflow.keepPatrons(row.id, d.patronIds);
+      if (d.patronIds) await r.disclosureRequestWorkflow.keepPatrons(row.id, d.patronIds);
       return {
         categories: d.categories ?? row.categories,
         scopeFrom,
@@ -221,7 +221,7 @@ export class DisclosureRequestService {
     const why = v.parseInput(note, text) ?? null;
     // A requester learns nothing about requests that are not its own: unknown and foreign ids alike.
     if (!actor.staff) {
-      const row = await this.repos.disclosures.byId.load(v.parseInput(v.id, id));
+      const row = await this.repos.disclosureRequests.byId.load(v.parseInput(v.id, id));
       if (!row || row.requesterId !== actor.requesterId) throw forbidden();
     }
     return this.step(actor, id, 'WITHDRAW', why, () => ({}));
@@ -249,7 +249,7 @@ export class DisclosureRequestService {
    */
   expireLapsed(): Promise<void> {
     this.swept ??= (async () => {
-      const ids = await this.repos.disclosureWorkflow.lapsedIds(this.now());
+      const ids = await this.repos.disclosureRequestWorkflow.lapsedIds(this.now());
       for (const id of ids) {
         const row = await this.transact((r) => this.expireOne(r, id));
         if (row) this.refresh(row);
@@ -261,7 +261,7 @@ export class DisclosureRequestService {
   async queue(): Promise<DirectorQueue> {
     await this.expireLapsed();
     const at = this.now();
-    const w = this.repos.disclosureWorkflow;
+    const w = this.repos.disclosureRequestWorkflow;
     const [pendingReview, nearingExpiry, unratifiedEmergencies] = await Promise.all([
       w.pendingReview(),
       w.nearingExpiry(at, new Date(at.getTime() + this.settings.expiryWarningDays * DAY)),
@@ -281,8 +281,8 @@ export class DisclosureRequestService {
     const created = await this.transact(async (r) => {
       const found = await r.patrons.byId.loadMany(patronIds);
       if (found.some((p) => !p || p instanceof Error)) throw notFound('Patron');
-      const inserted = await r.disclosureWorkflow.insert(row, patronIds);
-      await r.disclosureWorkflow.appendEvent({
+      const inserted = await r.disclosureRequestWorkflow.insert(row, patronIds);
+      await r.disclosureRequestWorkflow.appendEvent({
         requestId: inserted.id,
         fromStatus: null,
         toStatus: inserted.status,
@@ -314,19 +314,19 @@ export class DisclosureRequestService {
     const id = v.parseInput(v.id, rawId);
     const updated = await this.transact(async (r) => {
       await this.expireOne(r, id);
-      const row = await r.disclosureWorkflow.lock(id);
+      const row = await r.disclosureRequestWorkflow.lock(id);
       if (!row) throw actor.authority || actor.staff ? notFound('Disclosure request') : forbidden();
       const t = transitionFor(action, row, actor);
       const to = nextStatus(t, row.status);
       const at = this.now();
       const patch = await changes(r, row);
-      const next = await r.disclosureWorkflow.update(id, {
+      const next = await r.disclosureRequestWorkflow.update(id, {
         ...patch,
         status: to,
         closedAt: closedAt(row, to, at),
       });
       const byCustodian = t.by === 'custodian';
-      await r.disclosureWorkflow.appendEvent({
+      await r.disclosureRequestWorkflow.appendEvent({
         requestId: id,
         fromStatus: row.status,
         toStatus: to,
@@ -346,18 +346,18 @@ export class DisclosureRequestService {
 
   /** Expires one lapsed request inside the caller's transaction; null when it has not lapsed. */
   private async expireOne(r: Repositories, id: string): Promise<DisclosureRequestRow | null> {
-    const row = await r.disclosureWorkflow.lock(id);
+    const row = await r.disclosureRequestWorkflow.lock(id);
     const at = this.now();
     if (!row || row.status !== 'APPROVED' || !row.accessExpiresAt || row.accessExpiresAt > at)
       return null;
     const t = transitionFor('EXPIRE', row, CLOCK);
     // The event carries the moment the window closed, not the moment it was noticed.
     const when = row.accessExpiresAt;
-    const next = await r.disclosureWorkflow.update(id, {
+    const next = await r.disclosureRequestWorkflow.update(id, {
       status: nextStatus(t, row.status),
       closedAt: when,
     });
-    await r.disclosureWorkflow.appendEvent({
+    await r.disclosureRequestWorkflow.appendEvent({
       requestId: id,
       fromStatus: row.status,
       toStatus: next.status,
@@ -374,7 +374,7 @@ export class DisclosureRequestService {
 
   /** The request's per-request caches see the committed row. */
   private refresh(row: DisclosureRequestRow): void {
-    const d = this.repos.disclosures;
+    const d = this.repos.disclosureRequests;
     d.byId.clear(row.id).prime(row.id, row);
     d.patronIdsOf.clear(row.id);
     d.eventsOf.clear(row.id);

@@ -1,19 +1,19 @@
 // The disclosure-request lifecycle (MNG-1 regulations 1-4 and 6) as one transition table, read top
 // to bottom: what may happen to a request, from which status, by whom, under which condition.
 // Everything else is refused with INVALID_TRANSITION (or FORBIDDEN for the wrong actor) and
-// changes nothing. The service that applies it is src/domain/disclosure-requests.ts.
+// changes nothing. The service that applies it is src/domain/disclosure-requests/workflow.ts.
 import type {
   DecisionAuthorityValue,
   DisclosureAction,
   DisclosureRequestRow,
   DisclosureStatusValue,
-} from '../db/schema/disclosures.sql.js';
+} from '../../db/schema/disclosure-requests.sql.js';
 import {
   forbidden,
   invalidTransition,
   writtenInstrumentRequired,
   type DomainError,
-} from './errors.js';
+} from '../errors.js';
 
 /** Who may take a transition. */
 export type Performer =
@@ -25,7 +25,7 @@ export type Performer =
   | 'responder'
   /** The requester named on the request, or any staff member. */
   | 'requester-or-staff'
-  /** The passage of time: the access window closed (see DisclosureRequestService.expireLapsed). */
+  /** The passage of time: the access window closed (see DisclosureRequestWorkflow.expireLapsed). */
   | 'clock';
 
 export interface Transition {

@@ -1,7 +1,7 @@
 // Checkout and check-in. A returned loan loses its patron link at once unless the patron keeps
 // history (regulation 11) or a fine on it is still open (it then waits for retention).
 import { z } from 'zod';
-import type { LoanRow } from '../db/schema/circulation.sql.js';
+import type { LoanRow } from '../db/schema/loans.sql.js';
 import type { ListScope } from '../authz/policy/access-control.js';
 import { badInput, conflict, notFound } from './errors.js';
 import type { Repositories, Transact } from '../repositories/repositories.js';
@@ -34,7 +34,7 @@ export interface CheckInOutcome {
   anonymised: boolean;
 }
 
-export class CirculationService {
+export class LoanService {
   constructor(
     private readonly repos: Repositories,
     private readonly transact: Transact,

@@ -1,7 +1,10 @@
 // SQL for reference consultations.
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { referenceConsults, type ReferenceConsultRow } from '../db/schema/reference.sql.js';
+import {
+  referenceConsults,
+  type ReferenceConsultRow,
+} from '../db/schema/reference-consults.sql.js';
 import { byIdLoader, type ById, perPatronLoader } from './loaders.js';
 import { pagesPerParent, rangesKey, withinRanges, type Ranges } from './paging.js';
 
@@ -18,7 +21,7 @@ export interface ConsultPageKey {
   afterId: string | null;
 }
 
-export class ConsultRepository {
+export class ReferenceConsultRepository {
   readonly byId: ById<ReferenceConsultRow>;
 
   constructor(private readonly db: Db) {

@@ -1,22 +1,25 @@
-// Reading disclosure requests. The workflow (intake, review, decisions) is disclosure-requests.ts;
+// Reading disclosure requests. The workflow (intake, review, decisions) is workflow.ts;
 // every read first lets lapsed approvals expire (once per GraphQL request).
-import type { DisclosureEventRow, DisclosureRequestRow } from '../db/schema/disclosures.sql.js';
-import type { PatronRow } from '../db/schema/patrons.sql.js';
+import type {
+  DisclosureEventRow,
+  DisclosureRequestRow,
+} from '../../db/schema/disclosure-requests.sql.js';
+import type { PatronRow } from '../../db/schema/patrons.sql.js';
 import {
   visibleNamedPatrons,
   type AccessControl,
   type ListScope,
-} from '../authz/policy/access-control.js';
-import type { Repositories } from '../repositories/repositories.js';
+} from '../../authz/policy/access-control.js';
+import type { Repositories } from '../../repositories/repositories.js';
 import {
   decodeCursor,
   pageSize,
   toPage,
   type Page,
   type PageArgs,
-} from '../repositories/paging.js';
+} from '../../repositories/paging.js';
 
-export class DisclosureService {
+export class DisclosureRequestReads {
   constructor(
     private readonly repos: Repositories,
     private readonly now: () => Date,
@@ -27,14 +30,14 @@ export class DisclosureService {
   async namedPatrons(r: DisclosureRequestRow, authz: AccessControl): Promise<PatronRow[]> {
     const decision = await authz.decideDisclosure(
       r,
-      await this.repos.disclosures.patronIdsOf.load(r.id),
+      await this.repos.disclosureRequests.patronIdsOf.load(r.id),
     );
     return visibleNamedPatrons(decision, authz.principal, await this.patrons(r));
   }
 
   async request(id: string): Promise<DisclosureRequestRow | null> {
     await this.expireLapsed();
-    return this.repos.disclosures.byId.load(id);
+    return this.repos.disclosureRequests.byId.load(id);
   }
 
   async ofPatron(
@@ -52,7 +55,7 @@ export class DisclosureService {
       size,
       afterId: decodeCursor(args.after),
     };
-    return toPage(await this.repos.disclosures.pageOfPatron.load(key), size);
+    return toPage(await this.repos.disclosureRequests.pageOfPatron.load(key), size);
   }
 
   async ofRequester(
@@ -63,7 +66,7 @@ export class DisclosureService {
     await this.expireLapsed();
     const size = pageSize(args.first);
     return toPage(
-      await this.repos.disclosureWorkflow.pageOfRequester(
+      await this.repos.disclosureRequestWorkflow.pageOfRequester(
         requesterId,
         status,
         size,
@@ -74,12 +77,12 @@ export class DisclosureService {
   }
 
   async patrons(request: DisclosureRequestRow): Promise<PatronRow[]> {
-    const ids = await this.repos.disclosures.patronIdsOf.load(request.id);
+    const ids = await this.repos.disclosureRequests.patronIdsOf.load(request.id);
     const rows = await this.repos.patrons.byId.loadMany(ids);
     return rows.filter((r): r is PatronRow => r !== null && !(r instanceof Error));
   }
 
   events(request: DisclosureRequestRow): Promise<DisclosureEventRow[]> {
-    return this.repos.disclosures.eventsOf.load(request.id);
+    return this.repos.disclosureRequests.eventsOf.load(request.id);
   }
 }

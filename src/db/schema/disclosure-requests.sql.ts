@@ -124,7 +124,7 @@ export const disclosureEvents = pgTable(
     toStatus: text('to_status').notNull(),
     actorId: text('actor_id').notNull(),
     actorRole: text('actor_role').notNull(),
-    /** What happened: a transition of the state machine (src/domain/disclosure-workflow.ts). */
+    /** What happened: a transition of the state machine (src/domain/disclosure-requests/transitions.ts). */
     action: text('action', { enum: DISCLOSURE_ACTIONS }).notNull(),
     authority: text('authority', { enum: DECISION_AUTHORITIES }),
     designationId: text('designation_id'),

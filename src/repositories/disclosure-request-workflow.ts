@@ -1,5 +1,5 @@
 // SQL for the disclosure workflow: locking a request for a transition, writing it and its event,
-// the expiry sweep, the Director's queue and a requester's list. Reads by key stay in disclosures.ts.
+// the expiry sweep, the Director's queue and a requester's list. Reads by key stay in disclosure-requests.ts.
 import { and, asc, desc, eq, gt, inArray, isNull, lte, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import {
@@ -8,7 +8,7 @@ import {
   disclosureRequests,
   type DisclosureEventRow,
   type DisclosureRequestRow,
-} from '../db/schema/disclosures.sql.js';
+} from '../db/schema/disclosure-requests.sql.js';
 
 export type NewDisclosureRequest = typeof disclosureRequests.$inferInsert;
 export type NewDisclosureEvent = Omit<typeof disclosureEvents.$inferInsert, 'id' | 'sequence'>;
@@ -17,7 +17,7 @@ export type DisclosureChanges = Partial<Omit<NewDisclosureRequest, 'id'>>;
 /** The queue's lists are short by nature; a bound keeps a neglected queue from becoming a bulk export. */
 export const QUEUE_LIMIT = 200;
 
-export class DisclosureWorkflowRepository {
+export class DisclosureRequestWorkflowRepository {
   constructor(private readonly db: Db) {}
 
   /** The request, locked until the transaction ends, so that concurrent transitions take turns. */

@@ -8,7 +8,7 @@ import {
   disclosureRequests,
   type DisclosureEventRow,
   type DisclosureRequestRow,
-} from '../db/schema/disclosures.sql.js';
+} from '../db/schema/disclosure-requests.sql.js';
 import { byIdLoader, type ById, perPatronLoader } from './loaders.js';
 
 export interface DisclosurePageKey {
@@ -20,7 +20,7 @@ export interface DisclosurePageKey {
   afterId: string | null;
 }
 
-export class DisclosureRepository {
+export class DisclosureRequestRepository {
   readonly byId: ById<DisclosureRequestRow>;
 
   constructor(private readonly db: Db) {

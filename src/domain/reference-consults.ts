@@ -1,6 +1,6 @@
 // Reference consultations: recorded by the librarian who conducted them.
 import { z } from 'zod';
-import type { ReferenceConsultRow } from '../db/schema/reference.sql.js';
+import type { ReferenceConsultRow } from '../db/schema/reference-consults.sql.js';
 import type { Principal } from '../auth/principal.js';
 import type { ListScope } from '../authz/policy/access-control.js';
 import { notFound } from './errors.js';
@@ -24,14 +24,14 @@ const recordInput = z.object({
   finished: z.boolean().nullable().optional(),
 });
 
-export class ReferenceService {
+export class ReferenceConsultService {
   constructor(
     private readonly repos: Repositories,
     private readonly now: () => Date,
   ) {}
 
   consult(id: string): Promise<ReferenceConsultRow | null> {
-    return this.repos.consults.byId.load(id);
+    return this.repos.referenceConsults.byId.load(id);
   }
 
   async consultsOfPatron(
@@ -49,7 +49,7 @@ export class ReferenceService {
       size,
       afterId: decodeCursor(args.after),
     };
-    return toPage(await this.repos.consults.pageOfPatron.load(key), size);
+    return toPage(await this.repos.referenceConsults.pageOfPatron.load(key), size);
   }
 
   async record(actor: Principal, input: unknown): Promise<ReferenceConsultRow> {
@@ -58,7 +58,7 @@ export class ReferenceService {
     if (data.patronId && !patron) throw notFound('Patron');
     const at = this.now();
     const finished = data.finished ?? true;
-    return this.repos.consults.insert({
+    return this.repos.referenceConsults.insert({
       id: newId('rc'),
       patronId: data.patronId ?? null,
       librarianId: actor.id!,
