@@ -2,7 +2,8 @@
 // to bottom: FIELD_CLAUSES (may this principal read a field of this category on this record?) and
 // REACH_CLAUSES (may it look this patron up at all?), each tried in order, the first that applies
 // decides, and when none applies the answer is FORBIDDEN. Facts that need the database
-// (designation, approvals, consents, grants, vendor) load once per request.
+// (designation, approvals, consents, grants, vendor) load once per request, and a decision on a
+// patron's standing record is made once per (patron, category, flags) per request.
 import type DataLoader from 'dataloader';
 import type { AccessPurpose } from '../../auth/purpose.js';
 import { isStaff, type Principal } from '../../auth/principal.js';
@@ -262,6 +263,16 @@ const NO_FACTS: Facts = Object.freeze({
   vendor: null,
 });
 
+/** `d`; once a promised decision settles, `keep` gets it, so later readers need no promise. */
+function keptWhenSettled(
+  d: Decision | Promise<Decision>,
+  keep: (x: Decision) => void,
+): Decision | Promise<Decision> {
+  // A failure stays memoised as the rejected promise: every reader is refused alike.
+  if (d instanceof Promise) d.then(keep, () => undefined);
+  return d;
+}
+
 /** The first clause that applies decides; a clause that needs the database makes the answer a promise. */
 function firstApplying(
   clauses: readonly Clause[],
@@ -276,10 +287,26 @@ function firstApplying(
   return FORBIDDEN;
 }
 
+/** Decisions made or being made, per patron: one slot per category and flags. */
+type PatronMemo = Map<string, Map<PiiCategory, (Decision | Promise<Decision>)[]>>;
+
+const flagSlot = (f: FieldFlags) => (f.staffVisible ? 1 : 0) | (f.vendorShared ? 2 : 0);
+
+/**
+ * A patron's standing record (identity, the lists under it): its decisions depend only on the
+ * patron, so the field rule of `Patron.loans` and the list's narrowing share one.
+ */
+const isStanding = (r: RecordFacts): r is RecordFacts & { patronId: string } =>
+  r.patronId !== null && r.at === null && r.current && r.librarianId === null;
+
 export class AccessControl {
+  /** Clause lists evaluated in this request (each a walk of FIELD_CLAUSES or REACH_CLAUSES). */
+  evaluations = 0;
   private facts: Facts | null = null;
   private loading: Promise<Facts> | null = null;
   private enrolment: DataLoader<string, boolean> | null = null;
+  private readonly standing: PatronMemo = new Map();
+  private readonly reached = new Map<string, Decision | Promise<Decision>>();
 
   constructor(
     readonly principal: Principal,
@@ -287,6 +314,15 @@ export class AccessControl {
     private readonly access: AccessFactsSource,
     readonly now: () => Date,
   ) {}
+
+  /**
+   * Starts loading the request's facts now, for a caller about to wait on something else first
+   * (the entity gate, on the rows of the representations): the two lookups overlap.
+   */
+  prefetch(): void {
+    // Whoever decides later awaits the same load and sees its failure; here it is only started.
+    if (this.principal.kind === 'user' && !this.facts) this.load().catch(() => undefined);
+  }
 
   /** The Director's powers now: the Director, or an active designee; always with a purpose. */
   async custodianBasis(): Promise<Decision> {
@@ -305,12 +341,29 @@ export class AccessControl {
     category: PiiCategory,
     flags: FieldFlags,
   ): Decision | Promise<Decision> {
-    return this.run(FIELD_CLAUSES, record, category, flags);
+    if (!isStanding(record)) return this.run(FIELD_CLAUSES, record, category, flags);
+    let byCategory = this.standing.get(record.patronId);
+    if (!byCategory) this.standing.set(record.patronId, (byCategory = new Map()));
+    let slots = byCategory.get(category);
+    if (!slots) byCategory.set(category, (slots = []));
+    const slot = flagSlot(flags);
+    return (slots[slot] ??= keptWhenSettled(
+      this.run(FIELD_CLAUSES, record, category, flags),
+      (x) => (slots[slot] = x),
+    ));
   }
 
-  /** Whether the principal has some basis towards this patron (for lookups by id). */
+  /** Whether the principal has some basis towards this patron (for lookups by id). Once per patron. */
   reach(patronId: string): Decision | Promise<Decision> {
-    return this.run(REACH_CLAUSES, patronFacts(patronId), 'IDENTITY', LIST_FLAGS);
+    let d = this.reached.get(patronId);
+    if (d === undefined) {
+      d = keptWhenSettled(
+        this.run(REACH_CLAUSES, patronFacts(patronId), 'IDENTITY', LIST_FLAGS),
+        (x) => this.reached.set(patronId, x),
+      );
+      this.reached.set(patronId, d);
+    }
+    return d;
   }
 
   /**
@@ -403,6 +456,7 @@ export class AccessControl {
     if (p.kind !== 'user') return p.kind === 'anonymous' ? UNAUTHENTICATED : FORBIDDEN;
     const facts = this.facts;
     if (!facts) return this.load().then(() => this.run(clauses, record, category, flags));
+    this.evaluations++;
     const input: ClauseInput = {
       p,
       purpose: this.purpose,

@@ -34,6 +34,7 @@ function gated(typeName: string, resolve: ResolveReference): ResolveReference {
   if (behindGate.has(resolve)) return resolve;
   const decide = GATES[typeName]!;
   const gate: ResolveReference = async (ref, ctx, info) => {
+    ctx.authz.prefetch();
     const row = await resolve(ref, ctx, info);
     const id = typeof ref.id === 'string' ? ref.id : '';
     const decision = await decide(ctx, id, row);
