@@ -20,11 +20,11 @@ import type { TokenVerifier } from './auth/jwt.js';
 import { InvalidTokenError } from './auth/jwt.js';
 import { buildSchema } from './graphql/schema.js';
 import { createContext, type GraphQLContext } from './graphql/context.js';
-import { unauthenticated } from './graphql/errors.js';
+import { unauthenticated } from './graphql/typed-errors.js';
 import { Metrics } from './metrics.js';
 import { apolloLogger } from './http/apollo-logger.js';
-import { createErrorHandling } from './http/errors.js';
-import { httpErrorHandler } from './http/http-errors.js';
+import { createErrorHandling } from './http/error-masking.js';
+import { httpErrorHandler } from './http/error-responses.js';
 import { identify, requestIdOf } from './http/identify.js';
 import { costLimitPlugin } from './http/cost.js';
 import {

@@ -7,7 +7,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { IMiddlewareTypeMap } from 'graphql-middleware';
 import type { GraphQLContext } from '../graphql/context.js';
-import { isTypedError } from '../graphql/errors.js';
+import { isTypedError } from '../graphql/typed-errors.js';
 import { mutationBasis, mutationSubject } from '../authz/shield/mutation-basis.js';
 import type { AuditWriter, ChainPosition } from './writer.js';
 

@@ -1,5 +1,5 @@
 // The typed errors clients can rely on, in the domain's words: a code and plain details. The
-// GraphQL edge (src/graphql/errors.ts) turns them into GraphQLErrors with `extensions.code`.
+// GraphQL edge (src/graphql/typed-errors.ts) turns them into GraphQLErrors with `extensions.code`.
 // Messages name no person and never echo input values.
 
 export const ErrorCode = {

@@ -12,7 +12,7 @@ import express, {
   type RequestHandler,
 } from 'express';
 import type { Config } from '../config.js';
-import { sendHttpError } from './http-errors.js';
+import { sendHttpError } from './error-responses.js';
 import { DEMO_PRINCIPALS, type DevTokenMinter } from './console-dev.js';
 
 export interface ConsoleDeps {

@@ -14,7 +14,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { refusalLimits } from '../db/schema/limits.sql.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { rateLimited } from '../graphql/errors.js';
+import { rateLimited } from '../graphql/typed-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 

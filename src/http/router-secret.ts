@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Metrics } from '../metrics.js';
-import { sendHttpError } from './http-errors.js';
+import { sendHttpError } from './error-responses.js';
 
 export const ROUTER_SECRET_HEADER = 'x-router-secret';
 

@@ -1,7 +1,7 @@
 // The patron's data export (regulation 11): every row the library holds about the patron, table by
 // table, as one JSON document. Each section selects whole rows, so a column added to a table is
 // exported unless it is listed in EXCLUDED with a reason; a new table about patrons must get a
-// section (test/selfservice/export.test.ts compares the document with the database's catalogue).
+// section (test/domain/export.test.ts compares the document with the database's catalogue).
 import {
   and,
   eq,

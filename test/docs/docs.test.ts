@@ -224,7 +224,7 @@ describe('README.md', () => {
     expect(missing).toEqual([]);
   });
 
-  test('the checks themselves catch what the issue found: a member that does not exist, a missing file', () => {
+  test('the checks themselves catch a member that does not exist and a missing file', () => {
     expect(symbolProblem('AccessControl.staffBasis')).toMatch(/has no staffBasis/);
     expect(symbolProblem('Patron.cardNumber')).toBeUndefined();
     expect(symbolProblem('Patron.cardNumbr')).toMatch(/not in the SDL/);

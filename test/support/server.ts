@@ -68,7 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     JWT_AUDIENCE: AUDIENCE,
     LOG_LEVEL: 'info',
     // The leak and clause tests refuse thousands of requests per principal on purpose; the
-    // refusal limit's own test sets its limit low (test/hardening/refusal-limit.test.ts).
+    // refusal limit's own test sets its limit low (test/http/refusal-limit.test.ts).
     REFUSAL_LIMIT: '1000000000',
     ...options.env,
   });

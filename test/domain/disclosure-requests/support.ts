@@ -1,7 +1,7 @@
 // Shared by the disclosure tests: a movable clock for the server, and the workflow's operations.
 import { expect } from 'vitest';
-import type { CallOptions, GraphQLResponse, TestServer } from '../support/server.js';
-import { AS } from '../support/tokens.js';
+import type { CallOptions, GraphQLResponse, TestServer } from '../../support/server.js';
+import { AS } from '../../support/tokens.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;

@@ -8,10 +8,10 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../logger.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { DomainError } from '../domain/errors.js';
-import { TYPED_CODES, toGraphQLError } from '../graphql/errors.js';
+import { TYPED_CODES, toGraphQLError } from '../graphql/typed-errors.js';
 
 const PASS_THROUGH = new Set([
-  // The domain's codes and the edge's (src/domain/errors.ts, src/graphql/errors.ts).
+  // The domain's codes and the edge's (src/domain/errors.ts, src/graphql/typed-errors.ts).
   ...TYPED_CODES,
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',

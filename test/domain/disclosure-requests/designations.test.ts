@@ -3,14 +3,14 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { graphql } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createContext } from '../../src/graphql/context.js';
-import { resolvers } from '../../src/graphql/resolvers/index.js';
-import { protect } from '../../src/graphql/schema.js';
-import { loadTypeDefs } from '../../src/graphql/sdl.js';
-import { identify } from '../../src/http/identify.js';
-import { createLogger } from '../../src/logger.js';
-import { startTestServer, type CallOptions, type TestServer } from '../support/server.js';
-import { AS, type TokenSpec } from '../support/tokens.js';
+import { createContext } from '../../../src/graphql/context.js';
+import { resolvers } from '../../../src/graphql/resolvers/index.js';
+import { protect } from '../../../src/graphql/schema.js';
+import { loadTypeDefs } from '../../../src/graphql/sdl.js';
+import { identify } from '../../../src/http/identify.js';
+import { createLogger } from '../../../src/logger.js';
+import { startTestServer, type CallOptions, type TestServer } from '../../support/server.js';
+import { AS, type TokenSpec } from '../../support/tokens.js';
 import { DAY, codes, director, movableClock, readRequest, receive, step } from './support.js';
 
 const clock = movableClock();

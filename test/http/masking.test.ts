@@ -3,7 +3,7 @@
 // database error on a card-number lookup is the case to prove.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { demoCardNumber } from '../../src/seed/demo.js';
-import { MASKED_MESSAGE } from '../../src/http/errors.js';
+import { MASKED_MESSAGE } from '../../src/http/error-masking.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { AS } from '../support/tokens.js';
 

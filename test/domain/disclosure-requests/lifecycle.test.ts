@@ -3,21 +3,21 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { graphql, type GraphQLError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { DisclosureRequestRow } from '../../src/db/schema/disclosure-requests.sql.js';
+import type { DisclosureRequestRow } from '../../../src/db/schema/disclosure-requests.sql.js';
 import {
   CLOCK,
   TRANSITIONS,
   transitionFor,
   type Actor,
-} from '../../src/domain/disclosure-requests/transitions.js';
-import { createContext } from '../../src/graphql/context.js';
-import { resolvers } from '../../src/graphql/resolvers/index.js';
-import { protect } from '../../src/graphql/schema.js';
-import { loadTypeDefs } from '../../src/graphql/sdl.js';
-import { identify } from '../../src/http/identify.js';
-import { createLogger } from '../../src/logger.js';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { AS, type TokenSpec } from '../support/tokens.js';
+} from '../../../src/domain/disclosure-requests/transitions.js';
+import { createContext } from '../../../src/graphql/context.js';
+import { resolvers } from '../../../src/graphql/resolvers/index.js';
+import { protect } from '../../../src/graphql/schema.js';
+import { loadTypeDefs } from '../../../src/graphql/sdl.js';
+import { identify } from '../../../src/http/identify.js';
+import { createLogger } from '../../../src/logger.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { AS, type TokenSpec } from '../../support/tokens.js';
 import {
   DAY,
   MUTATIONS,

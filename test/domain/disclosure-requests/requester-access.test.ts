@@ -1,8 +1,8 @@
 // MNG-1 regulations 3 and 4: a requester reads exactly the scope of an approved, unexpired request
 // naming it (patrons, categories, date range), nothing else, and nothing after access expires.
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { AS } from '../support/tokens.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { AS } from '../../support/tokens.js';
 import { DAY, codes, director, movableClock, receive, step } from './support.js';
 
 const clock = movableClock();

@@ -2,8 +2,8 @@
 // EMERGENCY request, APPROVED immediately, limited to IDENTITY and a short window, and waits in
 // the Director's queue until ratified or repudiated. Also the Director's queue as a whole (reg. 2).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type CallOptions, type TestServer } from '../support/server.js';
-import { AS } from '../support/tokens.js';
+import { startTestServer, type CallOptions, type TestServer } from '../../support/server.js';
+import { AS } from '../../support/tokens.js';
 import {
   DAY,
   HOUR,

@@ -1,7 +1,7 @@
 // withoutValues keeps what helps a client fix its request and drops every value graphql-js quotes.
 import { buildSchema, graphql, parse } from 'graphql';
 import { expect, test } from 'vitest';
-import { withoutValues } from '../../src/http/errors.js';
+import { withoutValues } from '../../src/http/error-masking.js';
 import { apolloLogger } from '../../src/http/apollo-logger.js';
 import { createLogger } from '../../src/logger.js';
 

@@ -1,8 +1,8 @@
 // Nondisclosure orders (the patron learns of a disclosure only once the order expires: regulations
 // 4 and 11) and patron consent to disclosure to a named third party (regulation 6).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startTestServer, type CallOptions, type TestServer } from '../support/server.js';
-import { AS, type TokenSpec } from '../support/tokens.js';
+import { startTestServer, type CallOptions, type TestServer } from '../../support/server.js';
+import { AS, type TokenSpec } from '../../support/tokens.js';
 import {
   DAY,
   circulation,
