@@ -72,6 +72,13 @@ test('src/authz/ reads top down: the policy clauses know nothing of the shield o
   expect(offending).toEqual([]);
 });
 
+test('no file under src/domain/ reads a role: who may act is decided in src/authz/policy/', () => {
+  const offending = sources
+    .filter((f) => f.startsWith('src/domain/'))
+    .filter((f) => /\broles\s*\.\s*has\s*\(/.test(text(f)));
+  expect(offending).toEqual([]);
+});
+
 const TABLE_OWNERS = ['src/repositories/', 'src/db/', 'src/audit/', 'src/retention/'];
 /** Writers of rows outside those folders, each for a reason of its own. */
 const TABLE_EXCEPTIONS = [

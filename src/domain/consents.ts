@@ -1,6 +1,7 @@
 // A patron's consent to disclose chosen categories of their record to a named third party
 // (regulation 6). The policy grants the requester basis CONSENT while it is neither expired nor
 // revoked. Only the patron themself gives or revokes one.
+import { actsOnOwnRecord } from '../authz/policy/authority.js';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ConsentRow } from '../db/schema/patrons.sql.js';
@@ -41,7 +42,7 @@ export class ConsentService {
 
   async grant(patron: Principal, patronId: string, input: unknown): Promise<ConsentRow> {
     const d = v.parseInput(grantInput, input);
-    if (patron.patronId === null || patron.patronId !== patronId) throw forbidden();
+    if (!actsOnOwnRecord(patron, patronId)) throw forbidden();
     const at = this.now();
     if (d.expiresAt && d.expiresAt <= at)
       throw badInput('Invalid input at expiresAt: must be in the future.', 'expiresAt');
@@ -59,7 +60,7 @@ export class ConsentService {
 
   async revoke(patron: Principal, patronId: string, consentId: string): Promise<ConsentRow> {
     const id = v.parseInput(v.id, consentId);
-    if (patron.patronId === null || patron.patronId !== patronId) throw forbidden();
+    if (!actsOnOwnRecord(patron, patronId)) throw forbidden();
     const row = await this.transact(async (r) => {
       const consent = await r.consents.lock(id);
       // Someone else's consent and an unknown id get the same answer.

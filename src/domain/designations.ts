@@ -1,6 +1,7 @@
 // The Director's designations of alternates (regulation 2): only the Director designates or
 // revokes (a designee cannot pass the powers on); the policy (AccessRepository.activeDesignation)
 // gives the alternate the Director's powers only inside the window and while not revoked.
+import { holdsDirectorOffice } from '../authz/policy/authority.js';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { DesignationRow } from '../db/schema/disclosure-requests.sql.js';
@@ -38,7 +39,7 @@ export class DesignationService {
 
   async designate(director: Principal, input: unknown): Promise<DesignationRow> {
     const d = v.parseInput(designateInput, input);
-    if (!director.roles.has('director') || !director.id) throw forbidden();
+    if (!holdsDirectorOffice(director) || !director.id) throw forbidden();
     const at = this.now();
     if (d.alternateId === director.id)
       throw badInput(
@@ -65,7 +66,7 @@ export class DesignationService {
 
   async revoke(director: Principal, rawId: string): Promise<DesignationRow> {
     const id = v.parseInput(v.id, rawId);
-    if (!director.roles.has('director') || !director.id) throw forbidden();
+    if (!holdsDirectorOffice(director) || !director.id) throw forbidden();
     return this.transact(async (r) => {
       const row = await r.designations.byId(id);
       if (!row) throw notFound('Designation');

@@ -1,5 +1,6 @@
 // Patron registration and changes. Staff register; the patron may change their own contact
 // information and preferences (regulation 11), staff may also change status.
+import { mayChangeNameOrStatus } from '../authz/policy/authority.js';
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
@@ -87,13 +88,7 @@ export class PatronService {
 
   async update(actor: Principal, id: string, input: unknown): Promise<PatronRow> {
     const data = v.parseInput(updateInput, input);
-    const self = actor.patronId === id;
-    // A patron changes contact and preferences; name and status are staff's (regulation 11).
-    if (
-      self &&
-      !actor.roles.has('circulation') &&
-      (data.status !== undefined || data.name !== undefined)
-    )
+    if ((data.status !== undefined || data.name !== undefined) && !mayChangeNameOrStatus(actor, id))
       throw forbidden();
     const row = await this.patrons.update(v.parseInput(v.id, id), data);
     if (!row) throw notFound('Patron');

@@ -3,30 +3,17 @@
 // Everything else is refused with INVALID_TRANSITION (or FORBIDDEN for the wrong actor) and
 // changes nothing. The service that applies it is src/domain/disclosure-requests/workflow.ts.
 import type {
-  DecisionAuthorityValue,
   DisclosureAction,
   DisclosureRequestRow,
   DisclosureStatusValue,
 } from '../../db/schema/disclosure-requests.sql.js';
+import { mayPerform, type Actor, type Performer } from '../../authz/policy/authority.js';
 import {
   forbidden,
   invalidTransition,
   writtenInstrumentRequired,
   type DomainError,
 } from '../errors.js';
-
-/** Who may take a transition. */
-export type Performer =
-  /** The Director, or an alternate inside an unrevoked designation's window (regulation 2). */
-  | 'custodian'
-  /** Any staff member with a stated purpose. */
-  | 'staff'
-  /** Staff who may handle identifying information at once: not volunteers (regulations 1 and 3). */
-  | 'responder'
-  /** The requester named on the request, or any staff member. */
-  | 'requester-or-staff'
-  /** The passage of time: the access window closed (see DisclosureRequestWorkflow.expireLapsed). */
-  | 'clock';
 
 export interface Transition {
   action: DisclosureAction;
@@ -156,53 +143,6 @@ export const CLOSED_STATUSES: ReadonlySet<DisclosureStatusValue> = new Set([
   'EXPIRED',
   'WITHDRAWN',
 ]);
-
-/** Who is acting, as the workflow needs to know it (built from the request's principal by actorOf). */
-export interface Actor {
-  /** Staff id, or the requester id for a requester, or 'system:clock'. */
-  id: string;
-  /** Recorded on the event: director, designee, circulation, reference, volunteer, requester, system. */
-  role: string;
-  /** Set when the actor holds the Director's powers now. */
-  authority: Extract<DecisionAuthorityValue, 'DIRECTOR' | 'DESIGNATION'> | null;
-  designationId: string | null;
-  /** Staff with a stated purpose. */
-  staff: boolean;
-  /** Staff other than a volunteer, with a stated purpose. */
-  responder: boolean;
-  requesterId: string | null;
-}
-
-export const CLOCK: Actor = Object.freeze({
-  id: 'system:clock',
-  role: 'system',
-  authority: null,
-  designationId: null,
-  staff: false,
-  responder: false,
-  requesterId: null,
-});
-
-export function mayPerform(
-  by: Performer,
-  actor: Actor,
-  request: DisclosureRequestRow | null,
-): boolean {
-  switch (by) {
-    case 'custodian':
-      return actor.authority !== null;
-    case 'staff':
-      return actor.staff;
-    case 'responder':
-      return actor.responder;
-    case 'requester-or-staff':
-      return (
-        actor.staff || (actor.requesterId !== null && request?.requesterId === actor.requesterId)
-      );
-    case 'clock':
-      return actor === CLOCK;
-  }
-}
 
 /**
  * The transition `action` from the request's status, or the typed error refusing it: FORBIDDEN

@@ -13,12 +13,11 @@ import type {
   DisclosureChanges,
   NewDisclosureRequest,
 } from '../../repositories/disclosure-request-workflow.js';
+import { CLOCK, mayPerform, type Actor } from '../../authz/policy/authority.js';
 import {
-  CLOCK,
   CLOSED_STATUSES,
   nextStatus,
   transitionFor,
-  type Actor,
   type DirectorQueue,
   type DisclosureSettings,
 } from './transitions.js';
@@ -222,7 +221,7 @@ export class DisclosureRequestWorkflow {
     // A requester learns nothing about requests that are not its own: unknown and foreign ids alike.
     if (!actor.staff) {
       const row = await this.repos.disclosureRequests.byId.load(v.parseInput(v.id, id));
-      if (!row || row.requesterId !== actor.requesterId) throw forbidden();
+      if (!row || !mayPerform('requester-or-staff', actor, row)) throw forbidden();
     }
     return this.step(actor, id, 'WITHDRAW', why, () => ({}));
   }

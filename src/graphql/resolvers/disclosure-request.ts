@@ -6,7 +6,7 @@ import type {
   QueryResolvers,
 } from '../generated/resolvers-types.js';
 import type { GraphQLContext } from '../context.js';
-import { actorOf } from '../../domain/actor.js';
+import { actorOf } from '../../authz/policy/authority.js';
 
 export const Query: Pick<
   QueryResolvers,

@@ -4,12 +4,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { graphql, type GraphQLError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { DisclosureRequestRow } from '../../../src/db/schema/disclosure-requests.sql.js';
-import {
-  CLOCK,
-  TRANSITIONS,
-  transitionFor,
-  type Actor,
-} from '../../../src/domain/disclosure-requests/transitions.js';
+import { CLOCK, type Actor } from '../../../src/authz/policy/authority.js';
+import { TRANSITIONS, transitionFor } from '../../../src/domain/disclosure-requests/transitions.js';
 import { createContext } from '../../../src/graphql/context.js';
 import { resolvers } from '../../../src/graphql/resolvers/index.js';
 import { protect } from '../../../src/graphql/schema.js';
