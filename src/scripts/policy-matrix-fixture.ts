@@ -9,7 +9,7 @@ import type { AccessPurpose } from '../auth/purpose.js';
 import type { DesignationRow, DisclosureRequestRow } from '../db/schema/disclosure-requests.sql.js';
 import type { ConsentRow, GuardianGrantRow } from '../db/schema/patrons.sql.js';
 import type { VendorRow } from '../db/schema/vendors.sql.js';
-import type { PiiCategory } from '../domain/vocabulary.js';
+import { PII_CATEGORIES, type PiiCategory } from '../domain/vocabulary.js';
 import { classifyFields } from '../authz/policy/classification.js';
 import type { Decision } from '../domain/decision.js';
 import {
@@ -157,7 +157,7 @@ const staff = (
   sub: string,
   role: 'circulation' | 'reference' | 'volunteer' | 'director',
 ): Claims => ({ sub, roles: [role] });
-const ALL: PiiCategory[] = ['IDENTITY', 'CIRCULATION', 'FINES', 'REFERENCE', 'DISCLOSURE'];
+const ALL: PiiCategory[] = [...PII_CATEGORIES];
 
 export const MATRIX_ROWS: Row[] = [
   { who: 'patron: their own record', claims: { sub: 'u1', roles: ['patron'], patron_id: SUBJECT } },
