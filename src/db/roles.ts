@@ -99,8 +99,18 @@ export async function grantRuntimeRole(owner: pg.ClientBase, role: RuntimeRole):
     // The server checks that every migration is applied before it serves.
     `GRANT USAGE ON SCHEMA drizzle TO ${who}`,
     `GRANT SELECT ON ALL TABLES IN SCHEMA drizzle TO ${who}`,
-    `GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${who}`,
+    // The audit log's sequences (its seq, chain ids, the key epoch) move only inside the owner's
+    // functions: the runtime role could otherwise burn numbers or bump the key epoch.
+    `REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${who}`,
   ];
+  const sequences = (
+    await owner.query<{ s: string }>(
+      `SELECT sequencename AS s FROM pg_sequences
+       WHERE schemaname = 'public' AND sequencename NOT LIKE 'audit\\_%' ORDER BY sequencename`,
+    )
+  ).rows.map((r) => r.s);
+  for (const q of sequences)
+    statements.push(`GRANT USAGE ON SEQUENCE public.${ident(q)} TO ${who}`);
   for (const t of tables) {
     // Revoke first, so that a privilege granted by hand earlier does not survive a re-run.
     statements.push(`REVOKE ALL ON TABLE public.${ident(t)} FROM ${who}`);

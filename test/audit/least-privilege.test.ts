@@ -61,7 +61,9 @@ async function outcome(c: pg.Client, statement: string): Promise<string> {
   } catch (err) {
     const { code, message } = err as { code?: string; message: string };
     return code === '42501' &&
-      /^(permission denied for (table|schema|function)|must be owner of table)/.test(message)
+      /^(permission denied for (table|schema|function|sequence)|must be owner of table)/.test(
+        message,
+      )
       ? 'privilege'
       : `${code}: ${message}`;
   }
@@ -115,7 +117,7 @@ describe.skipIf(!onPostgres)('the runtime role (PostgreSQL)', () => {
     }
   });
 
-  test('as the runtime role, UPDATE, DELETE, TRUNCATE, INSERT, DISABLE TRIGGER and DROP on the audit tables all fail', async () => {
+  test('as the runtime role, UPDATE, DELETE, TRUNCATE, INSERT, DISABLE TRIGGER and DROP on the audit tables, and moving their sequences, all fail', async () => {
     const url = await runtimeRoleUrl(t.db);
     const attempts = (table: string) => [
       `update ${table} set ${COLUMN[table]} = ${COLUMN[table]}`,
@@ -138,6 +140,11 @@ describe.skipIf(!onPostgres)('the runtime role (PostgreSQL)', () => {
         "select audit_create_partition('2030-01-01')",
         "insert into audit_chains (id, name, created_at_ms, head_hash) values (999, 'forged', 0, 'x')",
         "insert into audit_checkpoints (seq, row_hash, signed_at_ms, key_id, signature) values (1, 'x', 0, 'x', 'x')",
+        // The log's sequences move only inside the owner's functions.
+        "select nextval('audit_events_seq')",
+        "select nextval('audit_key_epoch')",
+        "select setval('audit_key_epoch', 100)",
+        "select nextval('audit_chains_id_seq')",
       ])
         out[s] = await outcome(c, s);
       out['insert into audit_events'] = await outcome(
@@ -154,7 +161,7 @@ describe.skipIf(!onPostgres)('the runtime role (PostgreSQL)', () => {
       return out;
     });
     expect(Object.entries(results).filter(([, how]) => how !== 'privilege')).toEqual([]);
-    expect(Object.keys(results)).toHaveLength(35);
+    expect(Object.keys(results)).toHaveLength(39);
     // Nothing changed: the log still verifies from the first row.
     expect((await t.db.raw('select min(seq)::int as lo from audit_events'))[0]!.lo).toEqual(1);
   });
