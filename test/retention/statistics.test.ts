@@ -210,7 +210,17 @@ describe('the statistics query', () => {
     expect(JSON.stringify(r.body)).not.toMatch(/pat_|loan_|item_/);
   });
 
-  test('reg. 9: the same table results after retention has anonymised every counted loan', async () => {
+  test('reg. 9: the same tables, by age band too, result after retention has anonymised every counted loan', async () => {
+    // The age band is stored on the loan at checkout: it must not need the patron link.
+    const byAgeBand = async () =>
+      (await table(AS.volunteer, { measure: 'LOANS', rows: 'AGE_BAND', columns: 'BRANCH' })).body
+        .data as { statistics: typeof expectedLoanTable } | null;
+    const ageBands = await byAgeBand();
+    expect(ageBands?.statistics.cells.filter((c) => !c.suppressed)).toEqual([
+      { row: 'ADULT', column: 'EAST', count: 55, suppressed: false },
+      { row: 'ADULT', column: 'MAIN', count: 40, suppressed: false },
+      { row: 'ADULT', column: 'WEST', count: 51, suppressed: false },
+    ]);
     const linked = async () =>
       (
         await t.db.raw(
@@ -233,6 +243,7 @@ describe('the statistics query', () => {
     await job.run({ dryRun: false, now: new Date('2031-01-01T00:00:00Z') });
     expect(await linked()).toBe(0);
     expect((await table()).body.data).toEqual({ statistics: expectedLoanTable });
+    expect(await byAgeBand()).toEqual(ageBands);
   });
 
   test('reg. 9: a one-dimension table by month lists every month, the empty ones suppressed', async () => {
