@@ -186,3 +186,31 @@ test('reg. 5: retention settings are validated at start, naming the variable and
     defaults.STATISTICS_MIN_CELL,
   ]).toEqual([0, 30, 14, 365, 180, 5000, 0, 10]);
 });
+
+test('reg. 5, reg. 9: each retention and statistics setting refuses a negative, fractional, too large or non-numeric value, naming that variable alone', () => {
+  const refusedNames = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return [];
+    } catch (e) {
+      return (e as Error).message
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(':')[0]);
+    }
+  };
+  const bad: [string, string[]][] = [
+    ['RETENTION_LOAN_DAYS', ['-1', '1.5', '3651', 'x']],
+    ['RETENTION_FINE_DAYS', ['-1', '1.5', '3651', 'x']],
+    ['RETENTION_CONSULT_DAYS', ['-1', '1.5', '3651', 'x']],
+    ['RETENTION_DISCLOSURE_DAYS', ['-1', '1.5', '3651', 'x']],
+    ['RETENTION_AUDIT_LINK_DAYS', ['-1', '1.5', '3651', 'x']],
+    ['RETENTION_BATCH_SIZE', ['99', '100.5', '50001', 'x']],
+    ['RETENTION_INTERVAL_MINUTES', ['-1', '1.5', '10081', 'x']],
+    ['STATISTICS_MIN_CELL', ['1', '2.5', '1001', 'x']],
+  ];
+  for (const [name, values] of bad) {
+    for (const value of values)
+      expect([value, refusedNames({ [name]: value })]).toEqual([value, [name]]);
+  }
+});
