@@ -149,7 +149,10 @@ describe('production mode', () => {
     let stdout = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    // A server that starts instead of refusing is stopped here, not left listening after the test.
+    const stop = setTimeout(() => child.kill('SIGKILL'), 20_000);
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(stop);
     expect({ code, stderr: stderr.trim(), stdout }).toEqual({
       code: 78,
       stderr: 'invalid configuration:\n  ROUTER_SECRET: production needs ROUTER_SECRET',
