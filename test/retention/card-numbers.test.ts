@@ -2,7 +2,7 @@
 // number (a 14-digit barcode with a mod-10 check digit) is not a payment card.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { containsPaymentCardNumber, findPaymentCardNumber } from '../../src/domain/validation.js';
-import { demoCardNumber } from '../../src/seed/demo.js';
+import { DEMO, demoCardNumber } from '../../src/seed/demo.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { AS } from '../support/tokens.js';
 
@@ -19,6 +19,11 @@ describe('the detector', () => {
       '378282246310005',
       '4222222222222',
       '6011000990139424',
+      // 18 and 19 digits (the longest), and groups split by a no-break space.
+      '450000000000000007',
+      '6222020000000000000',
+      '6222 0200 0000 0000 000',
+      '4111\u00a01111\u00a01111\u00a01111',
     ];
     const misses = [
       '4111111111111112',
@@ -29,6 +34,7 @@ describe('the detector', () => {
       'tok_demo_ada_0001',
       '41111111111111111111',
       'Box 4, shelf 12',
+      '6222020000000000001',
     ];
     expect(hits.map(containsPaymentCardNumber)).toEqual(hits.map(() => true));
     expect(misses.map(containsPaymentCardNumber)).toEqual(misses.map(() => false));
@@ -141,7 +147,7 @@ describe('through the API', () => {
     ]);
   });
 
-  test('reg. 10: a payment with a processor token and last four digits is accepted; the library card number field still takes a library barcode', async () => {
+  test('reg. 10: a payment with a processor token and last four digits is accepted; the library card number, in a lookup or a vendor’s card check, still takes a library barcode', async () => {
     const pay = await t.gql(
       `mutation ($input: PayFineInput!) { payFine(input: $input) { status } }`,
       {
@@ -167,6 +173,14 @@ describe('through the API', () => {
     );
     expect(errorOf(lookup)).toEqual({
       data: { patronByCardNumber: { id: 'pat_benokafor' } },
+      errors: undefined,
+    });
+    const check = await t.gql(
+      `mutation ($card: String!, $pin: String!) { verifyCard(cardNumber: $card, pin: $pin) { cardValid pinValid } }`,
+      { as: AS.vendor, variables: { card: demoCardNumber(1), pin: DEMO.pin } },
+    );
+    expect(errorOf(check)).toEqual({
+      data: { verifyCard: { cardValid: true, pinValid: true } },
       errors: undefined,
     });
   });
