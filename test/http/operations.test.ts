@@ -35,7 +35,7 @@ test('/health and /ready answer 200 while the database answers', async () => {
   });
 });
 
-test('invariant 6: metrics count decisions by category, basis and outcome, and carry no personal label', async () => {
+test('invariant 6: metrics count decisions by category, basis and outcome, fold unknown paths into one route, and carry no personal label', async () => {
   // Personal data flows: granted to the Director, to Ada herself, denied to a volunteer and to Ben.
   await t.gql('{ patron(id: "pat_adalovelace") { name email cardNumber } }', {
     as: AS.director,
@@ -56,8 +56,14 @@ test('invariant 6: metrics count decisions by category, basis and outcome, and c
       variables: { c: demoCardNumber(2) },
     },
   );
+  // A path outside the known routes, holding a patron id and a card number, is counted as "other".
+  const stray = await fetch(new URL(`/patrons/pat_adalovelace/${demoCardNumber(1)}`, t.url));
+  expect(stray.status).toBe(404);
   const text = await scrape();
 
+  expect(samples(text, 'patron_records_http_requests_total{route="other"')).toEqual([
+    'patron_records_http_requests_total{route="other",method="GET",status="404"} 1',
+  ]);
   expect(samples(text, 'patron_records_access_decisions_total')).toEqual([
     'patron_records_access_decisions_total{category="IDENTITY",basis="DIRECTOR",outcome="GRANTED"} 3',
     'patron_records_access_decisions_total{category="IDENTITY",basis="SELF",outcome="GRANTED"} 2',
