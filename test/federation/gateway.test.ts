@@ -266,10 +266,16 @@ describe('denials through the gateway are the denials direct', () => {
     );
   });
 
-  test('reg. 3: a volunteer reads no personal field', async () => {
+  test('reg. 3: a volunteer reads no personal field, by patron or by loan', async () => {
     await same(
       Q,
       { data: { patron: null }, errors: [{ code: FORBIDDEN, path: ['patron'] }] },
+      AS.volunteer,
+      'CIRCULATION_DESK',
+    );
+    await same(
+      '{ loan(id: "loan_adacurrent") { id dueAt patron { name } } }',
+      { data: { loan: null }, errors: [{ code: FORBIDDEN, path: ['loan'] }] },
       AS.volunteer,
       'CIRCULATION_DESK',
     );
@@ -283,7 +289,7 @@ describe('denials through the gateway are the denials direct', () => {
     );
   });
 
-  test('reg. 14: a guardian reads the current loans the child granted, and nothing of the identity', async () => {
+  test('reg. 14: a guardian reads the current loans the child granted, not a returned one by id, and nothing of the identity', async () => {
     await same(
       '{ patron(id: "pat_danidiaz") { name birthDate loans { nodes { id dueAt } } } }',
       {
@@ -299,6 +305,11 @@ describe('denials through the gateway are the denials direct', () => {
           { code: FORBIDDEN, path: ['patron', 'name'] },
         ],
       },
+      AS.carmen,
+    );
+    await same(
+      '{ loan(id: "loan_danireturned") { id } }',
+      { data: { loan: null }, errors: [{ code: FORBIDDEN, path: ['loan'] }] },
       AS.carmen,
     );
   });
