@@ -1,17 +1,18 @@
 // MNG-1 regulation 2: the Director designates alternates for a window, with a reason, and may
 // revoke them; an alternate holds the Director's powers only inside the window, while unrevoked.
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { graphql } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createContext } from '../../../src/graphql/context.js';
-import { resolvers } from '../../../src/graphql/resolvers/index.js';
-import { protect } from '../../../src/graphql/schema.js';
-import { loadTypeDefs } from '../../../src/graphql/sdl.js';
-import { identify } from '../../../src/http/identify.js';
-import { createLogger } from '../../../src/logger.js';
 import { startTestServer, type CallOptions, type TestServer } from '../../support/server.js';
 import { AS, type TokenSpec } from '../../support/tokens.js';
-import { DAY, codes, director, movableClock, readRequest, receive, step } from './support.js';
+import {
+  DAY,
+  codes,
+  director,
+  movableClock,
+  readRequest,
+  receive,
+  rootRulesOnly,
+  step,
+} from './support.js';
 
 const clock = movableClock();
 let t: TestServer;
@@ -196,24 +197,6 @@ test('reg. 2: designations are the custodian’s to list: not circulation staff,
  * again; this proves the rule `director` does not lean on that second check.
  */
 describe('reg. 2: the Director-only rules refuse a non-Director even when the service would not', () => {
-  const reached: string[] = [];
-  let schema: ReturnType<typeof protect> | undefined;
-  const permissive = () =>
-    (schema ??= protect(
-      buildSubgraphSchema([
-        {
-          typeDefs: loadTypeDefs(),
-          resolvers: {
-            ...resolvers,
-            Mutation: {
-              ...resolvers.Mutation,
-              designateAlternate: () => (reached.push('designateAlternate'), { id: 'des_x' }),
-              revokeDesignation: () => (reached.push('revokeDesignation'), { id: 'des_x' }),
-            },
-          } as never,
-        },
-      ]),
-    ));
   const DOCS = {
     designateAlternate: `mutation { d: designateAlternate(input: { alternateId: "staff_alternate", validFrom: "2026-01-01T00:00:00Z", validTo: "2026-01-02T00:00:00Z", reason: "x" }) { __typename } }`,
     revokeDesignation: `mutation { d: revokeDesignation(id: "des_x") { __typename } }`,
@@ -235,18 +218,9 @@ describe('reg. 2: the Director-only rules refuse a non-Director even when the se
     ['the Director without a purpose', AS.director, null, 'PURPOSE_REQUIRED'],
   ];
 
-  async function call(mutation: keyof typeof DOCS, who: TokenSpec | null, purpose: string | null) {
-    const headers: Record<string, string> = {};
-    if (who) headers.authorization = `Bearer ${await t.issuer.mint(who)}`;
-    if (purpose) headers['x-access-purpose'] = purpose;
-    const ctx = createContext(
-      t.db.database.db,
-      createLogger('silent'),
-      await identify(headers, t.issuer.verifier, false),
-      clock.now,
-    );
-    return graphql({ schema: permissive(), source: DOCS[mutation], contextValue: ctx });
-  }
+  const { reached, call: run } = rootRulesOnly(() => t, clock.now, Object.keys(DOCS));
+  const call = (m: keyof typeof DOCS, who: TokenSpec | null, purpose: string | null) =>
+    run(DOCS[m], who, purpose);
 
   test.each(
     callers.flatMap(([label, who, purpose, code]) =>

@@ -1,17 +1,10 @@
 // The disclosure request lifecycle (MNG-1 regulations 2, 3 and 4): every legal transition walked,
 // every illegal one refused with nothing changed, and the decider recorded with their authority.
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { graphql, type GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { DisclosureRequestRow } from '../../../src/db/schema/disclosure-requests.sql.js';
 import { CLOCK, type Actor } from '../../../src/authz/policy/authority.js';
 import { TRANSITIONS, transitionFor } from '../../../src/domain/disclosure-requests/transitions.js';
-import { createContext } from '../../../src/graphql/context.js';
-import { resolvers } from '../../../src/graphql/resolvers/index.js';
-import { protect } from '../../../src/graphql/schema.js';
-import { loadTypeDefs } from '../../../src/graphql/sdl.js';
-import { identify } from '../../../src/http/identify.js';
-import { createLogger } from '../../../src/logger.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { AS, type TokenSpec } from '../../support/tokens.js';
 import {
@@ -28,6 +21,7 @@ import {
   snapshot,
   step,
   type Step,
+  rootRulesOnly,
 } from './support.js';
 
 const clock = movableClock();
@@ -560,7 +554,6 @@ describe('reg. 3: only the custodian decides, in the transition table itself (th
  * test the Director-only rules): the transition table would refuse too, but need not be reached.
  */
 describe('reg. 3: the custodian-only root rules refuse everyone else even when the service would not', () => {
-  const reached: string[] = [];
   const MUTATIONS_REACHED = [
     'beginDisclosureReview',
     'approveDisclosureRequest',
@@ -569,24 +562,6 @@ describe('reg. 3: the custodian-only root rules refuse everyone else even when t
     'ratifyEmergencyDisclosure',
     'repudiateEmergencyDisclosure',
   ] as const;
-  let schema: ReturnType<typeof protect> | undefined;
-  const permissive = () =>
-    (schema ??= protect(
-      buildSubgraphSchema([
-        {
-          typeDefs: loadTypeDefs(),
-          resolvers: {
-            ...resolvers,
-            Mutation: {
-              ...resolvers.Mutation,
-              ...Object.fromEntries(
-                MUTATIONS_REACHED.map((m) => [m, () => (reached.push(m), { id: 'dr_x' })]),
-              ),
-            },
-          } as never,
-        },
-      ]),
-    ));
   const DOCS: Record<(typeof MUTATIONS_REACHED)[number], string> = {
     beginDisclosureReview: `mutation { d: beginDisclosureReview(id: "dr_x") { __typename } }`,
     approveDisclosureRequest: `mutation { d: approveDisclosureRequest(id: "dr_x", input: { accessExpiresAt: "2030-01-01T00:00:00Z" }) { __typename } }`,
@@ -601,18 +576,9 @@ describe('reg. 3: the custodian-only root rules refuse everyone else even when t
     ['a patron', AS.ben, null, 'FORBIDDEN'],
     ['the Director without a purpose', AS.director, null, 'PURPOSE_REQUIRED'],
   ];
-  async function call(m: keyof typeof DOCS, who: TokenSpec | null, purpose: string | null) {
-    const headers: Record<string, string> = {};
-    if (who) headers.authorization = `Bearer ${await t.issuer.mint(who)}`;
-    if (purpose) headers['x-access-purpose'] = purpose;
-    const ctx = createContext(
-      t.db.database.db,
-      createLogger('silent'),
-      await identify(headers, t.issuer.verifier, false),
-      clock.now,
-    );
-    return graphql({ schema: permissive(), source: DOCS[m], contextValue: ctx });
-  }
+  const { reached, call: run } = rootRulesOnly(() => t, clock.now, MUTATIONS_REACHED);
+  const call = (m: keyof typeof DOCS, who: TokenSpec | null, purpose: string | null) =>
+    run(DOCS[m], who, purpose);
   test.each(
     callers.flatMap(([label, who, purpose, code]) =>
       MUTATIONS_REACHED.map((m) => [m, label, who, purpose, code] as const),

@@ -1,7 +1,16 @@
-// Shared by the disclosure tests: a movable clock for the server, and the workflow's operations.
+// Shared by the disclosure tests: a movable clock for the server, the workflow's operations, and
+// the root rules alone over resolvers that would not refuse.
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { graphql } from 'graphql';
 import { expect } from 'vitest';
+import { identify } from '../../../src/http/identify.js';
+import { createContext } from '../../../src/graphql/context.js';
+import { resolvers } from '../../../src/graphql/resolvers/index.js';
+import { protect } from '../../../src/graphql/schema.js';
+import { loadTypeDefs } from '../../../src/graphql/sdl.js';
+import { createLogger } from '../../../src/logger.js';
 import type { CallOptions, GraphQLResponse, TestServer } from '../../support/server.js';
-import { AS } from '../../support/tokens.js';
+import { AS, type TokenSpec } from '../../support/tokens.js';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -120,4 +129,48 @@ export async function snapshot(t: TestServer, id: string) {
     [id],
   );
   return { row, events: events!.n, patrons };
+}
+
+/**
+ * The root rules alone: the real SDL and rule tree (protect()) over resolvers for `mutations` that
+ * accept anyone and record that they were reached, so any refusal is the rule's, not the service's.
+ */
+export function rootRulesOnly(
+  server: () => TestServer,
+  now: () => Date,
+  mutations: readonly string[],
+) {
+  const reached: string[] = [];
+  let schema: ReturnType<typeof protect> | undefined;
+  const build = () =>
+    (schema ??= protect(
+      buildSubgraphSchema([
+        {
+          typeDefs: loadTypeDefs(),
+          resolvers: {
+            ...resolvers,
+            Mutation: {
+              ...resolvers.Mutation,
+              ...Object.fromEntries(
+                mutations.map((m) => [m, () => (reached.push(m), { id: 'x' })]),
+              ),
+            },
+          } as never,
+        },
+      ]),
+    ));
+  async function call(source: string, who: TokenSpec | null, purpose: string | null) {
+    const t = server();
+    const headers: Record<string, string> = {};
+    if (who) headers.authorization = `Bearer ${await t.issuer.mint(who)}`;
+    if (purpose) headers['x-access-purpose'] = purpose;
+    const ctx = createContext(
+      t.db.database.db,
+      createLogger('silent'),
+      await identify(headers, t.issuer.verifier, false),
+      now,
+    );
+    return graphql({ schema: build(), source, contextValue: ctx });
+  }
+  return { reached, call };
 }
