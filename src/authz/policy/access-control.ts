@@ -69,6 +69,11 @@ export interface Clause {
   readonly regulation: string;
   /** A decision when the clause applies, null to let the next clause decide. */
   readonly apply: (i: ClauseInput) => Decision | null | Promise<Decision | null>;
+  /**
+   * Reads only the principal and the record, never `facts` or `custodian`: tried before the
+   * request's facts are loaded, so a decision it makes needs no lookup.
+   */
+  readonly factFree?: true;
 }
 
 /** Categories a guardian may ever be granted: current loans and owed fines (regulation 14). */
@@ -111,6 +116,7 @@ export const FIELD_CLAUSES: readonly Clause[] = [
   {
     name: 'the patron themself',
     regulation: 'reg. 11',
+    factFree: true,
     apply: ({ p, record }) =>
       record.patronId !== null && p.patronId === record.patronId ? grant('SELF') : null,
   },
@@ -454,11 +460,36 @@ export class AccessControl {
   ): Decision | Promise<Decision> {
     const p = this.principal;
     if (p.kind !== 'user') return p.kind === 'anonymous' ? UNAUTHENTICATED : FORBIDDEN;
-    const facts = this.facts;
-    if (!facts) return this.load().then(() => this.run(clauses, record, category, flags));
     this.evaluations++;
-    const input: ClauseInput = {
-      p,
+    if (!this.facts && !this.needsLookups()) this.facts = NO_FACTS;
+    const facts = this.facts;
+    if (facts) return firstApplying(clauses, this.input(facts, record, category, flags), 0);
+    // Facts are loaded only once a clause that reads them is reached: a patron's own record is
+    // decided by the first clause alone, without the lookup of the grants they hold as a guardian.
+    // What a fact-free clause reads is known; `facts` and `custodian` are not yet, and it never reads them.
+    const before: ClauseInput = {
+      ...this.input(NO_FACTS, record, category, flags),
+      custodian: FORBIDDEN,
+    };
+    let i = 0;
+    for (; clauses[i]?.factFree; i++) {
+      const d = clauses[i]!.apply(before);
+      if (d instanceof Promise) break;
+      if (d) return d;
+    }
+    return this.load().then((f) =>
+      firstApplying(clauses, this.input(f, record, category, flags), i),
+    );
+  }
+
+  private input(
+    facts: Facts,
+    record: RecordFacts,
+    category: PiiCategory,
+    flags: FieldFlags,
+  ): ClauseInput {
+    return {
+      p: this.principal,
       purpose: this.purpose,
       facts,
       record,
@@ -467,7 +498,6 @@ export class AccessControl {
       custodian: this.custodianOf(facts),
       enrolled: this.enrolled,
     };
-    return firstApplying(clauses, input, 0);
   }
 
   private custodianOf(f: Facts): Decision {
