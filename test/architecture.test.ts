@@ -80,17 +80,11 @@ test('no file under src/domain/ reads a role: who may act is decided in src/auth
 });
 
 const TABLE_OWNERS = ['src/repositories/', 'src/db/', 'src/audit/', 'src/retention/'];
-/** Writers of rows outside those folders, each for a reason of its own. */
-const TABLE_EXCEPTIONS = [
-  'src/seed/demo.ts', // the demo data, inserted table by table at first start
-  'src/http/refusal-limit.ts', // hands its table to rate-limiter-flexible's drizzle store
-];
 
 test('drizzle tables are imported as values only by repositories, db, audit and retention', () => {
   const offending = sources.filter(
     (f) =>
       !TABLE_OWNERS.some((dir) => f.startsWith(dir)) &&
-      !TABLE_EXCEPTIONS.includes(f) &&
       imports(f).some(({ from, value }) => value && from.endsWith('.sql.js')),
   );
   expect(offending).toEqual([]);

@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
-import { lt } from 'drizzle-orm';
-import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterDrizzle } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
-import { refusalLimits } from '../db/schema/limits.sql.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { deleteExpiredRefusals, refusalLimitStore } from '../repositories/refusal-limits.js';
 import { rateLimited } from '../graphql/typed-errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -71,23 +70,15 @@ export class RefusalLimiter {
       blockDuration: settings.blockSeconds,
     };
     if (database.kind === 'postgres') {
-      // The table is the migration's (0013): the library never creates one at runtime.
-      this.store = new RateLimiterDrizzle({
-        ...options,
-        storeClient: database.db,
-        schema: refusalLimits,
-        clearExpiredByTimeout: false,
-      });
+      this.store = refusalLimitStore(database.db, options);
       const db = database.db;
       this.cleanup = setInterval(() => {
-        db.delete(refusalLimits)
-          .where(lt(refusalLimits.expire, new Date(Date.now() - 3_600_000)))
-          .catch((err: unknown) =>
-            this.logger.warn(
-              { err: { type: (err as Error)?.constructor?.name } },
-              'refusal limit cleanup failed',
-            ),
-          );
+        deleteExpiredRefusals(db, new Date(Date.now() - 3_600_000)).catch((err: unknown) =>
+          this.logger.warn(
+            { err: { type: (err as Error)?.constructor?.name } },
+            'refusal limit cleanup failed',
+          ),
+        );
       }, CLEANUP_MS);
       this.cleanup.unref();
     } else {

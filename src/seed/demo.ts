@@ -1,21 +1,10 @@
 // The deterministic demo library: fixed, readable ids (listed in the README), dates relative to
 // the moment of seeding so that windows and due dates make sense whenever it is loaded.
-import { count } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { loans } from '../db/schema/loans.sql.js';
-import {
-  designations,
-  disclosureEvents,
-  disclosureRequestPatrons,
-  disclosureRequests,
-} from '../db/schema/disclosure-requests.sql.js';
-import { fines, payments } from '../db/schema/fines.sql.js';
-import { consents, guardianGrants, patrons } from '../db/schema/patrons.sql.js';
-import { referenceConsults } from '../db/schema/reference-consults.sql.js';
-import { vendorEnrolments, vendors } from '../db/schema/vendors.sql.js';
 import { hashPin } from '../domain/pins.js';
 import { luhnValid } from '../domain/validation.js';
 import { ageBand } from '../domain/age-band.js';
+import { hasNoPatrons, insertSeed, type SeedRows } from '../repositories/seed.js';
 
 export const DEMO = {
   patrons: {
@@ -47,10 +36,8 @@ export function demoCardNumber(n: number): string {
   throw new Error('unreachable');
 }
 
-export async function isEmpty(db: Db): Promise<boolean> {
-  const [row] = await db.select({ n: count() }).from(patrons);
-  return (row?.n ?? 0) === 0;
-}
+/** Whether the database is empty enough to seed (no patron yet). */
+export const isEmpty = (db: Db): Promise<boolean> => hasNoPatrons(db);
 
 export async function seedDemo(db: Db, now = new Date()): Promise<void> {
   const at = (days: number) => new Date(now.getTime() + days * DAY);
@@ -59,92 +46,148 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
   const S = DEMO.staff;
   const pinHash = await hashPin(DEMO.pin);
 
-  await db.transaction(async (tx) => {
-    const base = { cardExpiresOn: day(700), pinHash, status: 'ACTIVE' as const };
-    const patronRows: (typeof patrons.$inferInsert)[] = [
-      {
-        ...base,
-        id: P.ada,
-        cardNumber: demoCardNumber(1),
-        name: 'Ada Lovelace',
-        email: 'ada@example.org',
-        phone: '+1 785 555 0101',
-        addressLine1: '12 Poyntz Ave',
-        city: 'Manhattan',
-        region: 'KS',
-        postalCode: '66502',
-        birthDate: '1985-12-10',
-        keepCheckoutHistory: true,
-        notifyByEmail: true,
-      },
-      {
-        ...base,
-        id: P.ben,
-        cardNumber: demoCardNumber(2),
-        name: 'Ben Okafor',
-        email: 'ben@example.org',
-        phone: '+1 785 555 0102',
-        addressLine1: '400 Vattier St',
-        city: 'Manhattan',
-        region: 'KS',
-        postalCode: '66502',
-        birthDate: '1972-04-03',
-      },
-      {
-        ...base,
-        id: P.carmen,
-        cardNumber: demoCardNumber(3),
-        name: 'Carmen Diaz',
-        email: 'carmen@example.org',
-        phone: '+1 785 555 0103',
-        addressLine1: '9 Bluemont Ave',
-        city: 'Manhattan',
-        region: 'KS',
-        postalCode: '66502',
-        birthDate: '1980-07-21',
-      },
-      {
-        ...base,
-        id: P.dani,
-        cardNumber: demoCardNumber(4),
-        name: 'Dani Diaz',
-        addressLine1: '9 Bluemont Ave',
-        city: 'Manhattan',
-        region: 'KS',
-        postalCode: '66502',
-        birthDate: day(-365 * 11),
-      },
-      {
-        ...base,
-        id: P.eve,
-        cardNumber: demoCardNumber(5),
-        name: 'Eve Grant',
-        email: 'eve@example.org',
-        birthDate: '1999-02-14',
-        status: 'SUSPENDED',
-      },
-      ...Array.from({ length: 20 }, (_, i) => ({
-        ...base,
-        id: `pat_demo${'abcdefghijklmnopqrstuvwxyz'[i]}patron`,
-        cardNumber: demoCardNumber(100 + i),
-        name: `Demo Patron ${String(i + 1).padStart(2, '0')}`,
-        email: `demo${i + 1}@example.org`,
-        birthDate: `19${60 + i}-01-15`,
-      })),
-    ];
-    await tx.insert(patrons).values(patronRows);
-    // Age bands as checkout, assessment and consult recording set them (statistics, regulation 9).
-    const born = new Map(patronRows.map((p) => [p.id, p.birthDate]));
-    const withBand = <const T extends { patronId?: string | null }>(
-      row: T,
-      when: Date,
-      patronId = row.patronId,
-    ) => ({
-      ...row,
-      patronAgeBand: patronId ? ageBand(born.get(patronId)!, when) : null,
-    });
+  const base = { cardExpiresOn: day(700), pinHash, status: 'ACTIVE' as const };
+  const patronRows: SeedRows['patrons'] = [
+    {
+      ...base,
+      id: P.ada,
+      cardNumber: demoCardNumber(1),
+      name: 'Ada Lovelace',
+      email: 'ada@example.org',
+      phone: '+1 785 555 0101',
+      addressLine1: '12 Poyntz Ave',
+      city: 'Manhattan',
+      region: 'KS',
+      postalCode: '66502',
+      birthDate: '1985-12-10',
+      keepCheckoutHistory: true,
+      notifyByEmail: true,
+    },
+    {
+      ...base,
+      id: P.ben,
+      cardNumber: demoCardNumber(2),
+      name: 'Ben Okafor',
+      email: 'ben@example.org',
+      phone: '+1 785 555 0102',
+      addressLine1: '400 Vattier St',
+      city: 'Manhattan',
+      region: 'KS',
+      postalCode: '66502',
+      birthDate: '1972-04-03',
+    },
+    {
+      ...base,
+      id: P.carmen,
+      cardNumber: demoCardNumber(3),
+      name: 'Carmen Diaz',
+      email: 'carmen@example.org',
+      phone: '+1 785 555 0103',
+      addressLine1: '9 Bluemont Ave',
+      city: 'Manhattan',
+      region: 'KS',
+      postalCode: '66502',
+      birthDate: '1980-07-21',
+    },
+    {
+      ...base,
+      id: P.dani,
+      cardNumber: demoCardNumber(4),
+      name: 'Dani Diaz',
+      addressLine1: '9 Bluemont Ave',
+      city: 'Manhattan',
+      region: 'KS',
+      postalCode: '66502',
+      birthDate: day(-365 * 11),
+    },
+    {
+      ...base,
+      id: P.eve,
+      cardNumber: demoCardNumber(5),
+      name: 'Eve Grant',
+      email: 'eve@example.org',
+      birthDate: '1999-02-14',
+      status: 'SUSPENDED',
+    },
+    ...Array.from({ length: 20 }, (_, i) => ({
+      ...base,
+      id: `pat_demo${'abcdefghijklmnopqrstuvwxyz'[i]}patron`,
+      cardNumber: demoCardNumber(100 + i),
+      name: `Demo Patron ${String(i + 1).padStart(2, '0')}`,
+      email: `demo${i + 1}@example.org`,
+      birthDate: `19${60 + i}-01-15`,
+    })),
+  ];
 
-    await tx.insert(loans).values([
+  // Age bands as checkout, assessment and consult recording set them (statistics, regulation 9).
+  const born = new Map(patronRows.map((p) => [p.id, p.birthDate]));
+  const withBand = <const T extends { patronId?: string | null }>(
+    row: T,
+    when: Date,
+    patronId = row.patronId,
+  ) => ({
+    ...row,
+    patronAgeBand: patronId ? ageBand(born.get(patronId)!, when) : null,
+  });
+
+  const request = (
+    id: string,
+    status: SeedRows['disclosureRequests'][number]['status'],
+    extra: Partial<SeedRows['disclosureRequests'][number]> = {},
+  ) => ({
+    id,
+    requesterId: DEMO.requesters.police,
+    requesterName: 'Det. Sam Ortiz',
+    agency: 'Riley County Police',
+    instrument: 'SUBPOENA' as const,
+    instrumentReference: `RC-${id.slice(3).toUpperCase()}`,
+    issuingAuthority: 'Riley County District Court',
+    categories: ['IDENTITY', 'CIRCULATION'],
+    scopeFrom: at(-365),
+    scopeTo: now,
+    status,
+    receivedBy: S.circulation,
+    receivedAt: at(-7),
+    ...extra,
+  });
+  const decided = {
+    decidedBy: S.director,
+    decisionAuthority: 'DIRECTOR' as const,
+    decidedAt: at(-5),
+  };
+
+  const actionTo = {
+    RECEIVED: 'RECEIVE',
+    UNDER_REVIEW: 'BEGIN_REVIEW',
+    APPROVED: 'APPROVE',
+    DENIED: 'DENY',
+    FULFILLED: 'FULFILL',
+    EXPIRED: 'EXPIRE',
+    WITHDRAWN: 'WITHDRAW',
+  } as const;
+  const ev = (
+    requestId: string,
+    sequence: number,
+    fromStatus: string | null,
+    toStatus: keyof typeof actionTo,
+    actorId: string,
+    days: number,
+    authority: 'DIRECTOR' | null = null,
+  ) => ({
+    requestId,
+    sequence,
+    fromStatus,
+    toStatus,
+    action: actionTo[toStatus],
+    actorId,
+    actorRole: authority ? 'director' : 'circulation',
+    authority,
+    at: at(days),
+  });
+
+  await insertSeed(db, {
+    patrons: patronRows,
+    loans: [
       withBand(
         {
           id: 'loan_adacurrent',
@@ -235,9 +278,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         },
         at(-30),
       ),
-    ]);
-
-    await tx.insert(fines).values([
+    ],
+    fines: [
       withBand(
         {
           id: 'fine_benowed',
@@ -290,8 +332,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         },
         at(-9),
       ),
-    ]);
-    await tx.insert(payments).values([
+    ],
+    payments: [
       {
         id: 'pay_adapaid',
         fineId: 'fine_adapaid',
@@ -301,9 +343,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         paidAt: at(-40),
         receivedBy: S.circulation,
       },
-    ]);
-
-    await tx.insert(referenceConsults).values([
+    ],
+    referenceConsults: [
       withBand(
         {
           id: 'rc_adainperson',
@@ -358,9 +399,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         },
         at(-3),
       ),
-    ]);
-
-    await tx.insert(designations).values([
+    ],
+    designations: [
       {
         id: 'des_deputyactive',
         directorId: S.director,
@@ -377,34 +417,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         validTo: at(-30),
         reason: 'Conference',
       },
-    ]);
-
-    const request = (
-      id: string,
-      status: (typeof disclosureRequests.$inferInsert)['status'],
-      extra: Partial<typeof disclosureRequests.$inferInsert> = {},
-    ) => ({
-      id,
-      requesterId: DEMO.requesters.police,
-      requesterName: 'Det. Sam Ortiz',
-      agency: 'Riley County Police',
-      instrument: 'SUBPOENA' as const,
-      instrumentReference: `RC-${id.slice(3).toUpperCase()}`,
-      issuingAuthority: 'Riley County District Court',
-      categories: ['IDENTITY', 'CIRCULATION'],
-      scopeFrom: at(-365),
-      scopeTo: now,
-      status,
-      receivedBy: S.circulation,
-      receivedAt: at(-7),
-      ...extra,
-    });
-    const decided = {
-      decidedBy: S.director,
-      decisionAuthority: 'DIRECTOR' as const,
-      decidedAt: at(-5),
-    };
-    await tx.insert(disclosureRequests).values([
+    ],
+    disclosureRequests: [
       request('dr_received', 'RECEIVED'),
       request('dr_underreview', 'UNDER_REVIEW', {
         instrument: 'COURT_ORDER',
@@ -434,8 +448,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         agency: 'Chen & Ames LLP',
         closedAt: at(-4),
       }),
-    ]);
-    await tx.insert(disclosureRequestPatrons).values([
+    ],
+    disclosureRequestPatrons: [
       { requestId: 'dr_received', patronId: P.ben },
       { requestId: 'dr_underreview', patronId: P.ben },
       { requestId: 'dr_approved', patronId: P.ada },
@@ -443,36 +457,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
       { requestId: 'dr_fulfilled', patronId: P.ada },
       { requestId: 'dr_expired', patronId: P.ben },
       { requestId: 'dr_withdrawn', patronId: P.eve },
-    ]);
-    const actionTo = {
-      RECEIVED: 'RECEIVE',
-      UNDER_REVIEW: 'BEGIN_REVIEW',
-      APPROVED: 'APPROVE',
-      DENIED: 'DENY',
-      FULFILLED: 'FULFILL',
-      EXPIRED: 'EXPIRE',
-      WITHDRAWN: 'WITHDRAW',
-    } as const;
-    const ev = (
-      requestId: string,
-      sequence: number,
-      fromStatus: string | null,
-      toStatus: keyof typeof actionTo,
-      actorId: string,
-      days: number,
-      authority: 'DIRECTOR' | null = null,
-    ) => ({
-      requestId,
-      sequence,
-      fromStatus,
-      toStatus,
-      action: actionTo[toStatus],
-      actorId,
-      actorRole: authority ? 'director' : 'circulation',
-      authority,
-      at: at(days),
-    });
-    await tx.insert(disclosureEvents).values([
+    ],
+    disclosureEvents: [
       ev('dr_received', 1, null, 'RECEIVED', S.circulation, -7),
       ev('dr_underreview', 1, null, 'RECEIVED', S.circulation, -7),
       ev('dr_underreview', 2, 'RECEIVED', 'UNDER_REVIEW', S.director, -6, 'DIRECTOR'),
@@ -492,16 +478,13 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         ...ev('dr_withdrawn', 2, 'RECEIVED', 'WITHDRAWN', DEMO.requesters.lawfirm, -4),
         actorRole: 'requester',
       },
-    ]);
-
-    await tx
-      .insert(vendors)
-      .values([{ id: DEMO.vendor, name: 'Demo E-books', scopes: ['card:verify', 'card:read'] }]);
-    await tx.insert(vendorEnrolments).values([
+    ],
+    vendors: [{ id: DEMO.vendor, name: 'Demo E-books', scopes: ['card:verify', 'card:read'] }],
+    vendorEnrolments: [
       { id: 'enr_adaebooks', vendorId: DEMO.vendor, patronId: P.ada, enrolledAt: at(-100) },
       { id: 'enr_benebooks', vendorId: DEMO.vendor, patronId: P.ben, enrolledAt: at(-50) },
-    ]);
-    await tx.insert(guardianGrants).values([
+    ],
+    guardianGrants: [
       {
         id: 'gg_danitocarmen',
         childId: P.dani,
@@ -510,8 +493,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         grantedBy: P.dani,
         grantedAt: at(-20),
       },
-    ]);
-    await tx.insert(consents).values([
+    ],
+    consents: [
       {
         id: 'con_bentolawfirm',
         patronId: P.ben,
@@ -520,6 +503,6 @@ export async function seedDemo(db: Db, now = new Date()): Promise<void> {
         grantedAt: at(-3),
         expiresAt: at(60),
       },
-    ]);
+    ],
   });
 }
