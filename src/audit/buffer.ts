@@ -7,10 +7,8 @@
 // exist (rule name, type name, patron id), and each row's field list is a node of a per-request
 // trie, so rows read alike share one node and the writer groups them by identity (writer.ts).
 import type { GraphQLResolveInfo } from 'graphql';
-import type { AccessBasis, PiiCategory } from '../domain/vocabulary.js';
+import type { AccessBasis, AuditOutcome, PiiCategory } from '../domain/vocabulary.js';
 import type { Decision } from '../domain/decision.js';
-
-export type AuditOutcome = 'GRANTED' | 'DENIED' | 'FAILED';
 
 type ResolvePath = GraphQLResolveInfo['path'];
 
