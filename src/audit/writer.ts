@@ -7,8 +7,8 @@ import { Kind, print, visit, type DocumentNode } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { isStaff } from '../auth/principal.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import { isStaff, type Principal } from '../auth/principal.js';
+import type { AccessPurpose } from '../auth/purpose.js';
 import type { AuditRow, RequestFacts, SortedFields } from './buffer.js';
 import { checkpointHeads } from './checkpoints.js';
 import type { CheckpointKey } from './heads.js';
@@ -17,10 +17,13 @@ import { queryRows } from '../db/query-rows.js';
 import type { Witness } from './witness.js';
 
 /** Who acted: a request's context, or the retention job under the system principal. */
-export type AuditActor = Pick<
-  GraphQLContext,
-  'principal' | 'requestId' | 'purpose' | 'viaRouter' | 'now'
->;
+export interface AuditActor {
+  principal: Principal;
+  requestId: string;
+  purpose: AccessPurpose | null;
+  viaRouter: boolean;
+  now: () => Date;
+}
 
 export type { RequestFacts };
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { SYSTEM } from '../auth/principal.js';
-import { AuditBuffer } from '../audit/buffer.js';
+import { appendJobRow } from '../audit/trail.js';
 import type { AuditWriter } from '../audit/writer.js';
 import { shredSubjectKeys } from '../audit/keys.js';
 import type { Db } from '../db/client.js';
@@ -41,13 +41,15 @@ export function auditLinkStep(days: number): RetentionStep {
 export function recordRetentionActions(writer: AuditWriter, now: () => Date) {
   const runId = `retention-${randomUUID()}`;
   return async (category: string, counts: StepCounts): Promise<void> => {
-    const run = new AuditBuffer();
-    const row = run.row(null, 'RetentionRun', null, 'GRANTED', null, null, `retention:${category}`);
-    for (const [what, n] of Object.entries(counts)) run.addField(row, `${what}=${n}`, true);
-    await writer.append(
+    await appendJobRow(
+      writer,
       { principal: SYSTEM, requestId: runId, purpose: null, viaRouter: false, now },
       { operationName: 'retention', documentHash: null },
-      run.entries(),
+      {
+        typeName: 'RetentionRun',
+        rule: `retention:${category}`,
+        fields: Object.entries(counts).map(([what, n]) => `${what}=${n}`),
+      },
     );
   };
 }
