@@ -34,7 +34,7 @@ function columns(r: AuditEventRow, subjects: unknown): unknown[] {
   ];
 }
 
-export function canonicalText(r: AuditEventRow): string {
+function canonicalText(r: AuditEventRow): string {
   if (r.format === 3) {
     const [, ...rest] = columns(r, r.subjects);
     return JSON.stringify([3, r.chain, r.chainSeq, r.seq, r.subjectsFrom, ...rest]);

@@ -11,7 +11,7 @@ export interface CheckpointKey {
   readonly secret: Buffer;
 }
 
-export const HEAD_FORMAT = 'patron-records/audit-head/v1' as const;
+const HEAD_FORMAT = 'patron-records/audit-head/v1' as const;
 /** The chain of earlier releases (chain 0). */
 export const AUDIT_CHAIN = 'audit_events';
 

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { documentHash, type AuditWriter } from './writer.js';
 
-export function auditUnavailable(requestId: string): GraphQLError {
+function auditUnavailable(requestId: string): GraphQLError {
   return new GraphQLError(
     'The access could not be recorded, so nothing is returned. Quote the request id to an administrator.',
     {
@@ -18,7 +18,7 @@ export function auditUnavailable(requestId: string): GraphQLError {
 }
 
 /** A mutation's transaction could not append its rows (and rolled back): the response is withheld. */
-export class AuditUnavailableError extends Error {
+class AuditUnavailableError extends Error {
   override name = 'AuditUnavailableError';
   constructor() {
     super('the audit rows of a mutation could not be made durable; its transaction rolled back');

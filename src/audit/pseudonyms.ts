@@ -6,7 +6,7 @@
 // pseudonym is never written after its destruction, and the cache never outlives a key.
 
 /** Key periods are calendar months in UTC (audit_pending_rows). */
-export function periodOf(atMs: number): number {
+function periodOf(atMs: number): number {
   const d = new Date(atMs);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }

@@ -35,8 +35,7 @@ export interface AccessLogEntryNode {
   lastSeq: number;
 }
 
-export const encodeSeqCursor = (seq: number) =>
-  Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
+const encodeSeqCursor = (seq: number) => Buffer.from(`seq:${seq}`, 'utf8').toString('base64url');
 
 export function decodeSeqCursor(cursor: string | null | undefined): number | null {
   if (cursor == null) return null;

@@ -17,7 +17,7 @@ export interface AccessTimelineDayNode {
 
 const DAY_MS = 86_400_000;
 /** The longest range one timeline covers. */
-export const MAX_TIMELINE_DAYS = 366;
+const MAX_TIMELINE_DAYS = 366;
 
 /** Checks the range once, at the boundary: from before to, at most MAX_TIMELINE_DAYS apart. */
 export function timelineRange(

@@ -44,7 +44,7 @@ export class InvalidTokenError extends Error {
 }
 
 /** jose's error code (and, for a claim check, which claim) → the reason class. */
-export function rejectionOf(err: unknown): TokenRejection {
+function rejectionOf(err: unknown): TokenRejection {
   const e = err as { code?: unknown; claim?: unknown; reason?: unknown } | null;
   switch (e?.code) {
     case 'ERR_JWT_EXPIRED':

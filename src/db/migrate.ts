@@ -15,7 +15,7 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 const MIGRATION_LOCK = 72_001_001;
 
 /** Months of audit_events partitions kept created ahead of the current one (drizzle/0015). */
-export const AUDIT_PARTITIONS_AHEAD = 3;
+const AUDIT_PARTITIONS_AHEAD = 3;
 const ENSURE_PARTITIONS = `select audit_ensure_partitions(${AUDIT_PARTITIONS_AHEAD})`;
 
 export async function migrateDatabase(

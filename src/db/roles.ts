@@ -4,10 +4,10 @@
 // (migration 0013). A table owner can always disable its triggers, so the server must never be one.
 import type pg from 'pg';
 
-export const DEFAULT_RUNTIME_ROLE = 'patron_records_app';
+const DEFAULT_RUNTIME_ROLE = 'patron_records_app';
 
 /** The audit tables: the runtime role reads them; rows arrive only through owner functions. */
-export const AUDIT_TABLES = [
+const AUDIT_TABLES = [
   'audit_events',
   'audit_checkpoints',
   'audit_subject_keys',

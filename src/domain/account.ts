@@ -42,7 +42,7 @@ const ASCENDING = '01234567890123456789';
 const DESCENDING = '98765432109876543210';
 
 /** PIN rules: 4–12 digits, not one repeated digit, not a run of consecutive digits (either way). */
-export const newPinRule = z
+const newPinRule = z
   .string()
   .regex(/^\d{4,12}$/, 'must be 4 to 12 digits')
   .refine((p) => !/^(\d)\1+$/.test(p), 'must not be one repeated digit')

@@ -3,7 +3,7 @@
 import type { AgeBand } from '../db/schema/columns.js';
 
 /** Whole years between a YYYY-MM-DD birth date and an instant (UTC calendar). */
-export function ageOn(birthDate: string, at: Date): number {
+function ageOn(birthDate: string, at: Date): number {
   const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
   const years = at.getUTCFullYear() - y;
   const beforeBirthday =

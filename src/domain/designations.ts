@@ -13,7 +13,7 @@ import * as v from './validation.js';
 const DAY = 86_400_000;
 const MAX_WINDOW_DAYS = 366;
 
-export const staffId = z.string().regex(/^[a-z][a-z0-9_-]{2,99}$/, 'must be a staff id');
+const staffId = z.string().regex(/^[a-z][a-z0-9_-]{2,99}$/, 'must be a staff id');
 
 const designateInput = z.object({
   alternateId: staffId,

@@ -97,7 +97,7 @@ export class PatronService {
 }
 
 /** A new 14-digit card number with a leading 2 and a mod-10 check digit. */
-export function issueCardNumber(): string {
+function issueCardNumber(): string {
   let body = '2';
   for (let i = 0; i < 12; i++) body += randomInt(10).toString();
   for (let check = 0; check < 10; check++) {

@@ -1,6 +1,6 @@
 // The services of one request, over that request's repositories.
 import type { Db } from '../db/client.js';
-import { createRepositories, transactor, type Repositories } from '../repositories/repositories.js';
+import { transactor, type Repositories } from '../repositories/repositories.js';
 import { AccountService } from './account.js';
 import { LoanService } from './loans.js';
 import { ConsentService } from './consents.js';
@@ -51,5 +51,3 @@ export function createServices(
 }
 
 export type Services = ReturnType<typeof createServices>;
-
-export { createRepositories };

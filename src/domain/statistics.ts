@@ -14,7 +14,7 @@ import {
 } from './vocabulary.js';
 
 /** One count, or null where it is suppressed. */
-export interface StatisticsTotal {
+interface StatisticsTotal {
   key: string;
   count: number | null;
   suppressed: boolean;

@@ -14,7 +14,7 @@ import { vendorPseudonym, type VendorSettings } from './vendor-settings.js';
 import * as v from './validation.js';
 
 /** GraphQL scope names ↔ the names in tokens and in the registry. */
-export const SCOPE_NAMES = { CARD_VERIFY: 'card:verify', CARD_READ: 'card:read' } as const;
+const SCOPE_NAMES = { CARD_VERIFY: 'card:verify', CARD_READ: 'card:read' } as const;
 export type VendorScopeName = keyof typeof SCOPE_NAMES;
 const scopeByToken = new Map(
   Object.entries(SCOPE_NAMES).map(([k, s]) => [s as string, k as VendorScopeName]),

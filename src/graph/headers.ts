@@ -1,7 +1,7 @@
 // What a gateway forwards from the caller to the subgraphs: the user's token, the stated purpose,
 // the request id and the W3C trace context. The router secret goes to the patron-records subgraph
 // only (docs/federation.md).
-export const FORWARDED_HEADERS = [
+const FORWARDED_HEADERS = [
   'authorization',
   'x-access-purpose',
   'x-request-id',

@@ -22,7 +22,7 @@ export interface ConsoleDeps {
   devTokens?: DevTokenMinter;
 }
 
-export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url));
+const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url));
 
 /** Only our own files and our own API: no inline script or style, no framing, no form posts elsewhere. */
 export const CONSOLE_CSP = [

@@ -32,7 +32,7 @@ function variableDefault(operation: OperationDefinitionNode | undefined, name: s
 }
 
 /** The document with every `first` argument written as the integer it will take. */
-export function withEffectivePageSizes(
+function withEffectivePageSizes(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Record<string, unknown>,

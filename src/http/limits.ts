@@ -18,7 +18,7 @@ import type { Config } from '../config.js';
 import type { LimitName, Metrics } from '../metrics.js';
 import type { GraphQLContext } from '../graphql/context.js';
 
-export const LIMIT_EXCEEDED = 'LIMIT_EXCEEDED';
+const LIMIT_EXCEEDED = 'LIMIT_EXCEEDED';
 
 export function limitError(message: string, setting: string, httpStatus?: number): GraphQLError {
   return new GraphQLError(message, {

@@ -7,11 +7,11 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Metrics } from '../metrics.js';
 import { sendHttpError } from './error-responses.js';
 
-export const ROUTER_SECRET_HEADER = 'x-router-secret';
+const ROUTER_SECRET_HEADER = 'x-router-secret';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-export function secretMatches(presented: string | string[] | undefined, expected: Buffer): boolean {
+function secretMatches(presented: string | string[] | undefined, expected: Buffer): boolean {
   if (typeof presented !== 'string') return false;
   return timingSafeEqual(digest(presented), expected);
 }

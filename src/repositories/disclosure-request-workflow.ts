@@ -15,7 +15,7 @@ export type NewDisclosureEvent = Omit<typeof disclosureEvents.$inferInsert, 'id'
 export type DisclosureChanges = Partial<Omit<NewDisclosureRequest, 'id'>>;
 
 /** The queue's lists are short by nature; a bound keeps a neglected queue from becoming a bulk export. */
-export const QUEUE_LIMIT = 200;
+const QUEUE_LIMIT = 200;
 
 export class DisclosureRequestWorkflowRepository {
   constructor(private readonly db: Db) {}

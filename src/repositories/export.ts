@@ -164,7 +164,7 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
 };
 
 /** Columns of a link table whose content another section already carries, by "table.column". */
-export const COVERED_ELSEWHERE: Readonly<Record<string, string>> = {
+const COVERED_ELSEWHERE: Readonly<Record<string, string>> = {
   'disclosure_request_patrons.request_id': 'disclosureRequests[].id',
   'disclosure_request_patrons.patron_id': 'patron.id',
 };

@@ -6,7 +6,7 @@ import { getTableColumns } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { badInput } from '../domain/errors.js';
 
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 
 /** Date ranges a list is narrowed to (a requester's approved disclosures); null means no narrowing. */
 export type Ranges = readonly { from: Date | null; to: Date | null }[] | null;
@@ -47,7 +47,7 @@ export function pageSize(first: number | null | undefined, max = MAX_PAGE_SIZE):
   return n;
 }
 
-export const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
+const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url');
 
 export function decodeCursor(cursor: string | null | undefined): string | null {
   if (cursor == null) return null;

@@ -56,7 +56,7 @@ const formatCounts = (counts: Record<string, number>) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 
-export function formatReport(report: RetentionReport, config: Config): string {
+function formatReport(report: RetentionReport, config: Config): string {
   const p = retentionPolicy(config);
   const head =
     `Retention ${report.dryRun ? 'dry run' : 'run'} at ${report.at.toISOString()} ` +

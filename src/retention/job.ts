@@ -6,7 +6,7 @@ import type { RetentionStep, StepCounts } from './step.js';
 import { retentionSteps, type RetentionPolicy } from './steps.js';
 
 /** Advisory lock key of the retention run (migrations hold 72_001_001, audit appends 72_001_002). */
-export const RETENTION_LOCK = 72_001_003;
+const RETENTION_LOCK = 72_001_003;
 
 export interface RetentionProgress {
   category: string;
@@ -120,7 +120,7 @@ export class RetentionJob {
  * Runs fn while holding a session advisory lock; null (fn not run) when another session holds it.
  * On PostgreSQL the lock lives on one pooled connection kept for the run; the batches use others.
  */
-export async function withAdvisoryLock<T>(
+async function withAdvisoryLock<T>(
   database: Database,
   key: number,
   fn: () => Promise<T>,

@@ -12,7 +12,7 @@ import { queryRows } from '../db/query-rows.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import type { Witness } from '../audit/witness.js';
 
-export class PartitionDropRefused extends Error {
+class PartitionDropRefused extends Error {
   override name = 'PartitionDropRefused';
 }
 

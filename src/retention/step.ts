@@ -4,12 +4,12 @@ import type { Db } from '../db/client.js';
 /** Counts per kind of change, e.g. { loansAnonymised: 12 }. Counts only: never ids or values. */
 export type StepCounts = Record<string, number>;
 
-export interface StepContext {
+interface StepContext {
   now: Date;
   batchSize: number;
 }
 
-export interface BatchResult {
+interface BatchResult {
   counts: StepCounts;
   /** Candidate rows this batch handled; fewer than the batch size means the step is done. */
   rows: number;

@@ -47,7 +47,7 @@ async function one<T>(db: Db, query: SQL): Promise<T> {
  * Check-in anonymises most loans at once; this catches the rest: loans a fine held back, loans of
  * a patron who switched history off, and anything a failed check-in left behind.
  */
-export function loanStep(days: number): RetentionStep {
+function loanStep(days: number): RetentionStep {
   const eligible = (now: Date) => {
     const c = cutoff(now, days);
     return sql`l.patron_id IS NOT NULL AND l.returned_at IS NOT NULL AND l.returned_at <= ${ts(c)}
@@ -86,7 +86,7 @@ export function loanStep(days: number): RetentionStep {
  * dates and who waived it stay for the accounts and statistics. The link to the loan stays only
  * when that loan is itself anonymous, so an anonymised fine never leads back to a patron.
  */
-export function fineStep(days: number): RetentionStep {
+function fineStep(days: number): RetentionStep {
   const eligible = (now: Date) =>
     sql`f.patron_id IS NOT NULL AND f.status <> 'OWED' AND coalesce(f.closed_at, f.assessed_at) <= ${ts(cutoff(now, days))}`;
   const paymentWithCard = sql`(pm.processor_token IS NOT NULL OR pm.card_last4 IS NOT NULL)`;
@@ -133,7 +133,7 @@ export function fineStep(days: number): RetentionStep {
  * answer go (the questions a patron asks are the confidential part); channel, librarian, dates
  * and age band stay for statistics. Anonymous consults lose their text on the same clock.
  */
-export function consultStep(days: number): RetentionStep {
+function consultStep(days: number): RetentionStep {
   const eligible = (now: Date) =>
     sql`c.status = 'FINISHED' AND c.anonymised_at IS NULL AND coalesce(c.finished_at, c.started_at) <= ${ts(cutoff(now, days))}`;
   return {
@@ -176,7 +176,7 @@ export function consultStep(days: number): RetentionStep {
  * nothing of it remains to lead to a patron. What remains is the count, which the run reports
  * (and the audit log records, through the job's onAction).
  */
-export function disclosureStep(days: number): RetentionStep {
+function disclosureStep(days: number): RetentionStep {
   const eligible = (now: Date) =>
     sql`r.status IN ('DENIED', 'FULFILLED', 'EXPIRED', 'WITHDRAWN')
       AND greatest(coalesce(r.closed_at, r.decided_at, r.received_at), r.nondisclosure_until) <= ${ts(cutoff(now, days))}`;
@@ -221,7 +221,7 @@ export function disclosureStep(days: number): RetentionStep {
  * failure would start afresh anyway. Deleting them changes no answer, and a count of someone's
  * wrong PINs is not kept for nothing. One statement: the rows are small and few.
  */
-export function pinFailureStep(minutes: number): RetentionStep {
+function pinFailureStep(minutes: number): RetentionStep {
   const spent = (now: Date) =>
     sql`(locked_until IS NULL OR locked_until <= ${ts(now.toISOString())})
       AND last_failure_at <= ${ts(new Date(now.getTime() - minutes * MINUTE).toISOString())}`;

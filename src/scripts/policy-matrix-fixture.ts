@@ -159,7 +159,7 @@ const staff = (
 ): Claims => ({ sub, roles: [role] });
 const ALL: PiiCategory[] = [...PII_CATEGORIES];
 
-export const MATRIX_ROWS: Row[] = [
+const MATRIX_ROWS: Row[] = [
   { who: 'patron: their own record', claims: { sub: 'u1', roles: ['patron'], patron_id: SUBJECT } },
   {
     who: 'patron: another patron’s record',

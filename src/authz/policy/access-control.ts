@@ -50,7 +50,7 @@ interface Facts {
 }
 
 /** Everything a clause may look at. */
-export interface ClauseInput {
+interface ClauseInput {
   p: Principal;
   purpose: AccessPurpose | null;
   facts: Facts;
@@ -79,13 +79,9 @@ export interface Clause {
 /** Categories a guardian may ever be granted: current loans and owed fines (regulation 14). */
 export const GUARDIAN_CATEGORIES: readonly PiiCategory[] = ['CIRCULATION', 'FINES'];
 /** Categories circulation staff read with a purpose; birth date (staffVisible: false) excepted. */
-export const CIRCULATION_STAFF_CATEGORIES: readonly PiiCategory[] = [
-  'IDENTITY',
-  'CIRCULATION',
-  'FINES',
-];
+const CIRCULATION_STAFF_CATEGORIES: readonly PiiCategory[] = ['IDENTITY', 'CIRCULATION', 'FINES'];
 /** The vendor scope (token and vendor registry) that lets a vendor read a card number. */
-export const VENDOR_CARD_SCOPE = 'card:read';
+const VENDOR_CARD_SCOPE = 'card:read';
 
 /** Staff rights need a stated purpose: without one the answer says a purpose is required. */
 const withPurpose = (purpose: AccessPurpose | null): Decision =>
@@ -244,7 +240,7 @@ export const REACH_CLAUSES: readonly Clause[] = [
   },
 ];
 
-export interface DateRange {
+interface DateRange {
   from: Date | null;
   to: Date | null;
 }
@@ -600,6 +596,6 @@ export function visibleNamedPatrons<T extends { id: string }>(
     : patrons;
 }
 
-export function nondisclosureInForce(r: DisclosureRequestRow, at: Date): boolean {
+function nondisclosureInForce(r: DisclosureRequestRow, at: Date): boolean {
   return r.nondisclosureUntil !== null && r.nondisclosureUntil > at;
 }

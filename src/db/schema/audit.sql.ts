@@ -150,5 +150,3 @@ export const auditSubjectKeys = pgTable(
 );
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
-export type AuditCheckpointRow = typeof auditCheckpoints.$inferSelect;
-export type AuditChainRow = typeof auditChains.$inferSelect;
