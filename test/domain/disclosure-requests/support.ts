@@ -172,5 +172,20 @@ export function rootRulesOnly(
     );
     return graphql({ schema: build(), source, contextValue: ctx });
   }
-  return { reached, call };
+  /** The document is refused with `code`, and no resolver was reached. */
+  async function expectRefused(
+    source: string,
+    who: TokenSpec | null,
+    purpose: string | null,
+    code: string,
+  ) {
+    reached.length = 0;
+    const r = await call(source, who, purpose);
+    expect({ data: r.data, codes: r.errors?.map((e) => e.extensions.code), reached }).toEqual({
+      data: null,
+      codes: [code],
+      reached: [],
+    });
+  }
+  return { reached, call, expectRefused };
 }
