@@ -1,19 +1,21 @@
-// Makes a request's audit decisions durable: at most one statement (audit_append_requests) per
-// request, whatever the number of fields or patrons, shared with the requests that finished at the
-// same time, appended to this writer's own chain (no lock shared with other processes); and now
-// and then a signed checkpoint of every chain's head.
+// Makes a request's audit decisions durable: at most one statement (audit_append_rows) per request,
+// whatever the number of fields or patrons, shared with the requests that finished at the same
+// time, appended to this writer's own chain (no lock shared with other processes); and now and then
+// a signed checkpoint of every chain's head. A patron's first request of the month in this process
+// costs one statement more, for the pseudonym (audit_subject_pseudonyms).
 import { createHash, randomBytes } from 'node:crypto';
 import { Kind, print, visit, type DocumentNode } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import { isStaff, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import type { AccessPurpose } from '../auth/purpose.js';
-import type { AuditRow, RequestFacts, SortedFields } from './buffer.js';
+import type { AuditRow, RequestFacts } from './buffer.js';
 import { checkpointHeads } from './checkpoints.js';
 import type { CheckpointKey } from './heads.js';
-import { PseudonymCache, type WireRequest } from './pseudonyms.js';
+import { PseudonymCache, pseudonymsFor } from './pseudonyms.js';
 import { queryRows } from '../db/query-rows.js';
+import { requestOf, wireRows, type WireRequest } from './wire.js';
 import type { Witness } from './witness.js';
 
 /** Who acted: a request's context, or the retention job under the system principal. */
@@ -51,7 +53,7 @@ export interface ChainPosition {
 const MAX_BATCH = 64;
 
 export class AuditWriter {
-  /** Statements this writer sent (tests check the round-trip bound). */
+  /** Statements this writer sent (tests check the round-trip bound): appends, pseudonym lookups, checkpoints. */
   readonly stats = { appends: 0, checkpoints: 0 };
   private lastCheckpointSeq = 0;
   private head: ChainPosition | null = null;
@@ -91,7 +93,7 @@ export class AuditWriter {
    */
   append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
     if (!rows.length) return Promise.resolve();
-    const request = requestOf(ctx, facts, rows);
+    const request = requestOf({ ...ctx, ...facts, atMs: ctx.now().getTime() }, rows);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       if (!this.flushing) this.flushing = this.flush();
@@ -115,9 +117,10 @@ export class AuditWriter {
     // the caller's transaction, since the embedded database's one connection is held by it; not
     // remembered, as the transaction may yet roll back (the next append registers it for good).
     const chain = this.chain ? await this.chain : await openChain(tx, this.writerId);
-    this.stats.appends++;
-    const [head] = await appendStatement(tx, chain, [requestOf(ctx, facts, rows)]);
-    return { seq: Number(head!.last_seq), hash: head!.last_hash };
+    // No cache: keys made here roll back with the transaction, and a stale pseudonym refused here
+    // would cost the mutation, not a retry.
+    const request = requestOf({ ...ctx, ...facts, atMs: ctx.now().getTime() }, rows);
+    return this.appendRequests(tx, chain, [request], null);
   }
 
   /** Registers this writer's chain on first use (again after a failure: the database may be back). */
@@ -158,23 +161,36 @@ export class AuditWriter {
   /** One statement for these requests; each resolves once it is durable. Throws if it is not. */
   private async appendBatch(batch: typeof this.queue): Promise<void> {
     const chain = await this.chainId();
-    this.stats.appends++;
-    const requests = batch.map((q) => this.pseudonyms.apply(q.request));
-    const [head] = await appendStatement(this.db, chain, requests).catch((err: unknown) => {
-      if (codeOf(err) !== STALE_PSEUDONYMS) throw err;
-      // Keys were destroyed since the cache was filled: forget it, send the patron ids.
-      this.pseudonyms.forget();
-      return appendStatement(
-        this.db,
-        chain,
-        batch.map((q) => q.request),
-      );
-    });
-    // Committed: the keys behind these pseudonyms exist (a mutation's append, inside a
-    // transaction that may yet roll back, teaches the cache nothing).
-    this.pseudonyms.learn(Number(head!.key_epoch), head!.pseudonyms);
+    const requests = batch.map((q) => q.request);
+    const head = await this.appendRequests(this.db, chain, requests, this.pseudonyms).catch(
+      (err: unknown) => {
+        if (codeOf(err) !== STALE_PSEUDONYMS) throw err;
+        // Keys were destroyed since the cache was filled: forget it and ask again.
+        this.pseudonyms.forget();
+        return this.appendRequests(this.db, chain, requests, this.pseudonyms);
+      },
+    );
     for (const q of batch) q.resolve();
-    this.noteHead({ seq: Number(head!.last_seq), hash: head!.last_hash });
+    this.noteHead(head);
+  }
+
+  /** The requests' rows, pseudonymised, appended in one statement; the chain's new head. */
+  private async appendRequests(
+    db: Db,
+    chain: number,
+    requests: readonly WireRequest[],
+    cache: PseudonymCache | null,
+  ): Promise<ChainPosition> {
+    const names = await pseudonymsFor(db, requests, cache);
+    const rows = requests.flatMap((r) =>
+      wireRows(r, (patron) => names.pseudonymOf(r.atMs, patron)),
+    );
+    this.stats.appends++;
+    const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
+      db,
+      sql`select last_seq, last_hash from audit_append_rows(${chain}::integer, ${names.epoch}::bigint, ${JSON.stringify(rows)}::jsonb)`,
+    );
+    return { seq: Number(head!.last_seq), hash: head!.last_hash };
   }
 
   /**
@@ -235,41 +251,8 @@ export class AuditWriter {
   }
 }
 
-/** One request as audit_append_requests reads it. */
-function requestOf(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): WireRequest {
-  const p = ctx.principal;
-  // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
-  const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
-  const request: WireRequest & Record<string, unknown> = {
-    atMs: ctx.now().getTime(),
-    requestId: ctx.requestId,
-    operationName: facts.operationName,
-    documentHash: facts.documentHash,
-    principalKind: p.kind,
-    principalId: principalPatron ? null : p.id,
-    principalPatron,
-    principalRoles: [...p.roles].sort(),
-    purpose: ctx.purpose,
-    viaRouter: ctx.viaRouter,
-    ...onTheWire(decisionGroups(rows)),
-  };
-  return request;
-}
-
-/** The SQLSTATE of a request cached under an earlier key epoch (drizzle/0015). */
+/** The SQLSTATE of rows carrying pseudonyms of an earlier key epoch (drizzle/0016). */
 const STALE_PSEUDONYMS = 'PRK01';
-
-function appendStatement(db: Db, chain: number, requests: object[]) {
-  return queryRows<{
-    last_seq: string | number;
-    last_hash: string;
-    key_epoch: string | number;
-    pseudonyms: Record<string, Record<string, string>>;
-  }>(
-    db,
-    sql`select last_seq, last_hash, key_epoch, pseudonyms from audit_append_requests(${chain}::integer, ${JSON.stringify(requests)}::jsonb)`,
-  );
-}
 
 /** A witness refused a head: carries the witness's name and the error's class, nothing else. */
 class WitnessError extends Error {
@@ -293,91 +276,6 @@ function codeOf(err: unknown): string | undefined {
 /** PostgreSQL's class 22, data exception: a value refused, not a database that is down. */
 function isDataError(err: unknown): boolean {
   return codeOf(err)?.startsWith('22') ?? false;
-}
-
-export interface DecisionGroup {
-  typeName: string;
-  fields: string[];
-  category: AuditRow['category'];
-  outcome: AuditRow['outcome'];
-  basis: AuditRow['basis'];
-  basisRef: string | null;
-  rule: string;
-  /** Raw patron ids (the database turns them into pseudonyms); empty for anonymised records. */
-  subjects: string[];
-}
-
-/**
- * One group per (type, fields, category, outcome, basis, basis ref, rule): the patrons that had
- * exactly the same decision over exactly the same fields. Every (patron, field, decision) of the
- * request stays recoverable, while 100 patrons read alike are one row. Sorted, so the same request
- * logs the same rows whatever order its resolvers finished in.
- */
-export function decisionGroups(rows: readonly AuditRow[]): DecisionGroup[] {
-  // Rows with equal field lists share one SortedFields object (buffer.ts), so grouping compares
-  // references: no key string per row. A list holds the few groups of one field list.
-  const byFields = new Map<SortedFields, DecisionGroup[]>();
-  const keyed: { key: string; group: DecisionGroup }[] = [];
-  for (const r of rows) {
-    const sorted = r.sortedFields();
-    let list = byFields.get(sorted);
-    if (!list) byFields.set(sorted, (list = []));
-    let g: DecisionGroup | undefined;
-    for (const x of list) {
-      if (
-        x.typeName === r.typeName &&
-        x.rule === r.rule &&
-        r.sameDecision(x.category, x.outcome, x.basis, x.basisRef)
-      ) {
-        g = x;
-        break;
-      }
-    }
-    if (!g) {
-      g = {
-        typeName: r.typeName,
-        fields: [...sorted.fields],
-        category: r.category,
-        outcome: r.outcome,
-        basis: r.basis,
-        basisRef: r.basisRef,
-        rule: r.rule,
-        subjects: [],
-      };
-      list.push(g);
-      keyed.push({
-        key: `${r.typeName}|${sorted.key}|${r.category}|${r.outcome}|${r.basis}|${r.basisRef}|${r.rule}`,
-        group: g,
-      });
-    }
-    // A buffer row is one subject's, so a subject appears in a group at most once.
-    if (r.subjectId !== null) g.subjects.push(r.subjectId);
-  }
-  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((k) => k.group);
-}
-
-/**
- * The groups as audit_pending_rows reads them (migration 0009): each distinct subject list once, and
- * each group naming its list by index. A 100-patron page's four groups share one list, which the
- * database then looks up, sorts and serialises once instead of four times.
- */
-export function onTheWire(groups: readonly DecisionGroup[]): {
-  subjectSets: string[][];
-  groups: (Omit<DecisionGroup, 'subjects'> & { set: number })[];
-} {
-  const index = new Map<string, number>();
-  const subjectSets: string[][] = [];
-  const wire = groups.map(({ subjects, ...group }) => {
-    // Sorted, so lists with the same patrons are one list whatever order they were read in.
-    const key = [...subjects].sort().join('\u0000');
-    let set = index.get(key);
-    if (set === undefined) {
-      index.set(key, (set = subjectSets.length));
-      subjectSets.push(subjects);
-    }
-    return { ...group, set };
-  });
-  return { subjectSets, groups: wire };
 }
 
 const documentHashes = new Map<string, string>();

@@ -38,7 +38,8 @@ const DOMAIN_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE';
 /** Functions the runtime role calls that PUBLIC may not (migration 0013 revoked them). */
 const DEFINER_FUNCTIONS = [
   'audit_open_chain(text)',
-  'audit_append_requests(integer, jsonb)',
+  'audit_append_rows(integer, bigint, jsonb)',
+  'audit_subject_pseudonyms(bigint, text[])',
   'audit_shred_subject_keys(timestamptz, text[])',
 ];
 

@@ -3,7 +3,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { describe, expect, test } from 'vitest';
 import { AuditBuffer } from '../../src/audit/buffer.js';
-import { decisionGroups } from '../../src/audit/writer.js';
+import { decisionGroups } from '../../src/audit/wire.js';
 import { FORBIDDEN, grant } from '../../src/domain/decision.js';
 
 type Path = GraphQLResolveInfo['path'];

@@ -8,7 +8,8 @@ import { SYSTEM, type Principal } from '../../src/auth/principal.js';
 import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
-import { AuditWriter, onTheWire, decisionGroups } from '../../src/audit/writer.js';
+import { AuditWriter } from '../../src/audit/writer.js';
+import { patronsOf, requestOf, wireRows } from '../../src/audit/wire.js';
 import { grant } from '../../src/domain/decision.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
@@ -43,6 +44,36 @@ function rowsOf(patrons: readonly string[]) {
     buffer.record(p, 'Loan', 'dueAt', 'CIRCULATION', 'pii:CIRCULATION', grant('STAFF_PURPOSE'));
   }
   return buffer.entries();
+}
+
+/** An append's two statements (drizzle/0016) sent by hand on one connection, as the writer sends them. */
+async function appendByHand(
+  query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>,
+  chainId: number,
+  requestId: string,
+) {
+  const request = requestOf(
+    {
+      principal: staff,
+      requestId,
+      purpose: 'CIRCULATION_DESK',
+      viaRouter: false,
+      atMs: Date.now(),
+      operationName: 'Dashboard',
+      documentHash: null,
+    },
+    rowsOf(PATRONS),
+  );
+  const { rows } = await query(
+    'select key_epoch, pseudonyms from audit_subject_pseudonyms($1, $2)',
+    [request.atMs, patronsOf(request)],
+  );
+  const names = rows[0] as { key_epoch: number; pseudonyms: Record<string, string> };
+  await query('select * from audit_append_rows($1, $2, $3::jsonb)', [
+    chainId,
+    names.key_epoch,
+    JSON.stringify(wireRows(request, (p) => names.pseudonyms[p])),
+  ]);
 }
 
 function writerOn(database: Database, writerId: string) {
@@ -164,23 +195,11 @@ describe('inv. 5: one chain per writer', () => {
         { pid: number },
       ];
       await doomed.query('begin');
-      const request = {
-        atMs: Date.now(),
-        requestId: 'crash-in-flight',
-        operationName: 'Dashboard',
-        documentHash: null,
-        principalKind: 'user',
-        principalId: 'staff_circ',
-        principalPatron: null,
-        principalRoles: ['circulation'],
-        purpose: 'CIRCULATION_DESK',
-        viaRouter: false,
-        ...onTheWire(decisionGroups(rowsOf(PATRONS))),
-      };
-      await doomed.query('select * from audit_append_requests($1, $2::jsonb)', [
-        chain!.id,
-        JSON.stringify([request]),
-      ]);
+      await appendByHand(
+        (text, params) => doomed.query(text, params),
+        Number(chain!.id),
+        'crash-in-flight',
+      );
       // Meanwhile another writer appends to its own chain without waiting for the open transaction.
       const started = performance.now();
       await append(other, 'while-victim-holds-its-chain');
@@ -217,25 +236,13 @@ describe('inv. 5: one chain per writer', () => {
       await append(w, 'single-1');
       if (d.database.kind !== 'pglite') throw new Error('unreachable');
       const [chain] = await d.raw(`select id from audit_chains where name = 'chains-single'`);
-      const request = {
-        atMs: Date.now(),
-        requestId: 'single-rolled-back',
-        operationName: 'Dashboard',
-        documentHash: null,
-        principalKind: 'user',
-        principalId: 'staff_circ',
-        principalPatron: null,
-        principalRoles: ['circulation'],
-        purpose: 'CIRCULATION_DESK',
-        viaRouter: false,
-        ...onTheWire(decisionGroups(rowsOf(PATRONS))),
-      };
       await expect(
         d.database.client.transaction(async (tx) => {
-          await tx.query('select * from audit_append_requests($1, $2::jsonb)', [
-            chain!.id,
-            JSON.stringify([request]),
-          ]);
+          await appendByHand(
+            (text, params) => tx.query(text, params),
+            Number(chain!.id),
+            'single-rolled-back',
+          );
           throw new Error('crash');
         }),
       ).rejects.toThrow('crash');

@@ -1,15 +1,23 @@
-// What the writer sends audit_append_requests (migrations 0009, 0015): each distinct subject list
-// once, groups naming their list by index; and what is stored: each list once per request (format
-// 3), the request's later groups over the same patrons pointing back to it. Also how lists are stored.
+// What the writer sends audit_append_rows (migrations 0009, 0015, 0016): each distinct subject list
+// once per request, as pseudonyms the database handed out (audit_subject_pseudonyms); and what is
+// stored: the request's later groups over the same patrons pointing back to the first (format 3).
+// Also how lists are stored.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { onTheWire, type DecisionGroup } from '../../src/audit/writer.js';
+import {
+  onTheWire,
+  patronsOf,
+  wireRows,
+  type DecisionGroup,
+  type WireRequest,
+  type WireRow,
+} from '../../src/audit/wire.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const key = checkpointKey('test-audit-wire-key-0123456789abcdef01');
 const AT = Date.parse('2026-11-20T10:00:00Z');
-// Patrons no earlier request has touched: their keys for the month are made by these appends.
+// Patrons no earlier request has touched: their keys for the month are made by these lookups.
 const PAGE = ['pat_wire_c', 'pat_wire_a', 'pat_wire_b'];
 let d: TestDatabase;
 
@@ -36,7 +44,11 @@ const groups = (): DecisionGroup[] => [
   group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', [PAGE[1]!, PAGE[0]!, PAGE[2]!]),
   group('Loan', ['returnedAt'], 'CIRCULATION', 'pii:CIRCULATION', []),
 ];
-const request = (requestId: string, principalPatron: string | null) => ({
+const request = (
+  requestId: string,
+  principalPatron: string | null,
+  wire = onTheWire(groups()),
+): WireRequest => ({
   atMs: AT,
   requestId,
   operationName: 'Dashboard',
@@ -47,11 +59,33 @@ const request = (requestId: string, principalPatron: string | null) => ({
   principalRoles: ['circulation'],
   purpose: 'CIRCULATION_DESK',
   viaRouter: true,
+  ...wire,
 });
-const append = (requests: object[]) =>
-  d.raw(`select * from audit_append_requests(audit_open_chain('wire-test'), $1::jsonb)`, [
-    JSON.stringify(requests),
+/** The month's pseudonyms of the request's patrons, and the key epoch they were handed out under. */
+async function pseudonymsOf(r: WireRequest) {
+  const [row] = await d.raw(
+    'select key_epoch::int as epoch, pseudonyms from audit_subject_pseudonyms($1, $2)',
+    [r.atMs, patronsOf(r)],
+  );
+  return row as { epoch: number; pseudonyms: Record<string, string> };
+}
+const appendRows = (epoch: number | null, rows: WireRow[]) =>
+  d.raw(`select * from audit_append_rows(audit_open_chain('wire-test'), $1, $2::jsonb)`, [
+    epoch,
+    JSON.stringify(rows),
   ]);
+/** What the writer does: look the pseudonyms up, then append. */
+async function append(r: WireRequest) {
+  const names = await pseudonymsOf(r);
+  return appendRows(
+    names.epoch,
+    wireRows(r, (p) => names.pseudonyms[p]),
+  );
+}
+const count = async (requestId: string) =>
+  (
+    await d.raw(`select count(*)::int as n from audit_events where request_id = $1`, [requestId])
+  )[0]!.n;
 /** Every column but those that name the request or its place in the chain. */
 const stored = (requestId: string) =>
   d.raw(
@@ -78,11 +112,29 @@ describe('the writer sends each subject list once', () => {
     ]);
     expect(wire.groups.some((g) => 'subjects' in g)).toBe(false);
   });
+
+  test('a row lists its pseudonyms in byte order on the first group over them; later groups point back; a patron id never travels', () => {
+    const names = Object.fromEntries(PAGE.map((p, i) => [p, `${'fedcba'[i]!.repeat(64)}`]));
+    const rows = wireRows(request('wire-unit', 'pat_wire_self'), (p) =>
+      p === 'pat_wire_self' ? '0'.repeat(64) : names[p],
+    );
+    expect(rows.map((r) => ('subjects' in r ? r.subjects : r.back))).toEqual([
+      ['d'.repeat(64), 'e'.repeat(64), 'f'.repeat(64)],
+      1,
+      2,
+      [],
+    ]);
+    expect(rows.every((r) => r.principalId === '0'.repeat(64))).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain('pat_wire');
+    expect(() => wireRows(request('wire-unit', null), () => undefined)).toThrow(
+      /no pseudonym for the period/,
+    );
+  });
 });
 
 describe('inv. 5: each subject list is stored once per request', () => {
   test("a patron's first access of the month: keys are made once; the first group over a list carries it, the others point back", async () => {
-    await append([{ ...request('wire-lists', null), ...onTheWire(groups()) }]);
+    await append(request('wire-lists', null));
     const rows = await stored('wire-lists');
     expect(
       rows.map((r) => [
@@ -105,20 +157,25 @@ describe('inv. 5: each subject list is stored once per request', () => {
     );
     expect(rows[0]!.subjects).toEqual(pseudonyms.map((k) => k.pseudonym));
     expect(await d.raw('select count(*)::int as n from audit_subject_keys')).toEqual([{ n: 3 }]);
+    // Asked again, the month's keys are the ones already made.
+    await append(request('wire-lists-again', null));
+    expect(await d.raw('select count(*)::int as n from audit_subject_keys')).toEqual([{ n: 3 }]);
     // Every patron of the list finds all three groups (audit_events_about follows the pointers).
     const about = await d.raw(
-      `select e.rule from audit_events e where e.seq in (select audit_events_about('pat_wire_b')) order by e.seq`,
+      `select e.rule from audit_events e where e.seq in (select audit_events_about('pat_wire_b'))
+      and e.request_id = 'wire-lists' order by e.seq`,
     );
     expect(about.map((r) => r.rule)).toEqual(['pii:CIRCULATION', 'pii:CONTACT', 'pii:IDENTITY']);
   });
 
   test("a patron principal is stored as their pseudonym, made on the patron's first request", async () => {
-    await append([
-      {
-        ...request('wire-self', 'pat_wire_self'),
-        ...onTheWire([group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', ['pat_wire_self'])]),
-      },
-    ]);
+    await append(
+      request(
+        'wire-self',
+        'pat_wire_self',
+        onTheWire([group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', ['pat_wire_self'])]),
+      ),
+    );
     const [key] = await d.raw(
       `select pseudonym from audit_subject_keys where patron_id = 'pat_wire_self'`,
     );
@@ -128,62 +185,49 @@ describe('inv. 5: each subject list is stored once per request', () => {
   });
 
   test('the log these requests wrote verifies intact', async () => {
-    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 5 });
+    expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true, events: 9 });
   });
 
-  test("pseudonyms from the writer's cache are taken under the current key epoch, and refused once keys were destroyed", async () => {
-    const [{ epoch }] = (await d.raw('select audit_key_epoch()::int as epoch')) as [
-      { epoch: number },
-    ];
-    const names = await d.raw(
-      `select pseudonym from audit_subject_keys where patron_id = any($1) order by pseudonym`,
-      [PAGE],
-    );
-    const cached = (requestId: string, keyEpoch: number) => {
-      const { subjectSets: _ids, ...wire } = onTheWire(groups());
-      return {
-        ...request(requestId, null),
-        ...wire,
-        pseudonymSets: [names.map((n) => n.pseudonym as string), []],
-        keyEpoch,
-      };
-    };
-    const [head] = await append([cached('wire-cached', epoch)]);
-    expect(head!.pseudonyms).toEqual({});
-    expect((await stored('wire-cached'))[0]!.subjects).toEqual(
-      [...names.map((n) => n.pseudonym as string)].sort(),
-    );
-    // Retention destroys a key: the epoch moves, and a request cached before is refused whole.
+  test('pseudonyms are taken under the key epoch they were handed out in, and refused once keys were destroyed', async () => {
+    const before = await pseudonymsOf(request('wire-cached', null));
+    const rows = (requestId: string, names: typeof before) =>
+      wireRows(request(requestId, null), (p) => names.pseudonyms[p]);
+    await appendRows(before.epoch, rows('wire-cached', before));
+    expect(await count('wire-cached')).toBe(4);
+    // Retention destroys a key: the epoch moves, and rows made before are refused whole.
     await d.raw(`select audit_shred_subject_keys(null, array['pat_wire_a'])`);
-    await expect(append([cached('wire-stale', epoch)])).rejects.toMatchObject({ code: 'PRK01' });
-    expect(
-      await d.raw(`select count(*)::int as n from audit_events where request_id = 'wire-stale'`),
-    ).toEqual([{ n: 0 }]);
-    // Sent by patron id, the request gets a fresh key, and the answer teaches the cache again.
-    const [again] = await append([{ ...request('wire-fresh', null), ...onTheWire(groups()) }]);
-    expect(Number(again!.key_epoch)).toBe(epoch + 1);
-    expect(Object.keys(Object.values(again!.pseudonyms as object)[0] as object).sort()).toEqual(
-      [...PAGE].sort(),
-    );
+    await expect(appendRows(before.epoch, rows('wire-stale', before))).rejects.toMatchObject({
+      code: 'PRK01',
+    });
+    // Rows listing pseudonyms must say their epoch.
+    await expect(appendRows(null, rows('wire-stale', before))).rejects.toMatchObject({
+      code: 'PRK01',
+    });
+    expect(await count('wire-stale')).toBe(0);
+    // Asked again: a new epoch, and a fresh key for the patron whose key was destroyed.
+    const after = await pseudonymsOf(request('wire-fresh', null));
+    expect(after.epoch).toBe(before.epoch + 1);
+    expect(after.pseudonyms['pat_wire_a']).not.toBe(before.pseudonyms['pat_wire_a']);
+    expect(after.pseudonyms['pat_wire_b']).toBe(before.pseudonyms['pat_wire_b']);
+    await appendRows(after.epoch, rows('wire-fresh', after));
+    expect(await count('wire-fresh')).toBe(4);
     expect(await verifyAuditLog(d.database.db, key)).toMatchObject({ intact: true });
   });
 
-  test('a list naming a patron twice is refused, and nothing is written', async () => {
-    const twice = {
-      ...request('wire-twice', null),
-      subjectSets: [['pat_wire_a', 'pat_wire_a']],
-      groups: [
-        {
-          ...group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', []),
-          subjects: undefined,
-          set: 0,
-        },
-      ],
-    };
-    await expect(append([twice])).rejects.toThrow(/a subject has no key for the period/);
-    expect(
-      await d.raw(`select count(*)::int as n from audit_events where request_id = 'wire-twice'`),
-    ).toEqual([{ n: 0 }]);
+  test('a row with no list, or pointing back to no list of its request, is refused, and nothing is written', async () => {
+    const names = await pseudonymsOf(request('wire-bad', null));
+    const good = wireRows(request('wire-bad', null), (p) => names.pseudonyms[p]);
+    const [first, second, third, fourth] = good as [WireRow, WireRow, WireRow, WireRow];
+    const bad: WireRow[][] = [
+      [{ ...first, back: 1 } as WireRow, second],
+      [first, { ...second, back: 5 }],
+      [first, { ...second, back: 1, requestId: 'wire-other' }],
+      [first, third, { ...fourth, subjects: undefined } as unknown as WireRow],
+    ];
+    for (const rows of bad)
+      await expect(appendRows(names.epoch, rows)).rejects.toMatchObject({ code: '22023' });
+    expect(await count('wire-bad')).toBe(0);
+    expect(await count('wire-other')).toBe(0);
   });
 });
 
