@@ -1,5 +1,5 @@
 // The audit log (append-only, hash-chained per writer; written only by the SQL function
-// audit_append_requests of the custom migrations), its chains and signed heads, and the per-patron
+// audit_append_rows of the custom migrations), its chains and signed heads, and the per-patron
 // pseudonym keys that retention destroys. No column of audit_events holds a raw patron id: subjects
 // are HMAC pseudonyms. audit_events is partitioned by month (drizzle/0015; drizzle-kit cannot say
 // PARTITION BY, so the table is declared here plainly and the migration is edited by hand).
@@ -88,7 +88,7 @@ export const auditEvents = pgTable(
 /**
  * One hash chain per writer (a server process, a retention run): each has its own sequence and head,
  * and its row is its lock, so no lock is shared by the fleet. The head is moved only by
- * audit_append_requests, forward only (trigger); id 0 is the chain of earlier releases.
+ * audit_append_rows, forward only (trigger); id 0 is the chain of earlier releases.
  */
 export const auditChains = pgTable('audit_chains', {
   id: integer('id').primaryKey(),
