@@ -53,7 +53,7 @@ export interface ChainPosition {
 const MAX_BATCH = 64;
 
 export class AuditWriter {
-  /** Statements this writer sent (tests check the round-trip bound): appends, pseudonym lookups, checkpoints. */
+  /** Append and checkpoint statements this writer sent (tests check the round-trip bound). */
   readonly stats = { appends: 0, checkpoints: 0 };
   private lastCheckpointSeq = 0;
   private head: ChainPosition | null = null;
