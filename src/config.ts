@@ -137,6 +137,8 @@ const schema = z
     MAX_BODY_BYTES: limit(100_000),
     /** Execution time of one operation in milliseconds; fields not started by then fail. */
     EXECUTION_TIMEOUT_MS: limit(10_000),
+    /** GraphQL requests running at once; the next ones wait their turn, in arrival order. */
+    MAX_CONCURRENT_REQUESTS: limit(32),
     /** Refused requests (FORBIDDEN, UNAUTHENTICATED, PURPOSE_REQUIRED, bad token) one principal may make per window. */
     REFUSAL_LIMIT: limit(30),
     /** The window refusals are counted in, in seconds. */

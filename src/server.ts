@@ -41,6 +41,7 @@ import {
   requestLogPlugin,
 } from './http/plugins.js';
 import { routerGate } from './http/router-secret.js';
+import { concurrencyGate } from './http/concurrency-gate.js';
 import { RefusalLimiter, refusalKey, refusalLimitPlugin } from './http/refusal-limit.js';
 import { ANONYMOUS } from './auth/principal.js';
 import { vendorSettingsFrom } from './domain/vendor-settings.js';
@@ -268,6 +269,8 @@ export async function createSubgraphApp(options: SubgraphAppOptions): Promise<Su
     // The router secret is checked before express.json reads a byte of the body.
     routerGate(config.ROUTER_SECRET, metrics),
     express.json({ limit: config.MAX_BODY_BYTES }),
+    // Bounded work under a burst (src/http/concurrency-gate.ts): memory stays what this many hold.
+    concurrencyGate(config.MAX_CONCURRENT_REQUESTS),
     (graphql = expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdOf(req.headers);
