@@ -9,7 +9,7 @@ import { queryRows } from '../db/query-rows.js';
 import { patronsOf, type WireRequest } from './wire.js';
 
 /** Key periods are calendar months in UTC (audit_subject_pseudonyms): the period's first instant. */
-export function periodOf(atMs: number): number {
+function periodOf(atMs: number): number {
   const d = new Date(atMs);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
@@ -61,7 +61,7 @@ export class PseudonymCache {
 
 /** Every patron's pseudonym for its request's month, all handed out under one key epoch. */
 export interface BatchPseudonyms {
-  /** null when no patron is named (no pseudonym to vouch for). */
+  /** The epoch the pseudonyms were handed out under; null when none was cached or asked for. */
   epoch: number | null;
   pseudonymOf(atMs: number, patronId: string): string | undefined;
 }
