@@ -4,7 +4,6 @@
 // audit:verify proves every chain afterwards. On PGlite (one connection) a single writer.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM, type Principal } from '../../src/auth/principal.js';
 import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
@@ -14,15 +13,10 @@ import { grant } from '../../src/domain/decision.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/seed/demo.js';
+import { CIRCULATION_STAFF } from '../support/audit.js';
 import { createTestDatabase, onPostgres, type TestDatabase } from '../support/database.js';
 
 const key = checkpointKey('test-audit-chains-key-0123456789abcdef0');
-const staff: Principal = {
-  ...SYSTEM,
-  kind: 'user',
-  id: 'staff_circ',
-  roles: new Set(['circulation']),
-};
 const PATRONS = Object.values(DEMO.patrons);
 let d: TestDatabase;
 const opened: Database[] = [];
@@ -54,7 +48,7 @@ async function appendByHand(
 ) {
   const request = requestOf(
     {
-      principal: staff,
+      principal: CIRCULATION_STAFF,
       requestId,
       purpose: 'CIRCULATION_DESK',
       viaRouter: false,
@@ -89,7 +83,7 @@ function writerOn(database: Database, writerId: string) {
 const append = (w: AuditWriter, requestId: string) =>
   w.append(
     {
-      principal: staff,
+      principal: CIRCULATION_STAFF,
       requestId,
       purpose: 'CIRCULATION_DESK',
       viaRouter: false,

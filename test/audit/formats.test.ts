@@ -12,7 +12,6 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM, type Principal } from '../../src/auth/principal.js';
 import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey, signCheckpoint } from '../../src/audit/checkpoints.js';
 import { AuditLogReader } from '../../src/audit/read-model.js';
@@ -22,18 +21,13 @@ import { grant } from '../../src/domain/decision.js';
 import { migrateDatabase, migrationsFolder } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/seed/demo.js';
+import { CIRCULATION_STAFF } from '../support/audit.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const ADA = DEMO.patrons.ada;
 const BEN = DEMO.patrons.ben;
 const key = checkpointKey('test-audit-formats-key-0123456789abcdef');
 const now = () => new Date('2026-11-20T10:00:00Z');
-const staff: Principal = {
-  ...SYSTEM,
-  kind: 'user',
-  id: 'staff_circ',
-  roles: new Set(['circulation']),
-};
 let d: TestDatabase;
 
 /** Applies the migrations up to `last` only: the database as the release that shipped it left it. */
@@ -164,7 +158,7 @@ beforeAll(async () => {
   );
   await writer.append(
     {
-      principal: staff,
+      principal: CIRCULATION_STAFF,
       requestId: 'req-format-3',
       purpose: 'CIRCULATION_DESK',
       viaRouter: false,

@@ -2,37 +2,21 @@
 // together in the next statement. Each still resolves only once its own rows are durable, a failed
 // statement fails every request in it (fail closed, inv. 4), and the chain stays one chain (inv. 5).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM, type Principal } from '../../src/auth/principal.js';
-import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
-import { grant } from '../../src/domain/decision.js';
 import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/seed/demo.js';
+import { appendNameRead } from '../support/audit.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const key = checkpointKey('test-audit-group-commit-0123456789abcdef');
-const staff: Principal = {
-  ...SYSTEM,
-  kind: 'user',
-  id: 'staff_circ',
-  roles: new Set(['circulation']),
-};
-const now = () => new Date();
 let d: TestDatabase;
 let writer: AuditWriter;
 
 /** One request reading one patron's name. */
-function append(requestId: string, patronId: string, operationName: string | null = null) {
-  const buffer = new AuditBuffer();
-  buffer.record(patronId, 'Patron', 'name', 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
-  return writer.append(
-    { principal: staff, requestId, purpose: 'CIRCULATION_DESK', viaRouter: false, now },
-    { operationName, documentHash: null },
-    buffer.entries(),
-  );
-}
+const append = (requestId: string, patronId: string, operationName: string | null = null) =>
+  appendNameRead(writer, requestId, patronId, operationName);
 
 beforeAll(async () => {
   d = await createTestDatabase();

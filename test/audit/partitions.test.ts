@@ -6,7 +6,6 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM, type Principal } from '../../src/auth/principal.js';
 import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
@@ -15,15 +14,10 @@ import { AuditWriter } from '../../src/audit/writer.js';
 import { grant } from '../../src/domain/decision.js';
 import { createLogger } from '../../src/logger.js';
 import { auditPartitionsBefore, dropAuditPartition } from '../../src/retention/partitions.js';
+import { CIRCULATION_STAFF } from '../support/audit.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const key = checkpointKey('test-audit-partitions-key-0123456789abc');
-const staff: Principal = {
-  ...SYSTEM,
-  kind: 'user',
-  id: 'staff_circ',
-  roles: new Set(['circulation']),
-};
 let d: TestDatabase;
 let witnessDir: string;
 let clock = new Date('2026-09-15T10:00:00Z');
@@ -49,7 +43,7 @@ function append(w: AuditWriter, requestId: string) {
     buffer.record('pat_partition', 'Patron', 'name', 'IDENTITY', rule, grant('STAFF_PURPOSE'));
   const now = () => clock;
   return w.append(
-    { principal: staff, requestId, purpose: 'CIRCULATION_DESK', viaRouter: false, now },
+    { principal: CIRCULATION_STAFF, requestId, purpose: 'CIRCULATION_DESK', viaRouter: false, now },
     { operationName: 'Desk', documentHash: null },
     buffer.entries(),
   );

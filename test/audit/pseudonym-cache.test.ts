@@ -2,42 +2,20 @@
 // per month in the process, and a key destroyed since (retention's crypto-shredding) is never
 // written again: its cached pseudonym is refused, the writer forgets and asks again.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM, type Principal } from '../../src/auth/principal.js';
-import { AuditBuffer } from '../../src/audit/buffer.js';
 import { checkpointKey } from '../../src/audit/checkpoints.js';
 import { verifyAuditLog } from '../../src/audit/verify.js';
 import { AuditWriter } from '../../src/audit/writer.js';
-import { grant } from '../../src/domain/decision.js';
 import { createLogger } from '../../src/logger.js';
 import { DEMO } from '../../src/seed/demo.js';
+import { appendNameRead } from '../support/audit.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const key = checkpointKey('test-audit-pseudonym-cache-0123456789ab');
-const staff: Principal = {
-  ...SYSTEM,
-  kind: 'user',
-  id: 'staff_circ',
-  roles: new Set(['circulation']),
-};
 let d: TestDatabase;
 let writer: AuditWriter;
 
 /** One request reading a patron's name. */
-function append(requestId: string, patronId: string) {
-  const buffer = new AuditBuffer();
-  buffer.record(patronId, 'Patron', 'name', 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
-  return writer.append(
-    {
-      principal: staff,
-      requestId,
-      purpose: 'CIRCULATION_DESK',
-      viaRouter: false,
-      now: () => new Date(),
-    },
-    { operationName: null, documentHash: null },
-    buffer.entries(),
-  );
-}
+const append = (requestId: string, patronId: string) => appendNameRead(writer, requestId, patronId);
 const subjectsOf = async (requestId: string) =>
   (await d.raw('select subjects from audit_events where request_id = $1', [requestId]))[0]!
     .subjects as string[];

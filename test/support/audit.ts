@@ -1,5 +1,10 @@
 // Reading the audit log back in tests: each row's fields as "patron|Type|field|OUTCOME|BASIS|ref"
-// strings, with pseudonyms mapped back to patron ids through the live keys.
+// strings, with pseudonyms mapped back to patron ids through the live keys. And the principal and
+// the one-request append the audit writer's tests share.
+import { SYSTEM, type Principal } from '../../src/auth/principal.js';
+import { AuditBuffer } from '../../src/audit/buffer.js';
+import type { AuditWriter } from '../../src/audit/writer.js';
+import { grant } from '../../src/domain/decision.js';
 import type { TestServer } from './server.js';
 
 export async function decisionsOf(t: TestServer, requestId: string): Promise<string[]> {
@@ -55,4 +60,34 @@ export function auditUnavailable(requestId: string): [number, Record<string, unk
       extensions: { requestId },
     },
   ];
+}
+
+/** Circulation staff as the audit writer's tests act: the principal a staff token gives. */
+export const CIRCULATION_STAFF: Principal = {
+  ...SYSTEM,
+  kind: 'user',
+  id: 'staff_circ',
+  roles: new Set(['circulation']),
+};
+
+/** One request of circulation staff reading a patron's name, through `writer`'s group commit. */
+export function appendNameRead(
+  writer: AuditWriter,
+  requestId: string,
+  patronId: string,
+  operationName: string | null = null,
+): Promise<void> {
+  const buffer = new AuditBuffer();
+  buffer.record(patronId, 'Patron', 'name', 'IDENTITY', 'pii:IDENTITY', grant('STAFF_PURPOSE'));
+  return writer.append(
+    {
+      principal: CIRCULATION_STAFF,
+      requestId,
+      purpose: 'CIRCULATION_DESK',
+      viaRouter: false,
+      now: () => new Date(),
+    },
+    { operationName, documentHash: null },
+    buffer.entries(),
+  );
 }
