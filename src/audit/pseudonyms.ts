@@ -63,7 +63,8 @@ export class PseudonymCache {
 export interface BatchPseudonyms {
   /** The epoch the pseudonyms were handed out under; null when none was cached or asked for. */
   epoch: number | null;
-  pseudonymOf(atMs: number, patronId: string): string | undefined;
+  /** The pseudonyms of the month of `atMs` (the month is worked out once, not per patron). */
+  at(atMs: number): (patronId: string) => string | undefined;
 }
 
 /**
@@ -103,9 +104,10 @@ export async function pseudonymsFor(
     if (cache && epoch !== null) for (const [p, names] of fetched) cache.learn(epoch, p, names);
     return {
       epoch,
-      pseudonymOf: (atMs, patron) => {
+      at: (atMs) => {
         const period = periodOf(atMs);
-        return fetched.get(period)?.get(patron) ?? cache?.get(period, patron);
+        const asked = fetched.get(period);
+        return (patron) => asked?.get(patron) ?? cache?.get(period, patron);
       },
     };
   }

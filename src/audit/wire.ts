@@ -90,17 +90,47 @@ export function wireRows(
     if (pseudonym === undefined) throw new Error('audit: a patron has no pseudonym for the period');
     return pseudonym;
   };
-  const { subjectSets, groups, principalPatron, ...common } = request;
-  if (principalPatron !== null) common.principalId = name(principalPatron);
+  const principalId =
+    request.principalPatron !== null ? name(request.principalPatron) : request.principalId;
   const firstRowOf = new Map<number, number>();
-  return groups.map(({ set, ...group }, i) => {
-    const first = firstRowOf.get(set);
-    if (first !== undefined) return { ...common, ...group, back: i - first };
-    firstRowOf.set(set, i);
+  return request.groups.map((group, i) => {
+    const first = firstRowOf.get(group.set);
+    const row = rowHead(request, principalId, group);
+    if (first !== undefined) return Object.assign(row, { back: i - first });
+    firstRowOf.set(group.set, i);
     // Byte order (as the database's "C" collation), so the same patrons are the same list.
-    const subjects = subjectSets[set]!.map(name).sort();
-    return { ...common, ...group, subjects };
+    return Object.assign(row, { subjects: request.subjectSets[group.set]!.map(name).sort() });
   });
+}
+
+/**
+ * A row's columns but its patron list, property by property: rest and spread patterns over these
+ * objects cost ~70 µs for a request's four rows (V8's generic copy), more than the rest of the
+ * request's audit work.
+ */
+function rowHead(
+  request: WireRequest,
+  principalId: string | null,
+  group: WireRequest['groups'][number],
+): Omit<WireRow, 'subjects' | 'back'> {
+  return {
+    atMs: request.atMs,
+    requestId: request.requestId,
+    operationName: request.operationName,
+    documentHash: request.documentHash,
+    principalKind: request.principalKind,
+    principalId,
+    principalRoles: request.principalRoles,
+    purpose: request.purpose,
+    viaRouter: request.viaRouter,
+    typeName: group.typeName,
+    fields: group.fields,
+    category: group.category,
+    outcome: group.outcome,
+    basis: group.basis,
+    basisRef: group.basisRef,
+    rule: group.rule,
+  };
 }
 
 /**
@@ -160,17 +190,18 @@ export function onTheWire(groups: readonly DecisionGroup[]): {
   subjectSets: string[][];
   groups: WireRequest['groups'];
 } {
-  const index = new Map<string, number>();
   const subjectSets: string[][] = [];
-  const wire = groups.map(({ subjects, ...group }) => {
-    // Sorted, so lists with the same patrons are one list whatever order they were read in.
-    const key = [...subjects].sort().join('\u0000');
-    let set = index.get(key);
-    if (set === undefined) {
-      index.set(key, (set = subjectSets.length));
-      subjectSets.push(subjects);
-    }
-    return { ...group, set };
+  const members: Set<string>[] = [];
+  // The same patrons in any order are one list. A group names a patron at most once, so a list of
+  // the same length that has every one of them is the same list.
+  const sameList = (i: number, subjects: readonly string[]) =>
+    subjectSets[i]!.length === subjects.length &&
+    subjects.every((s) => (members[i] ??= new Set(subjectSets[i])).has(s));
+  const wire = groups.map((g) => {
+    let set = subjectSets.findIndex((_, i) => sameList(i, g.subjects));
+    if (set === -1) set = subjectSets.push(g.subjects) - 1;
+    const { typeName, fields, category, outcome, basis, basisRef, rule } = g;
+    return { typeName, fields, category, outcome, basis, basisRef, rule, set };
   });
   return { subjectSets, groups: wire };
 }

@@ -182,9 +182,7 @@ export class AuditWriter {
     cache: PseudonymCache | null,
   ): Promise<ChainPosition> {
     const names = await pseudonymsFor(db, requests, cache);
-    const rows = requests.flatMap((r) =>
-      wireRows(r, (patron) => names.pseudonymOf(r.atMs, patron)),
-    );
+    const rows = requests.flatMap((r) => wireRows(r, names.at(r.atMs)));
     this.stats.appends++;
     const [head] = await queryRows<{ last_seq: string | number; last_hash: string }>(
       db,

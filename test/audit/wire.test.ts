@@ -113,6 +113,22 @@ describe('the writer sends each subject list once', () => {
     expect(wire.groups.some((g) => 'subjects' in g)).toBe(false);
   });
 
+  test('lists of the same length over different patrons stay two lists, however much they overlap', () => {
+    const [a, b, c] = PAGE as [string, string, string];
+    const wire = onTheWire([
+      group('Patron', ['name'], 'IDENTITY', 'pii:IDENTITY', [a, b]),
+      group('Patron', ['address'], 'CONTACT', 'pii:CONTACT', [b, c]),
+      group('Loan', ['dueAt'], 'CIRCULATION', 'pii:CIRCULATION', [c, b]),
+      group('Fine', ['amount'], 'FINES', 'pii:FINES', [a, b, c]),
+    ]);
+    expect(wire.subjectSets).toEqual([
+      [a, b],
+      [b, c],
+      [a, b, c],
+    ]);
+    expect(wire.groups.map((g) => g.set)).toEqual([0, 1, 1, 2]);
+  });
+
   test('a row lists its pseudonyms in byte order on the first group over them; later groups point back; a patron id never travels', () => {
     const names = Object.fromEntries(PAGE.map((p, i) => [p, `${'fedcba'[i]!.repeat(64)}`]));
     const rows = wireRows(request('wire-unit', 'pat_wire_self'), (p) =>
