@@ -3,7 +3,7 @@
 // request, every patron as the pseudonym of its key for the request's month.
 import { isStaff, type Principal } from '../auth/principal.js';
 import type { AccessPurpose } from '../auth/purpose.js';
-import type { AuditRow, SortedFields } from './buffer.js';
+import type { AuditRow, RequestFacts, SortedFields } from './buffer.js';
 
 export interface DecisionGroup {
   typeName: string;
@@ -40,33 +40,38 @@ export type WireRow = Omit<WireRequest, 'principalPatron' | 'subjectSets' | 'gro
   Omit<DecisionGroup, 'subjects'> &
   ({ subjects: string[] } | { back: number });
 
-export interface RequestContext {
+/** Who asked, as a request's rows record it (the writer's AuditActor). */
+export interface RequestActor {
   principal: Principal;
   requestId: string;
   purpose: AccessPurpose | null;
   viaRouter: boolean;
-  atMs: number;
-  operationName: string | null;
-  documentHash: string | null;
 }
 
 /** The request as the writer queues it: its decisions grouped, its patrons still by id. */
-export function requestOf(ctx: RequestContext, rows: readonly AuditRow[]): WireRequest {
-  const p = ctx.principal;
+export function requestOf(
+  actor: RequestActor,
+  facts: RequestFacts,
+  atMs: number,
+  rows: readonly AuditRow[],
+): WireRequest {
+  const p = actor.principal;
   // A patron principal is stored as a pseudonym (like a subject); staff, requesters and vendors by id.
   const principalPatron = p.patronId && !isStaff(p) ? p.patronId : null;
+  const { subjectSets, groups } = onTheWire(decisionGroups(rows));
   return {
-    atMs: ctx.atMs,
-    requestId: ctx.requestId,
-    operationName: ctx.operationName,
-    documentHash: ctx.documentHash,
+    atMs,
+    requestId: actor.requestId,
+    operationName: facts.operationName,
+    documentHash: facts.documentHash,
     principalKind: p.kind,
     principalId: principalPatron ? null : p.id,
     principalPatron,
     principalRoles: [...p.roles].sort(),
-    purpose: ctx.purpose,
-    viaRouter: ctx.viaRouter,
-    ...onTheWire(decisionGroups(rows)),
+    purpose: actor.purpose,
+    viaRouter: actor.viaRouter,
+    subjectSets,
+    groups,
   };
 }
 

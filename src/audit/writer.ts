@@ -8,22 +8,16 @@ import { Kind, print, visit, type DocumentNode } from 'graphql';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logger.js';
-import type { Principal } from '../auth/principal.js';
-import type { AccessPurpose } from '../auth/purpose.js';
 import type { AuditRow, RequestFacts } from './buffer.js';
 import { checkpointHeads } from './checkpoints.js';
 import type { CheckpointKey } from './heads.js';
 import { PseudonymCache, pseudonymsFor } from './pseudonyms.js';
 import { queryRows } from '../db/query-rows.js';
-import { requestOf, wireRows, type WireRequest } from './wire.js';
+import { requestOf, wireRows, type RequestActor, type WireRequest } from './wire.js';
 import type { Witness } from './witness.js';
 
 /** Who acted: a request's context, or the retention job under the system principal. */
-export interface AuditActor {
-  principal: Principal;
-  requestId: string;
-  purpose: AccessPurpose | null;
-  viaRouter: boolean;
+export interface AuditActor extends RequestActor {
   now: () => Date;
 }
 
@@ -93,7 +87,7 @@ export class AuditWriter {
    */
   append(ctx: AuditActor, facts: RequestFacts, rows: readonly AuditRow[]): Promise<void> {
     if (!rows.length) return Promise.resolve();
-    const request = requestOf({ ...ctx, ...facts, atMs: ctx.now().getTime() }, rows);
+    const request = requestOf(ctx, facts, ctx.now().getTime(), rows);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
       if (!this.flushing) this.flushing = this.flush();
@@ -119,7 +113,7 @@ export class AuditWriter {
     const chain = this.chain ? await this.chain : await openChain(tx, this.writerId);
     // No cache: keys made here roll back with the transaction, and a stale pseudonym refused here
     // would cost the mutation, not a retry.
-    const request = requestOf({ ...ctx, ...facts, atMs: ctx.now().getTime() }, rows);
+    const request = requestOf(ctx, facts, ctx.now().getTime(), rows);
     return this.appendRequests(tx, chain, [request], null);
   }
 

@@ -47,15 +47,9 @@ async function appendByHand(
   requestId: string,
 ) {
   const request = requestOf(
-    {
-      principal: CIRCULATION_STAFF,
-      requestId,
-      purpose: 'CIRCULATION_DESK',
-      viaRouter: false,
-      atMs: Date.now(),
-      operationName: 'Dashboard',
-      documentHash: null,
-    },
+    { principal: CIRCULATION_STAFF, requestId, purpose: 'CIRCULATION_DESK', viaRouter: false },
+    { operationName: 'Dashboard', documentHash: null },
+    Date.now(),
     rowsOf(PATRONS),
   );
   const { rows } = await query(
