@@ -1,7 +1,8 @@
 // Compiles the server (src/main.ts and what it imports) into one ES module, dist/main.js, that
 // plain node runs: tsx's loader costs seconds at every start (each module resolved through its hooks).
 // `npm start` calls ensureBuilt(); `npm run build` forces a build (an image build step, say).
-// Packages stay external: node_modules loads as it does under tsx, one graphql instance included.
+// Packages are bundled too (but EXTERNAL): node's module loader resolving a few thousand files of
+// node_modules was a third of a cold start. Every user of graphql is inside, so there is one graphql.
 import { createHash } from 'node:crypto';
 import {
   mkdirSync,
@@ -86,6 +87,18 @@ function sourceImportMetaUrl(out) {
 }
 
 /**
+ * Packages node loads itself: PGlite finds its WebAssembly beside its own module, pg-native is
+ * optional, and the rest are imported only when used (tracing, the explorer page): bundled, they
+ * would be parsed at every start.
+ */
+const EXTERNAL = [
+  '@electric-sql/pglite',
+  'pg-native',
+  '@graphql-yoga/render-graphiql',
+  '@opentelemetry/*',
+];
+
+/**
  * Compiles `entry` (relative to the checkout) and what it imports into one ES module at `out`.
  * The benchmark compiles its comparison servers with this too, so every server it measures runs
  * the way `npm start` runs the real one.
@@ -97,7 +110,7 @@ export async function compile(entry, out, banner = '') {
     entryPoints: [entry],
     outfile: out,
     bundle: true,
-    packages: 'external',
+    external: EXTERNAL,
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -105,7 +118,10 @@ export async function compile(entry, out, banner = '') {
     keepNames: true,
     sourcemap: 'linked',
     sourcesContent: false,
-    banner: { js: banner },
+    // CommonJS packages in an ES module bundle require node's builtins through this.
+    banner: {
+      js: `${banner}\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);`,
+    },
     plugins: [sourceImportMetaUrl(out)],
     write: false,
     logLevel: 'warning',
